@@ -1,0 +1,40 @@
+# creditbank — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CREDITBANK_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test lint fmt bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: install, migrate the SQLite database under instance/, publish the default ruleset, serve on 127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/creditbank db upgrade
+	$(BIN)/creditbank rules publish --if-none config/rulesets/yunyang-2026.json
+	$(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+
+## test: install with test extras, lint, then the whole suite (PostgreSQL too when CREDITBANK_TEST_DATABASE_URL is set)
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

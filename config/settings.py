@@ -1,0 +1,94 @@
+"""Every setting the service reads, in one place, from ``CREDITBANK_*`` environment variables.
+
+Development works with no variable set: an SQLite file and generated keys under ``instance/``.
+``CREDITBANK_ENV=production`` gives no secret a default; a missing one stops start-up with a
+message that names it (the key material itself is checked by ``creditbank.security.keys``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production", "test")
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    instance_path: Path
+    database_url: str
+    keys_dir: Path
+    issuer: str
+    audience: str
+    token_ttl_seconds: int
+    max_body_bytes: int
+    ratelimit_storage: str
+    log_level: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def generates_missing_keys(self) -> bool:
+        """Only development and tests may mint their own keys; production must be given them."""
+        return not self.production
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings; raise :class:`SettingsError` naming whatever is wrong."""
+        env_vars = os.environ if environ is None else environ
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env_vars.get(f"CREDITBANK_{name}")
+            return value if value not in (None, "") else default
+
+        env = get("ENV", "development")
+        if env not in ENVIRONMENTS:
+            raise SettingsError(f"CREDITBANK_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        instance = Path(get("INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve()
+        database_url = get("DATABASE_URL")
+        if database_url is None:
+            if env == "production":
+                raise SettingsError(
+                    "CREDITBANK_DATABASE_URL is not set: production needs a database URL, "
+                    "e.g. postgresql+psycopg://creditbank@db.example/creditbank"
+                )
+            database_url = f"sqlite:///{instance / 'creditbank.sqlite3'}"
+        return cls(
+            env=env,
+            instance_path=instance,
+            database_url=normalise_database_url(database_url),
+            keys_dir=Path(get("KEYS_DIR", str(instance / "keys"))).resolve(),
+            issuer=get("ISSUER", "https://creditbank.yunyang.example/"),
+            audience=get("AUDIENCE", "creditbank-api"),
+            token_ttl_seconds=_int(get("TOKEN_TTL_SECONDS", "900"), "TOKEN_TTL_SECONDS"),
+            max_body_bytes=_int(get("MAX_BODY_BYTES", str(5 * 1024 * 1024)), "MAX_BODY_BYTES"),
+            ratelimit_storage=get("RATELIMIT_STORAGE", "memory://"),
+            log_level=get("LOG_LEVEL", "INFO"),
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs, which SQLAlchemy would map to psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _int(text: str | None, name: str) -> int:
+    try:
+        value = int(text or "")
+    except ValueError as exc:
+        raise SettingsError(f"CREDITBANK_{name} must be a whole number") from exc
+    if value <= 0:
+        raise SettingsError(f"CREDITBANK_{name} must be positive")
+    return value

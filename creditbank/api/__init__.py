@@ -1,0 +1,77 @@
+"""The HTTP API under ``/api/v1``: flask-smorest blueprints, documented from their schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, json
+from flask_smorest import Api as SmorestApi
+from flask_smorest import Blueprint as SmorestBlueprint
+
+from creditbank.api.parsing import Parser
+
+
+class Blueprint(SmorestBlueprint):
+    """Blueprints that parse JSON with exact decimals and raise problem+json errors."""
+
+    ARGUMENTS_PARSER = Parser()
+
+
+class Api(SmorestApi):
+    """flask-smorest, with our error handlers instead of its own."""
+
+    def _register_error_handlers(self) -> None:
+        """Errors are rendered by :mod:`creditbank.errors` (problem+json)."""
+
+    def _openapi_json(self) -> Response:
+        """The OpenAPI document, with every operation's error responses filled in."""
+        from creditbank.api.docs import add_error_responses
+
+        document = add_error_responses(self.spec.to_dict())
+        return current_app.response_class(
+            json.dumps(document, indent=2), mimetype="application/json"
+        )
+
+
+API_CONFIG: dict[str, Any] = {
+    "API_TITLE": "creditbank",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+}
+
+
+def init_api(app: Flask) -> Api:
+    """Register every blueprint and the pieces of the OpenAPI document they share."""
+    from creditbank.api import (
+        accounts,
+        auth,
+        docs,
+        learners,
+        outcomes,
+        providers,
+        reviews,
+        rulesets,
+    )
+
+    app.config.update(API_CONFIG)
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Ledger of the Yunyang county lifelong-learning credit bank "
+                "(学分银行). Every error is application/problem+json (RFC 9457)."
+            }
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    outcomes.register_schemas(api.spec)
+    for module in (auth, learners, accounts, providers, outcomes, rulesets, reviews):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    docs.init_docs(app, api)
+    return api

@@ -1,0 +1,23 @@
+"""``POST /auth/token``: client credentials for clients, password for learners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from creditbank.api import Blueprint
+from creditbank.api.schemas import TokenRequest, TokenResponse
+from creditbank.services import clients
+
+blp = Blueprint("auth", __name__, description="Tokens (OAuth 2 style, JWT signed with EdDSA)")
+
+
+@blp.route("/auth/token", methods=["POST"])
+@blp.arguments(TokenRequest, location="json_or_form")
+@blp.response(200, TokenResponse)
+def issue_token(body: dict[str, Any]) -> Any:
+    """Exchange client credentials or a learner's password for an access token."""
+    if body["grant_type"] == "client_credentials":
+        token = clients.issue_client_token(body["client_id"], body["client_secret"])
+    else:
+        token = clients.issue_learner_token(body["username"], body["password"])
+    return token

@@ -1,0 +1,73 @@
+"""Fields that marshmallow lacks: exact one-place amounts and Asia/Shanghai calendar dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from marshmallow import ValidationError, fields
+
+from creditbank.domain.amounts import AmountError, format_tenths, parse_tenths
+from creditbank.domain.canonical import format_instant
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def today_in_shanghai() -> date:
+    """Dates on the ground are Yunyang's dates (DESIGN.md: every date comparison)."""
+    return datetime.now(UTC).astimezone(SHANGHAI).date()
+
+
+class Amount(fields.Field):
+    """A decimal with at most one place, given as a JSON number or a string.
+
+    Loads to the canonical string (``3`` → ``"3.0"``); ``3.25`` is refused, never rounded.
+    """
+
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any):
+        self.minimum, self.maximum = minimum, maximum  # in tenths
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("type", "string")
+        metadata.setdefault("pattern", r"^-?\d+(\.\d)?$")
+        metadata.setdefault("example", "2.5")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            tenths = parse_tenths(value)
+        except AmountError as exc:
+            raise ValidationError(str(exc)) from exc
+        if self.minimum is not None and tenths < self.minimum:
+            raise ValidationError(f"Must be at least {format_tenths(self.minimum)}.")
+        if self.maximum is not None and tenths > self.maximum:
+            raise ValidationError(f"Must be at most {format_tenths(self.maximum)}.")
+        return format_tenths(tenths)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        return format_tenths(value) if isinstance(value, int) else str(value)
+
+
+class PastDate(fields.Date):
+    """A ``YYYY-MM-DD`` date that is not in the future (in Asia/Shanghai)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result > today_in_shanghai():
+            raise ValidationError("Must not be in the future.")
+        return result
+
+
+class Instant(fields.DateTime):
+    """An RFC 3339 instant with an offset; rendered in UTC with microseconds."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is None:
+            raise ValidationError("Must carry an offset, e.g. 2026-04-16T10:00:00+08:00.")
+        return result.astimezone(UTC)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format_instant(value)

@@ -1,0 +1,64 @@
+"""Learner accounts: open, look up, change or reset a password (workstation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from creditbank.api import Blueprint
+from creditbank.api.schemas import (
+    LearnerCreate,
+    LearnerPage,
+    LearnerQuery,
+    LearnerSchema,
+    PasswordChange,
+)
+from creditbank.auth import allow, current_principal
+from creditbank.domain.roles import STAFF, Role
+from creditbank.errors import Forbidden
+from creditbank.services import learners
+
+blp = Blueprint("learners", __name__, description="Learner accounts")
+
+
+@blp.route("/learners", methods=["POST"])
+@allow(Role.WORKSTATION)
+@blp.arguments(LearnerCreate)
+@blp.response(201, LearnerSchema)
+def open_learner(body: dict[str, Any]) -> Any:
+    """Open a learner's account (one per national ID)."""
+    return learners.open_learner(body["name"], body["national_id"], body["password"])
+
+
+@blp.route("/learners", methods=["GET"])
+@allow(*STAFF)
+@blp.arguments(LearnerQuery, location="query")
+@blp.response(200, LearnerPage)
+def find_learners(query: dict[str, Any]) -> Any:
+    """List learners, or find one by national ID (matched through its HMAC) or name."""
+    return learners.find_learners(
+        national_id=query["national_id"],
+        name=query["name"],
+        cursor=query["cursor"],
+        limit=query["limit"],
+    )
+
+
+@blp.route("/learners/<learner_id>", methods=["GET"])
+@allow(Role.WORKSTATION, Role.AUDITOR, Role.LEARNER)
+@blp.response(200, LearnerSchema)
+def get_learner(learner_id: str) -> Any:
+    """One learner: staff, or that learner."""
+    if not current_principal().may_read_learner(learner_id):
+        raise Forbidden("A learner reads only its own account")
+    return learners.get_learner(learner_id)
+
+
+@blp.route("/learners/<learner_id>/password", methods=["PUT"])
+@allow(Role.WORKSTATION, Role.LEARNER)
+@blp.arguments(PasswordChange)
+@blp.response(204)
+def change_password(body: dict[str, Any], learner_id: str) -> None:
+    """Change a password (the learner, giving the old one) or reset it (the workstation)."""
+    learners.change_password(
+        current_principal(), learner_id, body["new_password"], body["old_password"]
+    )

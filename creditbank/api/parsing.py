@@ -1,0 +1,92 @@
+"""Reading request bodies: exact decimals, problem+json errors, and flat error keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, NoReturn
+
+import flask
+import marshmallow as ma
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from creditbank.errors import MalformedJson, ValidationFailed
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_json_bytes(raw: bytes) -> Any:
+    """JSON with numbers as :class:`~decimal.Decimal`, so ``3.25`` is seen as written."""
+    try:
+        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedJson("The body is not valid UTF-8 JSON") from exc
+
+
+def json_body() -> Any:
+    """The request's JSON body (415 unless it is declared JSON, 400 when malformed)."""
+    request = flask.request
+    if not request.is_json:
+        raise ValidationFailed(
+            "Send the body as application/json", errors={"body": ["Expected application/json."]}
+        )
+    return parse_json_bytes(request.get_data(cache=True))
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"items": {0: {"hours": [...]}}}`` → ``{"items.0.hours": [...]}``.
+
+    Errors about an object as a whole (marshmallow's ``_schema``) are keyed by the object's
+    own path, or ``body`` at the top.
+    """
+    if isinstance(messages, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix or "body"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for name, texts in flatten_errors(value, path).items():
+                flat.setdefault(name, []).extend(texts)
+        return flat
+    if isinstance(messages, list):
+        if all(isinstance(message, str) for message in messages):
+            return {prefix or "body": list(messages)}
+        flat = {}
+        for message in messages:
+            for name, texts in flatten_errors(message, prefix).items():
+                flat.setdefault(name, []).extend(texts)
+        return flat
+    return {prefix or "body": [str(messages)]}
+
+
+class Parser(FlaskParser):
+    """webargs with exact decimals and our error vocabulary."""
+
+    DEFAULT_VALIDATION_STATUS = 422
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not req.is_json:
+            return core.missing
+        return parse_json_bytes(req.get_data(cache=True))
+
+    def handle_error(
+        self,
+        error: ma.ValidationError,
+        req: flask.Request,
+        schema: ma.Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> NoReturn:
+        messages = error.messages
+        if isinstance(messages, Mapping) and len(messages) == 1:
+            # webargs nests errors under the location ("json", "query"); clients want the field.
+            ((location, inner),) = messages.items()
+            if location in ("json", "query", "form", "json_or_form", "view_args"):
+                messages = inner
+        raise ValidationFailed(errors=flatten_errors(messages))

@@ -1,0 +1,167 @@
+"""The ``creditbank`` command (also ``flask --app wsgi``): the same services as the API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade as migrate_upgrade
+
+from creditbank.domain.roles import CLIENT_ROLES, SHELL, Role
+from creditbank.errors import DomainError
+
+
+def _create_app() -> Flask:
+    from creditbank.app import create_app
+
+    # Only the shell may generate missing development keys (never a server worker).
+    return create_app(create_missing_keys=True)
+
+
+def _emit(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _fail_on_domain_errors(callback: Any) -> Any:
+    """Domain errors become a one-line message and exit status 1, not a traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except DomainError as exc:
+            message = exc.detail
+            if exc.errors:
+                message += ": " + "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+            click.echo(f"error ({exc.slug}): {message}", err=True)
+            sys.exit(1)
+
+    wrapper.__name__ = callback.__name__
+    wrapper.__doc__ = callback.__doc__
+    return wrapper
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """creditbank — the ledger of the Yunyang county credit bank (学分银行)."""
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Migrate the database to head (and create any missing development keys)."""
+    migrate_upgrade()
+    click.echo("database at head", err=True)
+
+
+@main.group()
+def clients() -> None:
+    """API clients."""
+
+
+@clients.command("create")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in CLIENT_ROLES if r is not Role.PROVIDER]),
+    required=True,
+)
+@click.option("--name", required=True)
+@with_appcontext
+@_fail_on_domain_errors
+def clients_create(role: str, name: str) -> None:
+    """Create a workstation or auditor client; prints {"client_id", "client_secret"} once."""
+    from creditbank.services.clients import create_client
+
+    credentials = create_client(Role(role), name)
+    _emit({"client_id": credentials.client_id, "client_secret": credentials.client_secret})
+
+
+@main.group()
+def learners() -> None:
+    """Learner accounts."""
+
+
+@learners.command("create")
+@click.option("--name", required=True)
+@click.option("--national-id", default=None)
+@click.option("--password", default=None, help="Asked for when omitted and a terminal is attached.")
+@with_appcontext
+@_fail_on_domain_errors
+def learners_create(name: str, national_id: str | None, password: str | None) -> None:
+    """Open a learner's account; prints the learner as JSON."""
+    from creditbank.api.schemas import LearnerSchema
+    from creditbank.services.learners import open_learner
+
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _emit(LearnerSchema().dump(open_learner(name, national_id, password)))
+
+
+@main.group()
+def providers() -> None:
+    """Training providers."""
+
+
+@providers.command("create")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--with-client", is_flag=True, help="Also create an API client for it.")
+@with_appcontext
+@_fail_on_domain_errors
+def providers_create(code: str, name: str, with_client: bool) -> None:
+    """Register a provider; prints it as JSON (and a client's credentials with --with-client)."""
+    from creditbank.api.schemas import ProviderSchema
+    from creditbank.services.clients import create_client, register_provider
+
+    provider = register_provider(code, name)
+    result: dict[str, Any] = ProviderSchema().dump(provider)
+    if with_client:
+        credentials = create_client(Role.PROVIDER, name, provider.id)
+        result.update(client_id=credentials.client_id, client_secret=credentials.client_secret)
+    _emit(result)
+
+
+@main.group()
+def rules() -> None:
+    """Conversion rulesets."""
+
+
+@rules.command("publish")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--if-none", is_flag=True, help="Publish only if no ruleset exists yet.")
+@with_appcontext
+@_fail_on_domain_errors
+def rules_publish(path: Path, if_none: bool) -> None:
+    """Publish a ruleset document (JSON, as POST /rulesets takes it)."""
+    from creditbank.api.parsing import parse_json_bytes
+    from creditbank.services.rulesets import list_rulesets, publish_ruleset
+
+    if if_none and list_rulesets(None, 1).items:
+        click.echo("a ruleset is already published; nothing done", err=True)
+        return
+    published = publish_ruleset(parse_json_bytes(path.read_bytes()), SHELL.subject)
+    _emit({"id": published["id"], "version": published["version"], "name": published["name"]})
+
+
+@main.group()
+def keys() -> None:
+    """Signing keys."""
+
+
+@keys.command("generate")
+@with_appcontext
+def keys_generate() -> None:
+    """Add a new Ed25519 signing key; it becomes the active one, old ones stay published."""
+    from creditbank.context import settings
+    from creditbank.security.keys import generate_signing_key
+
+    _emit({"kid": generate_signing_key(settings().keys_dir)})

@@ -1,0 +1,63 @@
+"""Database plumbing shared by every model: the instant type and SQLite's transaction mode."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.types import TypeDecorator
+
+WRITE_OPTION = "creditbank_write"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant on both databases.
+
+    PostgreSQL keeps ``timestamptz``; SQLite keeps text without a zone, which this type gives
+    back as UTC, so the bytes hashed at append time are rebuilt exactly at audit time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give an aware UTC instant")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions.
+
+    A deferred transaction that reads and then writes must upgrade its lock, and under
+    concurrency that upgrade fails with "database is locked" whatever the busy timeout is.
+    Write transactions therefore take the write lock up front; read transactions stay deferred
+    so readers never queue behind writers (WAL lets them read a snapshot).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" event below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

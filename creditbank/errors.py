@@ -1,0 +1,203 @@
+"""Every error the service can answer with, and the one place that renders them.
+
+Services raise :class:`DomainError` subclasses; HTTP errors from Flask, webargs and werkzeug are
+translated here too, so that every error body is ``application/problem+json`` (RFC 9457)
+with a stable ``type`` slug, and none ever shows a traceback or SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, json
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """An error with a status and a slug that clients can rely on (API.md § Conventions)."""
+
+    status = 400
+    slug = "bad_request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = dict(errors) if errors else None
+        self.headers = dict(headers or {})
+
+
+class MalformedJson(DomainError):
+    status, slug, title = 400, "malformed_json", "The body is not valid JSON"
+
+
+class Unauthorized(DomainError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="creditbank"'})
+
+
+class InvalidCredentials(Unauthorized):
+    title = "Wrong credentials"
+
+
+class Forbidden(DomainError):
+    status, slug, title = 403, "forbidden", "Not allowed for this token"
+
+
+class NotFound(DomainError):
+    status, slug, title = 404, "not_found", "Not found"
+
+
+class MethodNotAllowed(DomainError):
+    status, slug, title = 405, "method_not_allowed", "Method not allowed"
+
+
+class Conflict(DomainError):
+    status, slug, title = 409, "conflict", "Conflicts with an existing record"
+
+
+class IdempotencyConflict(Conflict):
+    slug, title = "idempotency_conflict", "external_ref already used with a different body"
+
+
+class AlreadyVoided(Conflict):
+    slug, title = "already_voided", "The outcome is already voided"
+
+
+class NotPendingReview(Conflict):
+    slug, title = "not_pending_review", "The outcome is not waiting for review"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug, title = 413, "payload_too_large", "The body is too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported_media_type", "Unsupported content type"
+
+
+class ValidationFailed(DomainError):
+    status, slug, title = 422, "validation_error", "The request is not valid"
+
+
+class UnknownLearner(ValidationFailed):
+    slug, title = "unknown_learner", "No such learner"
+
+
+class TooManyRequests(DomainError):
+    status, slug, title = 429, "too_many_requests", "Too many requests"
+
+
+class ServiceUnavailable(DomainError):
+    status, slug, title = 503, "service_unavailable", "The database is unreachable"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": "5"})
+
+
+_HTTP_TO_DOMAIN: dict[int, type[DomainError]] = {
+    400: DomainError,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    422: ValidationFailed,
+    429: TooManyRequests,
+    503: ServiceUnavailable,
+}
+
+
+def problem_response(error: DomainError) -> Response:
+    """Render a domain error as ``application/problem+json``."""
+    body: dict[str, Any] = {
+        "type": error.slug,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
+    if error.errors:
+        body["errors"] = error.errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=error.status)
+    response.content_type = PROBLEM_JSON
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def from_http_exception(error: HTTPException) -> DomainError:
+    """Werkzeug's and webargs' exceptions, in our vocabulary."""
+    code = error.code or 500
+    if code >= 500:
+        return InternalError()
+    cls = _HTTP_TO_DOMAIN.get(code, DomainError)
+    domain = cls.__new__(cls)
+    DomainError.__init__(domain, error.description if cls is DomainError else None)
+    domain.status = code
+    for name, value in (getattr(error, "data", None) or {}).get("headers", {}).items():
+        domain.headers[name] = value
+    if code == 401:
+        domain.headers["WWW-Authenticate"] = 'Bearer realm="creditbank"'
+    # Rate limiting answers 429 with Retry-After; keep it (API.md § Conventions).
+    for name, value in error.get_headers():
+        if name.lower() == "retry-after":
+            domain.headers[name] = value
+    return domain
+
+
+class InternalError(DomainError):
+    status, slug, title = 500, "internal_error", "Internal error"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One handler for every error: domain, HTTP, database outage, and anything unexpected."""
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return problem_response(error)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        return problem_response(from_http_exception(error))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> Response:
+        if is_connection_error(error):
+            log.warning("database unreachable", extra={"error": type(error.orig).__name__})
+            return problem_response(ServiceUnavailable())
+        log.exception("database error")
+        return problem_response(InternalError())
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(InternalError())
+
+
+def is_connection_error(error: DBAPIError) -> bool:
+    """True when the database could not be reached, as opposed to a query that failed."""
+    if error.connection_invalidated:
+        return True
+    text = str(error.orig).lower()
+    return any(
+        marker in text
+        for marker in ("connection", "server closed", "terminating", "could not connect")
+    )

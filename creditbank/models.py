@@ -1,0 +1,162 @@
+"""Tables. The journal is append-only (the migrations add triggers that refuse the rest);
+everything else is either reference data or a cache that the services keep in step with it.
+
+Every journal table carries ``learner_id`` and every unique index on one includes it, so the
+journal can be distributed by learner (DESIGN.md § Scale). ``idempotency_keys`` is the one
+bank-wide uniqueness and is keyed by provider instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from creditbank.db import UTCDateTime
+from creditbank.domain.canonical import GENESIS_HASH
+from creditbank.extensions import db
+
+ID = String(40)
+HASH = String(64)
+
+
+class Account(db.Model):
+    """A learner's account: the cached head of its chain and its balance (invariants 2, 3)."""
+
+    __tablename__ = "accounts"
+
+    learner_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    head_seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(HASH, default=GENESIS_HASH)
+    head_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    balance: Mapped[int] = mapped_column(Integer, default=0)  # tenths
+    # Canonical JSON {category: tenths}: the running totals of the last credit entry.
+    balance_by_category: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Identity(db.Model):
+    """Personal data, outside the journal so that it can be corrected or erased."""
+
+    __tablename__ = "identities"
+
+    learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    national_id_encrypted: Mapped[str | None] = mapped_column(Text)
+    national_id_fingerprint: Mapped[str | None] = mapped_column(HASH, unique=True)
+    national_id_masked: Mapped[str | None] = mapped_column(String(18))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Raised on every password change: tokens carry it, so older tokens stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Provider(db.Model):
+    """A training provider (school, company, training centre) that posts outcomes."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Client(db.Model):
+    """An API client: the workstation, an auditor, or one of a provider's systems."""
+
+    __tablename__ = "clients"
+
+    client_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(ID, ForeignKey("providers.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    # Raised on every rotation: tokens carry it, so a rotated secret's tokens stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Ruleset(db.Model):
+    """A published conversion ruleset; never edited (the document is canonical JSON)."""
+
+    __tablename__ = "rulesets"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    document: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(ID)
+
+
+class JournalEntry(db.Model):
+    """One fact in a learner's chain. Kind-specific fields that are not queried live in
+    ``data`` (canonical JSON); the hash covers the columns and ``data`` together."""
+
+    __tablename__ = "journal_entries"
+
+    learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prev_hash: Mapped[str] = mapped_column(HASH)
+    hash: Mapped[str] = mapped_column(HASH)
+    outcome_id: Mapped[str | None] = mapped_column(ID, index=True)
+    provider_id: Mapped[str | None] = mapped_column(ID)
+    ruleset_id: Mapped[str | None] = mapped_column(ID)
+    category: Mapped[str | None] = mapped_column(String(64))
+    delta: Mapped[int | None] = mapped_column(Integer)  # tenths
+    running_total: Mapped[int | None] = mapped_column(Integer)  # tenths
+    # A credit's reason slug, or the words a void was given.
+    reason: Mapped[str | None] = mapped_column(String(500))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (
+        # Point-in-time balance: the last credit entry, and the last entry, at an instant.
+        Index("ix_journal_entries_learner_kind_recorded", "learner_id", "kind", "recorded_at"),
+        Index("ix_journal_entries_learner_recorded", "learner_id", "recorded_at"),
+    )
+
+
+class OutcomeState(db.Model):
+    """What each outcome stands at now: a cache of the journal, rewritten in the same
+    transaction as the credit entries that change it."""
+
+    __tablename__ = "outcomes"
+
+    learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
+    outcome_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    provider_id: Mapped[str] = mapped_column(ID)
+    external_ref: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ruleset_id: Mapped[str | None] = mapped_column(ID)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))
+    credits: Mapped[int] = mapped_column(Integer, default=0)  # tenths
+    rule: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_outcomes_outcome_id", "outcome_id"),
+        Index("ix_outcomes_provider_outcome", "provider_id", "outcome_id"),
+        Index("ix_outcomes_status_outcome", "status", "outcome_id"),
+    )
+
+
+class IdempotencyKey(db.Model):
+    """``(provider, external_ref)``: the one bank-wide uniqueness (DESIGN.md § Scale)."""
+
+    __tablename__ = "idempotency_keys"
+
+    provider_id: Mapped[str] = mapped_column(ID, ForeignKey("providers.id"), primary_key=True)
+    external_ref: Mapped[str] = mapped_column(String(128), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ID)
+    outcome_id: Mapped[str] = mapped_column(ID)
+    request_hash: Mapped[str] = mapped_column(HASH)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Security primitives: secret hashing, personal-data encryption, key material, signed tokens."""

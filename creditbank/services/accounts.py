@@ -1,0 +1,93 @@
+"""A learner's balance and ledger (API.md § A learner's account)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from creditbank.domain.amounts import format_tenths, parse_tenths
+from creditbank.domain.canonical import format_instant
+from creditbank.domain.roles import Principal
+from creditbank.errors import Forbidden, NotFound
+from creditbank.extensions import db
+from creditbank.models import Account, JournalEntry
+from creditbank.services.outcomes import entry_view
+from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.transaction import utcnow
+
+
+def readable_account(principal: Principal, learner_id: str) -> Account:
+    """The account, if this caller may read it: staff, or the learner itself (else 403/404)."""
+    if not principal.may_read_learner(learner_id):
+        raise Forbidden("A learner reads only its own account")
+    account = db.session.get(Account, learner_id)
+    if account is None:
+        raise NotFound("No such learner")
+    return account
+
+
+def balance(principal: Principal, learner_id: str, as_of: datetime | None) -> dict[str, Any]:
+    """Total and per-category balance now, or at ``as_of``: one indexed read, never a SUM."""
+    account = readable_account(principal, learner_id)
+    if as_of is None:
+        total, by_category, seq = (
+            account.balance,
+            json.loads(account.balance_by_category),
+            account.head_seq,
+        )
+        instant = utcnow()
+    else:
+        instant = as_of
+        total, by_category = _balance_at(learner_id, as_of)
+        seq = (
+            db.session.scalar(
+                select(func.max(JournalEntry.seq)).where(
+                    JournalEntry.learner_id == learner_id, JournalEntry.recorded_at <= as_of
+                )
+            )
+            or 0
+        )
+    return {
+        "learner_id": learner_id,
+        "total": format_tenths(total),
+        "by_category": {name: format_tenths(value) for name, value in sorted(by_category.items())},
+        "as_of": format_instant(instant),
+        "seq": seq,
+    }
+
+
+def _balance_at(learner_id: str, as_of: datetime) -> tuple[int, dict[str, int]]:
+    last_credit = db.session.scalar(
+        select(JournalEntry)
+        .where(
+            JournalEntry.learner_id == learner_id,
+            JournalEntry.kind == "credit",
+            JournalEntry.recorded_at <= as_of,
+        )
+        .order_by(JournalEntry.seq.desc())
+        .limit(1)
+    )
+    if last_credit is None:
+        return 0, {}
+    running = json.loads(last_credit.data)["running_by_category"]
+    return last_credit.running_total or 0, {k: parse_tenths(v) for k, v in running.items()}
+
+
+def ledger(
+    principal: Principal, learner_id: str, cursor: str | None, limit: int
+) -> Page[dict[str, Any]]:
+    """Journal entries in ``seq`` order, a keyset page at a time."""
+    readable_account(principal, learner_id)
+    after = decode_cursor(cursor, int) or 0
+    rows = list(
+        db.session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.learner_id == learner_id, JournalEntry.seq > after)
+            .order_by(JournalEntry.seq)
+            .limit(limit + 1)
+        )
+    )
+    return page_of([entry_view(row) for row in rows], limit, lambda view: view["seq"])

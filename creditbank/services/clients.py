@@ -1,0 +1,158 @@
+"""API clients and providers: who may call, with which secret, and the tokens they get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from creditbank.context import keyring, settings
+from creditbank.domain.ids import new_id
+from creditbank.domain.roles import CLIENT_ROLES, Role
+from creditbank.errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
+from creditbank.extensions import db
+from creditbank.models import Client, Provider
+from creditbank.security.passwords import (
+    dummy_verify,
+    hash_secret,
+    new_client_secret,
+    verify_secret,
+)
+from creditbank.security.tokens import issue_access_token
+from creditbank.services.learners import verify_learner_password
+from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.transaction import utcnow, write_transaction
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A client's id and secret, shown once, when created or rotated."""
+
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+def create_client(role: Role, name: str, provider_id: str | None = None) -> Credentials:
+    """A new client of ``role``; provider clients belong to a provider."""
+    if role not in CLIENT_ROLES:
+        raise ValidationFailed(errors={"role": [f"Must be one of {', '.join(CLIENT_ROLES)}."]})
+    if (role is Role.PROVIDER) != (provider_id is not None):
+        raise ValidationFailed(errors={"provider_id": ["Provider clients need a provider."]})
+    secret = new_client_secret()
+    client_id = new_id("c")
+    with write_transaction() as session:
+        if provider_id is not None and session.get(Provider, provider_id) is None:
+            raise NotFound("No such provider")
+        session.add(
+            Client(
+                client_id=client_id,
+                name=name,
+                role=role.value,
+                provider_id=provider_id,
+                secret_hash=hash_secret(secret),
+                created_at=utcnow(),
+            )
+        )
+    return Credentials(client_id, secret)
+
+
+def disable_client(client_id: str) -> None:
+    """Its tokens stop working at once (every request re-checks the client)."""
+    with write_transaction() as session:
+        client = _client(session.get(Client, client_id))
+        if client.disabled_at is None:
+            client.disabled_at = utcnow()
+
+
+def rotate_client_secret(client_id: str) -> Credentials:
+    """A new secret; the old secret and every token issued under it stop working."""
+    secret = new_client_secret()
+    with write_transaction() as session:
+        client = _client(session.get(Client, client_id))
+        client.secret_hash = hash_secret(secret)
+        client.token_version += 1
+    return Credentials(client_id, secret)
+
+
+def register_provider(code: str, name: str) -> Provider:
+    """A training provider; its ``code`` is unique (409 ``conflict``)."""
+    provider = Provider(id=new_id("p"), code=code, name=name, created_at=utcnow())
+    try:
+        with write_transaction() as session:
+            if session.scalar(select(Provider).where(Provider.code == code)) is not None:
+                raise Conflict(f"A provider with code {code} already exists")
+            session.add(provider)
+    except IntegrityError as exc:
+        raise Conflict(f"A provider with code {code} already exists") from exc
+    return get_provider(provider.id)
+
+
+def get_provider(provider_id: str) -> Provider:
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        raise NotFound("No such provider")
+    return provider
+
+
+def provider_by_code(code: str) -> Provider:
+    provider = db.session.scalar(select(Provider).where(Provider.code == code))
+    if provider is None:
+        raise NotFound(f"No provider with code {code}")
+    return provider
+
+
+def list_providers(cursor: str | None, limit: int) -> Page[Provider]:
+    query = select(Provider).order_by(Provider.id)
+    after = decode_cursor(cursor, str)
+    if after is not None:
+        query = query.where(Provider.id > after)
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return page_of(rows, limit, lambda provider: provider.id)
+
+
+def issue_client_token(client_id: str, client_secret: str) -> AccessToken:
+    """The client-credentials grant; 401 for an unknown, disabled or wrong client."""
+    client = db.session.get(Client, client_id)
+    if client is None:
+        dummy_verify()
+        raise InvalidCredentials()
+    if not verify_secret(client_secret, client.secret_hash) or client.disabled_at is not None:
+        raise InvalidCredentials()
+    extra = {"ver": client.token_version}
+    if client.provider_id:
+        extra["provider_id"] = client.provider_id
+    return _token(client.client_id, Role(client.role), extra)
+
+
+def issue_learner_token(learner_id: str, password: str) -> AccessToken:
+    """The password grant for learners."""
+    identity = verify_learner_password(learner_id, password)
+    return _token(identity.learner_id, Role.LEARNER, {"ver": identity.token_version})
+
+
+def _token(subject: str, role: Role, extra: dict[str, object]) -> AccessToken:
+    config = settings()
+    token, expires_in = issue_access_token(
+        keyring(),
+        issuer=config.issuer,
+        audience=config.audience,
+        subject=subject,
+        role=role.value,
+        ttl_seconds=config.token_ttl_seconds,
+        extra_claims=extra,
+    )
+    return AccessToken(token, expires_in)
+
+
+def _client(client: Client | None) -> Client:
+    if client is None:
+        raise NotFound("No such client")
+    return client

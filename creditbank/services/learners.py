@@ -1,0 +1,150 @@
+"""Opening learner accounts and looking after their identities and passwords."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from creditbank.context import keyring
+from creditbank.domain.ids import new_id
+from creditbank.domain.national_id import (
+    NationalIdError,
+    mask_national_id,
+    validate_national_id,
+)
+from creditbank.domain.roles import Principal, Role
+from creditbank.errors import Conflict, Forbidden, InvalidCredentials, NotFound, ValidationFailed
+from creditbank.extensions import db
+from creditbank.models import Account, Identity
+from creditbank.security.passwords import dummy_verify, hash_secret, verify_secret
+from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.transaction import utcnow, write_transaction
+
+
+@dataclass(frozen=True)
+class LearnerView:
+    learner_id: str
+    name: str | None
+    national_id_masked: str | None
+    opened_at: datetime
+
+
+def open_learner(name: str, national_id: str | None, password: str | None) -> LearnerView:
+    """Open an account and its identity; one account per national ID (409 ``conflict``)."""
+    cipher = keyring().pii
+    valid_id = _valid_national_id(national_id) if national_id else None
+    fingerprint = cipher.fingerprint(valid_id) if valid_id else None
+    now = utcnow()
+    learner_id = new_id("L")
+    try:
+        with write_transaction() as session:
+            if fingerprint and _by_fingerprint(fingerprint) is not None:
+                raise Conflict("An account with this national ID already exists")
+            session.add(Account(learner_id=learner_id, opened_at=now))
+            session.flush()
+            session.add(
+                Identity(
+                    learner_id=learner_id,
+                    name=name,
+                    national_id_encrypted=cipher.encrypt(valid_id) if valid_id else None,
+                    national_id_fingerprint=fingerprint,
+                    national_id_masked=_mask(valid_id),
+                    password_hash=hash_secret(password) if password else None,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError as exc:  # a concurrent open with the same national ID won the race
+        raise Conflict("An account with this national ID already exists") from exc
+    return get_learner(learner_id)
+
+
+def get_learner(learner_id: str) -> LearnerView:
+    """One learner; the identity may have been erased, the account never is."""
+    account = db.session.get(Account, learner_id)
+    if account is None:
+        raise NotFound("No such learner")
+    return _view(account, db.session.get(Identity, learner_id))
+
+
+def find_learners(
+    *, national_id: str | None, name: str | None, cursor: str | None, limit: int
+) -> Page[LearnerView]:
+    """Learners in account order, filtered by national ID (through its HMAC) or name."""
+    query = select(Account, Identity).outerjoin(Identity).order_by(Account.learner_id)
+    if national_id:
+        try:
+            fingerprint = keyring().pii.fingerprint(validate_national_id(national_id))
+        except NationalIdError:
+            return Page([], None)  # no account can hold an invalid ID
+        query = query.where(Identity.national_id_fingerprint == fingerprint)
+    if name:
+        query = query.where(Identity.name == name)
+    after = decode_cursor(cursor, str)
+    if after is not None:
+        query = query.where(Account.learner_id > after)
+    rows = db.session.execute(query.limit(limit + 1)).all()
+    return page_of([_view(account, identity) for account, identity in rows], limit, _key)
+
+
+def change_password(
+    principal: Principal, learner_id: str, new_password: str, old_password: str | None
+) -> None:
+    """The learner changes its own password (old one required); the workstation resets it."""
+    if principal.role is Role.LEARNER and principal.subject != learner_id:
+        raise Forbidden("A learner may change only its own password")
+    with write_transaction() as session:
+        identity = session.get(Identity, learner_id)
+        if identity is None:
+            raise NotFound("No such learner")
+        if principal.role is Role.LEARNER:
+            if old_password is None:
+                raise ValidationFailed(errors={"old_password": ["Required to change a password."]})
+            if not verify_secret(old_password, identity.password_hash or ""):
+                raise InvalidCredentials("The old password is wrong")
+        identity.password_hash = hash_secret(new_password)
+        identity.token_version += 1  # tokens issued under the old password stop working
+        identity.updated_at = utcnow()
+
+
+def verify_learner_password(learner_id: str, password: str) -> Identity:
+    """The identity behind a learner's login, or 401 (same time whether or not it exists)."""
+    identity = db.session.get(Identity, learner_id)
+    if identity is None or identity.password_hash is None:
+        dummy_verify()
+        raise InvalidCredentials()
+    if not verify_secret(password, identity.password_hash):
+        raise InvalidCredentials()
+    return identity
+
+
+def _valid_national_id(national_id: str) -> str:
+    try:
+        return validate_national_id(national_id)
+    except NationalIdError as exc:
+        raise ValidationFailed(errors={"national_id": [str(exc)]}) from exc
+
+
+def _by_fingerprint(fingerprint: str) -> Identity | None:
+    return db.session.scalar(
+        select(Identity).where(Identity.national_id_fingerprint == fingerprint)
+    )
+
+
+def _mask(valid_id: str | None) -> str | None:
+    return mask_national_id(valid_id) if valid_id else None
+
+
+def _view(account: Account, identity: Identity | None) -> LearnerView:
+    return LearnerView(
+        learner_id=account.learner_id,
+        name=identity.name if identity else None,
+        national_id_masked=identity.national_id_masked if identity else None,
+        opened_at=account.opened_at,
+    )
+
+
+def _key(view: LearnerView) -> str:
+    return view.learner_id

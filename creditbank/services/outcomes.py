@@ -1,0 +1,415 @@
+"""Posting and voiding outcomes, and reading them back (API.md § Outcomes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from creditbank.conversion import Reason, Ruleset, Status, ruleset_in_force
+from creditbank.domain.amounts import format_tenths
+from creditbank.domain.canonical import canonical_bytes, format_instant
+from creditbank.domain.ids import new_id
+from creditbank.domain.roles import Principal, Role
+from creditbank.errors import (
+    AlreadyVoided,
+    Forbidden,
+    IdempotencyConflict,
+    NotFound,
+    UnknownLearner,
+    ValidationFailed,
+)
+from creditbank.extensions import db
+from creditbank.journal import append, entry_document, lock_accounts
+from creditbank.models import Account, IdempotencyKey, JournalEntry, OutcomeState
+from creditbank.services.conversion import load_rulesets, reconvert
+from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.transaction import utcnow, write_transaction
+
+COMMON_FIELDS = ("learner_id", "external_ref", "kind", "achieved_on", "title", "category")
+_IDEMPOTENCY_RETRIES = 3
+
+
+@dataclass
+class Posted:
+    """One item of a posting result: the outcome as it stands and the credits appended."""
+
+    outcome: dict[str, Any]
+    credits: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False
+
+
+def request_hash(item: Mapping[str, Any]) -> str:
+    """Fingerprint of a validated, normalised outcome: equal bodies, equal hashes."""
+    return hashlib.sha256(canonical_bytes(_jsonable(item))).hexdigest()
+
+
+def record_outcomes(
+    principal: Principal, items: Sequence[Mapping[str, Any]], *, batch: bool
+) -> list[Posted]:
+    """Post validated outcomes for one provider, all or nothing (API.md § Outcomes).
+
+    ``batch`` says the items came as ``{"items": [...]}``: errors are then keyed
+    ``items.<i>.<field>``, otherwise by the field alone.
+    """
+    if principal.role is not Role.PROVIDER or principal.provider_id is None:
+        raise Forbidden("Only a provider posts outcomes")
+    for attempt in range(_IDEMPOTENCY_RETRIES):
+        try:
+            with write_transaction() as session:
+                return _record(session, principal.provider_id, _Items(items, batch))
+        except IntegrityError:
+            # A concurrent request inserted the same (provider, external_ref) first; on
+            # the next attempt this request sees it and answers as a replay.
+            if attempt == _IDEMPOTENCY_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]) -> list[Posted]:
+    now = utcnow()
+    accounts = lock_accounts(session, (item["learner_id"] for item in items))
+    _check_learners(items, accounts)
+    rulesets = load_rulesets(session)
+    in_force = ruleset_in_force(rulesets.values(), now)
+    _check_categories(items, in_force)
+    hashes = [request_hash(item) for item in items]
+    existing = _existing_keys(session, provider_id, items)
+    _check_conflicts(items, hashes, existing)
+    results: dict[int, Posted] = {}
+    fresh: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        key = existing.get(item["external_ref"])
+        if key is not None:
+            results[index] = replay(session, key)
+        else:
+            fresh.setdefault(item["learner_id"], []).append(index)
+    for learner_id in sorted(fresh):
+        account = accounts[learner_id]
+        posted = {
+            index: _append_outcome(
+                session, account, provider_id, items[index], hashes[index], in_force, now
+            )
+            for index in fresh[learner_id]
+        }
+        session.flush()
+        credits = reconvert(session, account, rulesets, now)
+        for index, (entry, data) in posted.items():
+            state = session.get(OutcomeState, (learner_id, entry.outcome_id))
+            mine = [credit_view(c) for c in credits if c.outcome_id == entry.outcome_id]
+            results[index] = Posted(outcome_view(entry, data, state), mine)
+    return [results[index] for index in range(len(items))]
+
+
+def _check_learners(items: Sequence[Mapping[str, Any]], accounts: Mapping[str, Account]) -> None:
+    errors = {
+        _path(items, index, "learner_id"): ["No learner with this id."]
+        for index, item in enumerate(items)
+        if item["learner_id"] not in accounts
+    }
+    if errors:
+        raise UnknownLearner("No such learner", errors=errors)
+
+
+def _check_categories(items: Sequence[Mapping[str, Any]], in_force: Ruleset | None) -> None:
+    """Training hours must name a category of the ruleset in force (DESIGN.md § Conversion)."""
+    if in_force is None:
+        return  # nothing converts yet: every outcome waits for review
+    errors = {
+        _path(items, index, "category"): [
+            f"Not a category of ruleset {in_force.name}: "
+            + ", ".join(sorted(in_force.hours_per_credit))
+        ]
+        for index, item in enumerate(items)
+        if item["kind"] == "training_hours" and item["category"] not in in_force.hours_per_credit
+    }
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def _existing_keys(
+    session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]
+) -> dict[str, IdempotencyKey]:
+    refs = [item["external_ref"] for item in items]
+    rows = session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.provider_id == provider_id, IdempotencyKey.external_ref.in_(refs)
+        )
+    )
+    return {row.external_ref: row for row in rows}
+
+
+def _check_conflicts(
+    items: Sequence[Mapping[str, Any]],
+    hashes: Sequence[str],
+    existing: Mapping[str, IdempotencyKey],
+) -> None:
+    errors = {
+        _path(items, index, "external_ref"): ["Already used with a different body."]
+        for index, item in enumerate(items)
+        if (key := existing.get(item["external_ref"])) is not None
+        and key.request_hash != hashes[index]
+    }
+    if errors:
+        raise IdempotencyConflict(errors=errors)
+
+
+def _append_outcome(
+    session: Session,
+    account: Account,
+    provider_id: str,
+    item: Mapping[str, Any],
+    item_hash: str,
+    in_force: Ruleset | None,
+    now: datetime,
+) -> tuple[JournalEntry, dict[str, Any]]:
+    outcome_id = new_id("o")
+    category = item.get("category") or item["kind"]
+    data = {"outcome_kind": item["kind"]}
+    data.update(
+        _jsonable({k: v for k, v in item.items() if k not in ("learner_id", "kind", "category")})
+    )
+    entry = append(
+        session,
+        account,
+        "outcome",
+        now,
+        data=data,
+        outcome_id=outcome_id,
+        provider_id=provider_id,
+        ruleset_id=in_force.id if in_force else None,
+        category=category,
+    )
+    status, reason = (
+        (Status.PENDING_REVIEW, Reason.PENDING_REVIEW)
+        if in_force
+        else (Status.PENDING_REVIEW, Reason.NO_RULESET)
+    )
+    session.add(
+        OutcomeState(
+            learner_id=account.learner_id,
+            outcome_id=outcome_id,
+            seq=entry.seq,
+            provider_id=provider_id,
+            external_ref=item["external_ref"],
+            kind=item["kind"],
+            category=category,
+            recorded_at=entry.recorded_at,
+            ruleset_id=entry.ruleset_id,
+            status=status.value,
+            reason=reason.value,
+            credits=0,
+        )
+    )
+    session.add(
+        IdempotencyKey(
+            provider_id=provider_id,
+            external_ref=item["external_ref"],
+            learner_id=account.learner_id,
+            outcome_id=outcome_id,
+            request_hash=item_hash,
+            created_at=now,
+        )
+    )
+    return entry, data
+
+
+def replay(session: Session, key: IdempotencyKey) -> Posted:
+    """The original result of a post: the outcome as it is now, and the credits that very
+    request appended (the credit entries of this outcome written in the same instant)."""
+    state = session.get(OutcomeState, (key.learner_id, key.outcome_id))
+    assert state is not None
+    entry = _outcome_entry(session, state)
+    credits = session.scalars(
+        select(JournalEntry)
+        .where(
+            JournalEntry.learner_id == key.learner_id,
+            JournalEntry.kind == "credit",
+            JournalEntry.outcome_id == key.outcome_id,
+            JournalEntry.recorded_at == entry.recorded_at,
+        )
+        .order_by(JournalEntry.seq)
+    )
+    return Posted(
+        outcome_view(entry, json.loads(entry.data), state),
+        [credit_view(c) for c in credits],
+        replayed=True,
+    )
+
+
+def void_outcome(
+    principal: Principal, outcome_id: str, reason: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Cancel an outcome: the posting provider or the workstation (409 when already voided)."""
+    with write_transaction() as session:
+        state = _visible_state(session, principal, outcome_id)
+        account = lock_accounts(session, [state.learner_id])[state.learner_id]
+        session.refresh(state)
+        if state.status == Status.VOIDED:
+            raise AlreadyVoided()
+        now = utcnow()
+        entry = append(
+            session,
+            account,
+            "void",
+            now,
+            data={"voided_by": principal.subject},
+            outcome_id=outcome_id,
+            reason=reason,
+        )
+        credits = reconvert(session, account, load_rulesets(session), now)
+        return entry_view(entry), [credit_view(c) for c in credits]
+
+
+def get_outcome(principal: Principal, outcome_id: str) -> dict[str, Any]:
+    state = _visible_state(db.session, principal, outcome_id)
+    entry = _outcome_entry(db.session, state)
+    return outcome_view(entry, json.loads(entry.data), state)
+
+
+def list_outcomes(
+    principal: Principal,
+    *,
+    learner_id: str | None,
+    provider_id: str | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[dict[str, Any]]:
+    """Outcomes newest last: staff see all, a provider only its own."""
+    if principal.role is Role.PROVIDER:
+        if provider_id not in (None, principal.provider_id):
+            raise Forbidden("A provider reads only its own outcomes")
+        provider_id = principal.provider_id
+    elif not principal.is_staff:
+        raise Forbidden("Learners read their ledger instead")
+    query = select(OutcomeState).order_by(OutcomeState.outcome_id)
+    if learner_id:
+        query = query.where(OutcomeState.learner_id == learner_id)
+    if provider_id:
+        query = query.where(OutcomeState.provider_id == provider_id)
+    if status:
+        query = query.where(OutcomeState.status == status)
+    after = decode_cursor(cursor, str)
+    if after is not None:
+        query = query.where(OutcomeState.outcome_id > after)
+    page = page_of(list(db.session.scalars(query.limit(limit + 1))), limit, _outcome_key)
+    return Page(outcome_views(db.session, page.items), page.next_cursor)
+
+
+def outcome_views(session: Session, states: Sequence[OutcomeState]) -> list[dict[str, Any]]:
+    """Views of many outcomes with one query for their journal entries."""
+    entries = _outcome_entries(session, states)
+    return [
+        outcome_view(entries[state.outcome_id], json.loads(entries[state.outcome_id].data), state)
+        for state in states
+    ]
+
+
+def _outcome_key(state: OutcomeState) -> str:
+    return state.outcome_id
+
+
+def _visible_state(session: Session, principal: Principal, outcome_id: str) -> OutcomeState:
+    state = session.scalar(select(OutcomeState).where(OutcomeState.outcome_id == outcome_id))
+    if state is None:
+        raise NotFound("No such outcome")
+    if principal.role is Role.PROVIDER and state.provider_id != principal.provider_id:
+        raise Forbidden("A provider may act only on its own outcomes")
+    if principal.role is Role.LEARNER:
+        raise Forbidden("Learners read their ledger instead")
+    return state
+
+
+def _outcome_entry(session: Session, state: OutcomeState) -> JournalEntry:
+    entry = session.get(JournalEntry, (state.learner_id, state.seq))
+    assert entry is not None
+    return entry
+
+
+def _outcome_entries(session: Session, states: Sequence[OutcomeState]) -> dict[str, JournalEntry]:
+    if not states:
+        return {}
+    keys = [(s.learner_id, s.seq) for s in states]
+    rows = session.scalars(
+        select(JournalEntry).where(tuple_(JournalEntry.learner_id, JournalEntry.seq).in_(keys))
+    )
+    return {row.outcome_id or "": row for row in rows}
+
+
+def outcome_view(
+    entry: JournalEntry, data: Mapping[str, Any], state: OutcomeState | None
+) -> dict[str, Any]:
+    """An outcome as API.md shows it: what was posted, where it sits, and what it earned."""
+    view: dict[str, Any] = {
+        "id": entry.outcome_id,
+        "learner_id": entry.learner_id,
+        "provider_id": entry.provider_id,
+        "kind": data["outcome_kind"],
+    }
+    view.update({k: v for k, v in data.items() if k != "outcome_kind"})
+    view.update(
+        {
+            "category": state.category if state else entry.category,
+            "seq": entry.seq,
+            "recorded_at": format_instant(entry.recorded_at),
+            "ruleset_id": entry.ruleset_id,
+        }
+    )
+    if state is not None:
+        view.update(
+            status=state.status,
+            reason=state.reason,
+            credits=format_tenths(state.credits),
+            rule=state.rule,
+        )
+    return view
+
+
+def credit_view(entry: JournalEntry) -> dict[str, Any]:
+    """A credit entry as the posting response lists it."""
+    data = json.loads(entry.data)
+    return {
+        "outcome_id": entry.outcome_id,
+        "seq": entry.seq,
+        "delta": format_tenths(entry.delta or 0),
+        "category": entry.category,
+        "reason": entry.reason,
+        "ruleset_id": entry.ruleset_id,
+        "running_total": format_tenths(entry.running_total or 0),
+        "running_by_category": data.get("running_by_category", {}),
+        "rule": data.get("rule"),
+    }
+
+
+def entry_view(entry: JournalEntry) -> dict[str, Any]:
+    """Any journal entry as the ledger shows it: its hashed document plus its hash."""
+    return {**entry_document(entry), "hash": entry.hash}
+
+
+def _path(items: Sequence[Mapping[str, Any]], index: int, name: str) -> str:
+    return f"items.{index}.{name}" if getattr(items, "batch", True) else name
+
+
+class _Items(list):  # type: ignore[type-arg]
+    """The items of one request, remembering whether they came as a batch."""
+
+    def __init__(self, items: Sequence[Mapping[str, Any]], batch: bool) -> None:
+        super().__init__(items)
+        self.batch = batch
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates become ISO strings; everything else is JSON already (amounts are decimal strings)."""
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,67 @@
+"""The workstation decides outcomes that no rule covers (DESIGN.md § Conversion)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from creditbank.conversion import Status
+from creditbank.domain.amounts import format_tenths
+from creditbank.domain.roles import Principal
+from creditbank.errors import NotFound, NotPendingReview
+from creditbank.extensions import db
+from creditbank.journal import append, lock_accounts
+from creditbank.models import OutcomeState
+from creditbank.services.conversion import load_rulesets, reconvert
+from creditbank.services.outcomes import _outcome_key, credit_view, entry_view, outcome_views
+from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.transaction import utcnow, write_transaction
+
+
+def list_reviews(
+    principal: Principal, status: str, cursor: str | None, limit: int
+) -> Page[dict[str, Any]]:
+    """Outcomes by review status: ``pending`` (waiting) or ``decided`` (reviewed)."""
+    wanted = Status.PENDING_REVIEW.value
+    query = select(OutcomeState).order_by(OutcomeState.outcome_id)
+    query = (
+        query.where(OutcomeState.status == wanted)
+        if status == "pending"
+        else query.where(OutcomeState.reason == "reviewed")
+    )
+    after = decode_cursor(cursor, str)
+    if after is not None:
+        query = query.where(OutcomeState.outcome_id > after)
+    page = page_of(list(db.session.scalars(query.limit(limit + 1))), limit, _outcome_key)
+    return Page(outcome_views(db.session, page.items), page.next_cursor)
+
+
+def decide_review(
+    principal: Principal, outcome_id: str, credits: int, category: str, note: str | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Grant ``credits`` (maybe 0) to a pending outcome; deciding twice is 409."""
+    with write_transaction() as session:
+        state = session.scalar(select(OutcomeState).where(OutcomeState.outcome_id == outcome_id))
+        if state is None:
+            raise NotFound("No such outcome")
+        account = lock_accounts(session, [state.learner_id])[state.learner_id]
+        session.refresh(state)
+        if state.status != Status.PENDING_REVIEW:
+            raise NotPendingReview(f"The outcome is {state.status} ({state.reason})")
+        now = utcnow()
+        entry = append(
+            session,
+            account,
+            "review",
+            now,
+            data={
+                "credits": format_tenths(credits),
+                "note": note,
+                "reviewed_by": principal.subject,
+            },
+            outcome_id=outcome_id,
+            category=category,
+        )
+        changed = reconvert(session, account, load_rulesets(session), now)
+        return entry_view(entry), [credit_view(c) for c in changed]

@@ -1,0 +1,78 @@
+"""Publishing and reading conversion rulesets; a published ruleset is never edited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from creditbank.conversion import RulesetInvalid, validate_ruleset_document
+from creditbank.domain.canonical import canonical_bytes, format_instant, parse_instant
+from creditbank.domain.ids import new_id
+from creditbank.errors import NotFound, ValidationFailed
+from creditbank.extensions import db
+from creditbank.models import Ruleset
+from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.transaction import utcnow, write_transaction
+
+
+def publish_ruleset(document: Mapping[str, Any], published_by: str) -> dict[str, Any]:
+    """Validate and publish the next version (422 naming every bad field)."""
+    try:
+        normalised = validate_ruleset_document(document)
+    except RulesetInvalid as exc:
+        raise ValidationFailed(errors=exc.errors) from exc
+    with write_transaction() as session:
+        version = (session.scalar(select(func.max(Ruleset.version))) or 0) + 1
+        row = Ruleset(
+            id=new_id("rs"),
+            version=version,
+            name=normalised["name"],
+            effective_from=parse_instant(normalised["effective_from"]),
+            document=canonical_bytes(normalised).decode("utf-8"),
+            published_at=utcnow(),
+            published_by=published_by,
+        )
+        session.add(row)
+    return ruleset_view(row)
+
+
+def get_ruleset(ruleset_id: str) -> dict[str, Any]:
+    row = db.session.get(Ruleset, ruleset_id)
+    if row is None:
+        raise NotFound("No such ruleset")
+    return ruleset_view(row)
+
+
+def active_ruleset(at: datetime | None = None) -> dict[str, Any]:
+    """The ruleset in force at ``at`` (now by default): latest effective_from, then version."""
+    row = db.session.scalar(
+        select(Ruleset)
+        .where(Ruleset.effective_from <= (at or utcnow()))
+        .order_by(Ruleset.effective_from.desc(), Ruleset.version.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound("No ruleset is in force")
+    return ruleset_view(row)
+
+
+def list_rulesets(cursor: str | None, limit: int) -> Page[dict[str, Any]]:
+    query = select(Ruleset).order_by(Ruleset.version)
+    after = decode_cursor(cursor, int)
+    if after is not None:
+        query = query.where(Ruleset.version > after)
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return page_of([ruleset_view(row) for row in rows], limit, lambda view: view["version"])
+
+
+def ruleset_view(row: Ruleset) -> dict[str, Any]:
+    return {
+        **json.loads(row.document),
+        "id": row.id,
+        "version": row.version,
+        "published_at": format_instant(row.published_at),
+    }
