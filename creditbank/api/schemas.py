@@ -8,8 +8,15 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from creditbank.api.fields import Amount, Instant, PastDate
+from creditbank.conversion import REASON_TEXT, STATUS_TEXT
 
 MAX_PAGE = 500
+
+
+def _described(texts: Mapping[Any, tuple[str, str]]) -> dict[str, Any]:
+    """OpenAPI metadata listing each slug with its English sentence."""
+    lines = [f"- `{slug}`: {english}" for slug, (_, english) in texts.items()]
+    return {"enum": [str(slug) for slug in texts], "description": "\n".join(lines)}
 
 
 class OpenSchema(Schema):
@@ -237,10 +244,8 @@ class OutcomeSchema(OpenSchema):
     seq = fields.Integer()
     recorded_at = fields.String()
     ruleset_id = fields.String(allow_none=True)
-    status = fields.String(
-        metadata={"enum": ["credited", "not_credited", "pending_review", "voided"]}
-    )
-    reason = fields.String()
+    status = fields.String(metadata=_described(STATUS_TEXT))
+    reason = fields.String(metadata=_described(REASON_TEXT))
     credits = fields.String(metadata={"example": "0.5"})
     rule = fields.String(allow_none=True)
 
@@ -250,7 +255,7 @@ class CreditSchema(Schema):
     seq = fields.Integer()
     delta = fields.String(metadata={"example": "0.5"})
     category = fields.String()
-    reason = fields.String()
+    reason = fields.String(metadata=_described(REASON_TEXT))
     ruleset_id = fields.String(allow_none=True)
     running_total = fields.String()
     running_by_category = fields.Dict(keys=fields.String(), values=fields.String())
