@@ -84,9 +84,7 @@ def empty_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         tables = [
-            name
-            for name in sa.inspect(connection).get_table_names()
-            if name != "alembic_version"
+            name for name in sa.inspect(connection).get_table_names() if name != "alembic_version"
         ]
         connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
         connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")

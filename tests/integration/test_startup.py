@@ -1,0 +1,41 @@
+"""Start-up: development mints its keys once; production refuses to start without secrets."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from config.settings import Settings, SettingsError
+from creditbank.app import create_app
+from creditbank.security.keys import MissingSecret
+
+
+def test_production_without_a_database_url_stops_with_a_message_naming_it():
+    with pytest.raises(SettingsError, match="CREDITBANK_DATABASE_URL"):
+        Settings.from_env({"CREDITBANK_ENV": "production"})
+
+
+def test_production_without_signing_keys_stops_start_up(settings, tmp_path):
+    production = dataclasses.replace(settings, env="production", keys_dir=tmp_path / "none")
+
+    with pytest.raises(MissingSecret, match="signing"):
+        create_app(production, create_missing_keys=True)
+    assert not (tmp_path / "none" / "signing").exists()
+
+
+def test_a_server_never_generates_keys_even_in_development(settings, tmp_path):
+    empty = dataclasses.replace(settings, keys_dir=tmp_path / "fresh")
+
+    with pytest.raises(MissingSecret):
+        create_app(empty)  # what gunicorn's workers call
+
+
+def test_the_shell_generates_development_keys_once(settings, tmp_path):
+    fresh = dataclasses.replace(settings, keys_dir=tmp_path / "fresh")
+
+    first = create_app(fresh, create_missing_keys=True).extensions["creditbank.keyring"]
+    second = create_app(fresh, create_missing_keys=True).extensions["creditbank.keyring"]
+
+    assert first.active_kid == second.active_kid
+    assert second.jwks() == first.jwks()
