@@ -155,9 +155,10 @@ def from_http_exception(error: HTTPException) -> DomainError:
         domain.headers[name] = value
     if code == 401:
         domain.headers["WWW-Authenticate"] = 'Bearer realm="creditbank"'
-    # Rate limiting answers 429 with Retry-After; keep it (API.md § Conventions).
+    # Rate limiting answers 429 with Retry-After; keep it (API.md § Conventions). A 405
+    # must say which methods the resource has (RFC 9110 §15.5.6), so keep Allow as well.
     for name, value in error.get_headers():
-        if name.lower() == "retry-after":
+        if name.lower() in ("retry-after", "allow"):
             domain.headers[name] = value
     return domain
 

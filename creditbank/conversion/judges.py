@@ -45,7 +45,8 @@ def judge(outcome: Outcome, ruleset: Ruleset | None, tally: Tally) -> Verdict:
 
 
 def waiting(outcome: Outcome, reason: Reason) -> Verdict:
-    """Pending review: earns nothing yet, but its hours count and its identity blocks re-posts."""
+    """Pending review: earns nothing and supersedes nothing, but its hours count and its
+    identity blocks re-posts."""
     hours = (outcome.hours or 0) if outcome.kind is OutcomeKind.TRAINING_HOURS else 0
     return Verdict(reason, identity=identity(outcome), hours=hours)
 

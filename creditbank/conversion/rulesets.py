@@ -197,10 +197,10 @@ def _skill_levels(check: _Check, value: object) -> dict[str, str | None]:
 
 
 def _competitions(check: _Check, value: object) -> dict[str, list[str | None]]:
-    normal = {}
     if not isinstance(value, Mapping):
         check.fail("competitions", "must be an object")
         return {}
+    normal = {}
     for scope, by_rank in value.items():
         path = f"competitions.{scope}"
         if scope not in COMPETITION_SCOPES:

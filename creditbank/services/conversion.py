@@ -8,6 +8,7 @@ cached balance move in the same transaction (DESIGN.md § Conversion, invariant 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from creditbank.conversion import (
     Decision,
+    Evaluator,
     HistoryEntry,
     Outcome,
     OutcomeKind,
@@ -24,7 +26,6 @@ from creditbank.conversion import (
     Review,
     Ruleset,
     Void,
-    evaluate,
     ruleset_from_document,
 )
 from creditbank.domain.amounts import format_tenths, parse_tenths
@@ -38,12 +39,25 @@ _AMOUNT_FIELDS = ("hours", "credits")
 _DATE_FIELDS = ("valid_until",)
 
 
+# Published rulesets never change, so each process parses each one once.
+_PARSED_RULESETS: dict[str, Ruleset] = {}
+# Per process: learner_id -> the engine's state after the learner's history up to an entry
+# (seq, hash). Appending outcomes never changes earlier decisions, so a post only has to fold
+# its own outcomes into that state. The journal is hash-chained and append-only: when the entry
+# at that seq still has that hash, the state is the state of this very history.
+_SNAPSHOTS: OrderedDict[str, tuple[frozenset[str], int, str, Evaluator]] = OrderedDict()
+SNAPSHOT_LIMIT = 2048
+
+
 def load_rulesets(session: Session) -> dict[str, Ruleset]:
     """Every published ruleset, by id (a handful of rows; they never change once written)."""
-    rows = session.scalars(select(RulesetRow).order_by(RulesetRow.version))
-    return {
-        row.id: ruleset_from_document(row.id, row.version, json.loads(row.document)) for row in rows
-    }
+    rulesets = {}
+    query = select(RulesetRow.id, RulesetRow.version, RulesetRow.document)
+    for row_id, version, document in session.execute(query.order_by(RulesetRow.version)):
+        if row_id not in _PARSED_RULESETS:
+            _PARSED_RULESETS[row_id] = ruleset_from_document(row_id, version, json.loads(document))
+        rulesets[row_id] = _PARSED_RULESETS[row_id]
+    return rulesets
 
 
 def history_of(session: Session, learner_id: str) -> list[HistoryEntry]:
@@ -97,13 +111,25 @@ def reconvert(
     session: Session, account: Account, rulesets: Mapping[str, Ruleset], now: datetime
 ) -> list[JournalEntry]:
     """Re-evaluate one learner and append a credit entry per changed outcome."""
-    decisions = evaluate(history_of(session, account.learner_id), rulesets)
-    states = {
-        state.outcome_id: state
-        for state in session.scalars(
-            select(OutcomeState).where(OutcomeState.learner_id == account.learner_id)
-        )
-    }
+    decisions = _incremental(session, account.learner_id, rulesets)
+    if decisions is None:
+        history = history_of(session, account.learner_id)
+        evaluator = Evaluator(rulesets).apply_all(history)
+        decisions = evaluator.decisions()
+        states = {
+            state.outcome_id: state
+            for state in session.scalars(
+                select(OutcomeState).where(OutcomeState.learner_id == account.learner_id)
+            )
+        }
+    else:
+        evaluator, history, decisions = decisions
+        states = {
+            outcome_id: session.get(OutcomeState, (account.learner_id, outcome_id))
+            for outcome_id in decisions
+        }
+    if history:
+        _remember(account.learner_id, rulesets, history[-1].seq, session, evaluator)
     totals = json.loads(account.balance_by_category)
     credits: list[JournalEntry] = []
     for decision in decisions.values():
@@ -115,6 +141,52 @@ def reconvert(
         _update_state(state, decision)
     account.balance_by_category = canonical_bytes(totals).decode()
     return credits
+
+
+def _incremental(
+    session: Session, learner_id: str, rulesets: Mapping[str, Ruleset]
+) -> tuple[Evaluator, list[HistoryEntry], dict[str, Decision]] | None:
+    """Fold only what follows the remembered state, when that is only new outcomes."""
+    remembered = _SNAPSHOTS.get(learner_id)
+    if remembered is None or remembered[0] != frozenset(rulesets):
+        return None
+    _, seq, digest, snapshot = remembered
+    anchor = session.get(JournalEntry, (learner_id, seq))
+    if anchor is None or anchor.hash != digest:
+        return None
+    newer = [
+        history_entry(entry)
+        for entry in session.scalars(
+            select(JournalEntry)
+            .where(
+                JournalEntry.learner_id == learner_id,
+                JournalEntry.seq > seq,
+                JournalEntry.kind.in_(HISTORY_KINDS),
+            )
+            .order_by(JournalEntry.seq)
+        )
+    ]
+    if not all(isinstance(entry, Outcome) for entry in newer):
+        return None  # a void or a review can change any later outcome: replay everything
+    evaluator = snapshot.copy().apply_all(newer)
+    decisions = evaluator.decisions()
+    return evaluator, newer, {entry.outcome_id: decisions[entry.outcome_id] for entry in newer}
+
+
+def _remember(
+    learner_id: str,
+    rulesets: Mapping[str, Ruleset],
+    seq: int,
+    session: Session,
+    evaluator: Evaluator,
+) -> None:
+    entry = session.get(JournalEntry, (learner_id, seq))
+    if entry is None:
+        return
+    _SNAPSHOTS[learner_id] = (frozenset(rulesets), seq, entry.hash, evaluator)
+    _SNAPSHOTS.move_to_end(learner_id)
+    while len(_SNAPSHOTS) > SNAPSHOT_LIMIT:
+        _SNAPSHOTS.popitem(last=False)
 
 
 def _deltas(state: OutcomeState, decision: Decision) -> Iterable[tuple[str, int]]:
@@ -159,8 +231,13 @@ def _credit_entry(
 
 
 def _update_state(state: OutcomeState, decision: Decision) -> None:
-    state.status = decision.status.value
-    state.reason = decision.reason.value
-    state.credits = decision.credits
-    state.category = decision.category
-    state.rule = decision.rule
+    changes = {
+        "status": decision.status.value,
+        "reason": decision.reason.value,
+        "credits": decision.credits,
+        "category": decision.category,
+        "rule": decision.rule,
+    }
+    for name, value in changes.items():
+        if getattr(state, name) != value:  # untouched rows cost the flush nothing
+            setattr(state, name, value)

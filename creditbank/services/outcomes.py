@@ -74,9 +74,11 @@ def record_outcomes(
 
 
 def _record(session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]) -> list[Posted]:
-    now = utcnow()
     accounts = lock_accounts(session, (item["learner_id"] for item in items))
     _check_learners(items, accounts)
+    # One instant for the whole request, read under the locks and never before a chain's head,
+    # so that it is exactly the recorded_at that picks the ruleset in force.
+    now = max([utcnow(), *(a.head_recorded_at for a in accounts.values() if a.head_recorded_at)])
     rulesets = load_rulesets(session)
     in_force = ruleset_in_force(rulesets.values(), now)
     _check_categories(items, in_force)
