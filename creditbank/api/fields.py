@@ -67,7 +67,10 @@ class Instant(fields.DateTime):
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None:
             raise ValidationError("Must carry an offset, e.g. 2026-04-16T10:00:00+08:00.")
-        return result.astimezone(UTC)
+        try:
+            return result.astimezone(UTC)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+14:00 falls before year 1
+            raise ValidationError("Out of range once moved to UTC.") from exc
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format_instant(value)

@@ -111,7 +111,8 @@ def _load_outcome(raw: Any, path: str) -> dict[str, Any]:
     prefix = f"{path}." if path else ""
     if not isinstance(raw, dict):
         raise ValidationFailed(errors={path or "body": ["Expected a JSON object."]})
-    schema = OUTCOME_SCHEMAS.get(raw.get("kind"))  # type: ignore[arg-type]
+    kind = raw.get("kind")
+    schema = OUTCOME_SCHEMAS.get(kind) if isinstance(kind, str) else None  # a list is unhashable
     if schema is None:
         kinds = ", ".join(OUTCOME_SCHEMAS)
         raise ValidationFailed(errors={f"{prefix}kind": [f"Must be one of: {kinds}."]})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from conversion_factories import Journal, caps, make_ruleset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +24,7 @@ from creditbank.conversion import (
     evaluate,
     shanghai_year,
 )
+from tests.unit.conversion_factories import Journal, caps, make_ruleset
 
 ENGINE_SOURCES = Path(__file__).resolve().parents[2] / "creditbank" / "conversion"
 START = datetime(2026, 12, 20, tzinfo=UTC)  # close to a Shanghai year boundary
@@ -45,7 +46,7 @@ outcome_ops = st.one_of(
         st.sampled_from(["1X-WEB", "NCRE-2", "1X-NEW"]),
         st.sampled_from([None, "junior", "intermediate", "senior"]),
         st.sampled_from(["C1", "C2", "C3", "C4"]),
-        st.sampled_from([None, date(2020, 1, 1), date(2040, 1, 1)]),
+        st.sampled_from([None, None, None, date(2020, 1, 1), date(2040, 1, 1)]),
     ),
     st.tuples(
         st.just("skill"),
@@ -101,16 +102,20 @@ def histories(draw: st.DrawFn, max_size: int = 30) -> History:
     """A learner's journal: outcomes under either ruleset or none, then voids and reviews."""
     journal = Journal(*draw(rulesets()), start=START)
     outcome_ids: list[str] = []
-    for op in draw(st.lists(st.one_of(outcome_ops, outcome_ops, later_ops), max_size=max_size)):
+    for op in draw(
+        st.lists(st.one_of(outcome_ops, outcome_ops, later_ops), min_size=2, max_size=max_size)
+    ):
         if op[0] in ("void", "review"):
             if outcome_ids:
                 target = outcome_ids[op[1] % len(outcome_ids)]
-                journal.void(target) if op[0] == "void" else journal.review(target, *op[2:])
+                if op[0] == "void":
+                    journal.void(target)
+                else:
+                    journal.review(target, *op[2:])
             continue
-        journal.ruleset_id = draw(st.sampled_from([None, "rs_a", "rs_a", "rs_b"]))
+        journal.ruleset_id = draw(st.sampled_from(["rs_a", "rs_a", "rs_a", "rs_b", "rs_b", None]))
         journal.clock += draw(steps)
-        old = draw(st.booleans()) and draw(st.booleans())
-        achieved = date(2021, 6, 1) if old else None
+        achieved = draw(st.sampled_from([None] * 7 + [date(2021, 6, 1)]))  # now and then stale
         outcome_ids.append(_add(journal, op, achieved))
     return journal.entries, journal.rulesets
 
@@ -194,10 +199,7 @@ def test_with_one_ruleset_every_year_stays_within_the_cap(
 ) -> None:
     entries, _ = history
     only = make_ruleset("rs_a", caps=caps(cap or "6.0", theory="2.0"))
-    entries = [
-        e.__class__(**{**e.__dict__, "ruleset_id": "rs_a"}) if isinstance(e, Outcome) else e
-        for e in entries
-    ]
+    entries = [replace(e, ruleset_id="rs_a") if isinstance(e, Outcome) else e for e in entries]
     outcomes = _outcomes(entries)
     totals: dict[int, int] = defaultdict(int)
     theory: dict[int, int] = defaultdict(int)

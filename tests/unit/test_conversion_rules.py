@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from conversion_factories import Journal, caps, make_ruleset
 
 from creditbank.conversion import (
     REASON_TEXT,
@@ -23,6 +22,7 @@ from creditbank.conversion import (
     shanghai_year,
 )
 from creditbank.domain.amounts import format_tenths
+from tests.unit.conversion_factories import Journal, caps, make_ruleset
 
 
 def said(decision: Decision) -> tuple[str, str, str]:
@@ -230,6 +230,14 @@ def test_upgrade_worth_no_more_than_what_the_code_earned_is_superseded() -> None
     assert said(j.evaluate()[upgrade]) == ("not_credited", "superseded", "0.0")
 
 
+def test_same_level_under_a_more_generous_ruleset_is_still_superseded() -> None:
+    generous = make_ruleset("rs_generous", certificates={"1X-WEB": {"junior": 30}})
+    j = Journal(make_ruleset(), generous)
+    j.certificate("1X-WEB", "junior", "WEB-001")
+    same_level = j.certificate("1X-WEB", "junior", "WEB-002", ruleset_id="rs_generous")
+    assert said(j.evaluate()[same_level]) == ("not_credited", "superseded", "0.0")
+
+
 def test_certificate_lapsed_before_recording_is_expired() -> None:
     j = Journal()
     lapsed = j.certificate("1X-WEB", "junior", "WEB-001", valid_until=date(2026, 3, 1))
@@ -402,6 +410,18 @@ def test_outcomes_waiting_without_a_ruleset_still_block_duplicates_and_count_hou
     d = j.evaluate()
     assert said(d[again]) == ("not_credited", "duplicate", "0.0")
     assert said(d[hours]) == ("credited", "credited", "1.0")
+
+
+def test_reviewed_hours_count_toward_their_own_category_whatever_the_review_says() -> None:
+    j = Journal()
+    j.ruleset_id = None
+    early = j.hours("10")
+    j.review(early, "0.5", "general")
+    j.ruleset_id = "rs_1"
+    later = j.hours("14")
+    d = j.evaluate()
+    assert (d[early].category, d[early].credits) == ("general", 5)
+    assert said(d[later]) == ("credited", "credited", "1.0")  # H = 10 theory hours
 
 
 def test_a_course_credited_by_review_counts_as_passed() -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conversion_factories import make_ruleset
 
 from creditbank.conversion import (
     Caps,
@@ -18,6 +17,7 @@ from creditbank.conversion import (
     ruleset_in_force,
     validate_ruleset_document,
 )
+from tests.unit.conversion_factories import make_ruleset
 
 YUNYANG = Path(__file__).resolve().parents[2] / "config" / "rulesets" / "yunyang-2026.json"
 MINIMAL = {"name": "云阳县学分转换规则（2026）", "effective_from": "2026-01-01T00:00:00+08:00"}
