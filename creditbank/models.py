@@ -160,3 +160,95 @@ class IdempotencyKey(db.Model):
     outcome_id: Mapped[str] = mapped_column(ID)
     request_hash: Mapped[str] = mapped_column(HASH)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Audit(db.Model):
+    """One audit run (DESIGN.md § Audit): what was checked and how it ended."""
+
+    __tablename__ = "audits"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    learner_id: Mapped[str | None] = mapped_column(ID)  # None: the whole bank
+    status: Mapped[str] = mapped_column(String(16))  # running, passed, failed, error
+    requested_by: Mapped[str | None] = mapped_column(ID)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entries_checked: Mapped[int] = mapped_column(Integer, default=0)
+    learners_checked: Mapped[int] = mapped_column(Integer, default=0)
+    findings_total: Mapped[int] = mapped_column(Integer, default=0)
+    checkpoint_id: Mapped[str | None] = mapped_column(ID)
+    checkpoint_verified: Mapped[bool | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditFinding(db.Model):
+    """One thing an audit found wrong, numbered within its audit."""
+
+    __tablename__ = "audit_findings"
+
+    audit_id: Mapped[str] = mapped_column(ID, ForeignKey("audits.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    learner_id: Mapped[str | None] = mapped_column(ID)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    check: Mapped[str] = mapped_column(String(16))
+    expected: Mapped[str | None] = mapped_column(Text)
+    found: Mapped[str | None] = mapped_column(Text)
+
+
+class Checkpoint(db.Model):
+    """A signed RFC 9162 tree head over the learners' chain heads (invariant 6)."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))  # base64
+    body: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))  # base64
+    key_id: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32 bytes
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CheckpointLeaf(db.Model):
+    """One learner's chain head as a checkpoint signed it (leaf index = position by learner_id)."""
+
+    __tablename__ = "checkpoint_leaves"
+
+    checkpoint_id: Mapped[str] = mapped_column(ID, ForeignKey("checkpoints.id"), primary_key=True)
+    leaf_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    learner_id: Mapped[str] = mapped_column(ID)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(HASH)
+
+    __table_args__ = (
+        Index("ix_checkpoint_leaves_checkpoint_learner", "checkpoint_id", "learner_id"),
+    )
+
+
+class StaffAccount(db.Model):
+    """A person at the workstation who signs in to the web pages (role workstation or auditor)."""
+
+    __tablename__ = "staff_accounts"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(db.Model):
+    """Something done to data outside the journal (an identity corrected or erased, …),
+    tagged ``source:subject:action`` (:class:`creditbank.events.EventTag`)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    subject_id: Mapped[str | None] = mapped_column(ID, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON; never personal data
