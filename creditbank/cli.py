@@ -17,10 +17,42 @@ from creditbank.errors import DomainError
 
 
 def _create_app() -> Flask:
+    from config.settings import Settings
     from creditbank.app import create_app
 
+    settings = Settings.from_env()
+    _refuse_new_keys_for_existing_identities(settings)
     # Only the shell may generate missing development keys (never a server worker).
-    return create_app(create_missing_keys=True)
+    return create_app(settings, create_missing_keys=True)
+
+
+def _refuse_new_keys_for_existing_identities(settings: Any) -> None:
+    """New personal-data keys would make every stored national ID unreadable and unmatched:
+    when keys are missing but identities exist, the key files were lost — restore, never mint."""
+    import sqlalchemy as sa
+
+    from creditbank.security.keys import MissingSecret, load_keyring
+
+    try:
+        load_keyring(settings.keys_dir, create_missing=False)
+        return
+    except MissingSecret as missing:
+        engine = sa.create_engine(settings.database_url)
+        try:
+            with engine.connect() as connection:
+                if not sa.inspect(connection).has_table("identities"):
+                    return
+                held = connection.execute(sa.text("SELECT count(*) FROM identities")).scalar()
+        except sa.exc.SQLAlchemyError:
+            return  # no database yet: nothing can be lost
+        finally:
+            engine.dispose()
+        if held:
+            raise click.ClickException(
+                f"{missing} — but the database already holds {held} identities encrypted under "
+                f"the old keys. Restore {settings.keys_dir} from the backup; new keys would make "
+                "their national IDs unreadable."
+            ) from None
 
 
 def _emit(value: Any) -> None:

@@ -6,9 +6,12 @@ Floats never appear: a JSON number is parsed as :class:`decimal.Decimal` before 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 Tenths = int
+_PLAIN_DECIMAL = re.compile(r"^-?[0-9]{1,18}(\.[0-9]+)?$")
+_MAX_DIGITS = 18
 
 
 class AmountError(ValueError):
@@ -25,9 +28,9 @@ def parse_tenths(value: object) -> Tenths:
     if isinstance(value, int):
         return value * 10
     if isinstance(value, str):
-        text = value.strip()
-        if text != value or not text:
+        if not _PLAIN_DECIMAL.match(value):  # no spaces, exponents, signs of "+", "NaN"
             raise AmountError("must be a decimal such as 2.5")
+        text = value
         try:
             number = Decimal(text)
         except InvalidOperation as exc:
@@ -38,6 +41,8 @@ def parse_tenths(value: object) -> Tenths:
         raise AmountError("must be a decimal such as 2.5")
     if not number.is_finite():
         raise AmountError("must be a finite decimal")
+    if number.adjusted() > _MAX_DIGITS:  # 1e999999999 would take minutes to turn into an int
+        raise AmountError("is far too large")
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)
     if exponent < -1:

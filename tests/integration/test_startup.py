@@ -39,3 +39,24 @@ def test_the_shell_generates_development_keys_once(settings, tmp_path):
 
     assert first.active_kid == second.active_kid
     assert second.jwks() == first.jwks()
+
+
+def test_db_upgrade_refuses_to_mint_personal_data_keys_over_existing_identities(tmp_path):
+    from click.testing import CliRunner
+
+    from creditbank.cli import main
+
+    env = {"CREDITBANK_INSTANCE_PATH": str(tmp_path), "CREDITBANK_ENV": "development"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    created = runner.invoke(
+        main, ["learners", "create", "--name", "王五", "--password", "abcdefgh12"], env=env
+    )
+    assert created.exit_code == 0, created.output
+    (tmp_path / "keys" / "pii-hmac.key").unlink()
+
+    again = runner.invoke(main, ["db", "upgrade"], env=env)
+
+    assert again.exit_code == 1
+    assert "Restore" in again.output
+    assert not (tmp_path / "keys" / "pii-hmac.key").exists()
