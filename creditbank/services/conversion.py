@@ -8,6 +8,7 @@ cached balance move in the same transaction (DESIGN.md § Conversion, invariant 
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -47,6 +48,7 @@ _PARSED_RULESETS: dict[str, Ruleset] = {}
 # at that seq still has that hash, the state is the state of this very history.
 _SNAPSHOTS: OrderedDict[str, tuple[frozenset[str], int, str, Evaluator]] = OrderedDict()
 SNAPSHOT_LIMIT = 2048
+_SNAPSHOTS_LOCK = threading.Lock()
 
 
 def load_rulesets(session: Session) -> dict[str, Ruleset]:
@@ -183,10 +185,11 @@ def _remember(
     entry = session.get(JournalEntry, (learner_id, seq))
     if entry is None:
         return
-    _SNAPSHOTS[learner_id] = (frozenset(rulesets), seq, entry.hash, evaluator)
-    _SNAPSHOTS.move_to_end(learner_id)
-    while len(_SNAPSHOTS) > SNAPSHOT_LIMIT:
-        _SNAPSHOTS.popitem(last=False)
+    with _SNAPSHOTS_LOCK:  # a worker's threads share the cache
+        _SNAPSHOTS[learner_id] = (frozenset(rulesets), seq, entry.hash, evaluator)
+        _SNAPSHOTS.move_to_end(learner_id)
+        while len(_SNAPSHOTS) > SNAPSHOT_LIMIT:
+            _SNAPSHOTS.popitem(last=False)
 
 
 def _deltas(state: OutcomeState, decision: Decision) -> Iterable[tuple[str, int]]:

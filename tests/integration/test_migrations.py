@@ -120,5 +120,5 @@ def test_downgrade_to_base_removes_everything_and_upgrade_restores_the_guards(em
     assert tables_at_base == ["alembic_version"]
     assert guards_at_base == {}
     assert database_heads() == script_heads(empty_app)
-    assert guards_at_head == GUARDS[dialect]
+    assert GUARDS[dialect].items() <= guards_at_head.items()  # later migrations may add more
     assert schema_diff(flask_db.metadata) == []
