@@ -33,8 +33,12 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## bench: the benchmarks on SQLite and on the local PostgreSQL (a throw-away database there), under 15 min;
+## the table is printed, results and a chart go to bench/results/ (CREDITBANK_BENCH_DATABASE_URL= for SQLite only)
+CREDITBANK_BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench --database-url '$(CREDITBANK_BENCH_DATABASE_URL)'
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

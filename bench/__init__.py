@@ -36,6 +36,8 @@ class Figure:
     baseline: float | None = None
     max_ratio: float | None = None
     max_value: float | None = None
+    min_ratio: float | None = None  # for rates, where higher is better
+    min_value: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -48,19 +50,27 @@ class Figure:
         targets = []
         if self.max_ratio is not None:
             targets.append(f"ratio ≤ {self.max_ratio:g}")
+        if self.min_ratio is not None:
+            targets.append(f"ratio ≥ {self.min_ratio:g}")
         if self.max_value is not None:
             targets.append(f"≤ {self.max_value:g} {self.unit}")
+        if self.min_value is not None:
+            targets.append(f"≥ {self.min_value:g} {self.unit}")
         return ", ".join(targets) or "—"
 
     @property
     def met(self) -> bool | None:
-        if self.max_ratio is None and self.max_value is None:
+        bounds = (self.max_ratio, self.min_ratio, self.max_value, self.min_value)
+        if all(bound is None for bound in bounds):
             return None
-        ratio_ok = self.max_ratio is None or (
-            self.ratio is not None and self.ratio <= self.max_ratio
-        )
-        value_ok = self.max_value is None or self.value <= self.max_value
-        return ratio_ok and value_ok
+        ratio = self.ratio
+        checks = [
+            self.max_ratio is None or (ratio is not None and ratio <= self.max_ratio),
+            self.min_ratio is None or (ratio is not None and ratio >= self.min_ratio),
+            self.max_value is None or self.value <= self.max_value,
+            self.min_value is None or self.value >= self.min_value,
+        ]
+        return all(checks)
 
     def as_json(self) -> dict[str, Any]:
         return {

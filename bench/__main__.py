@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bench import Figure, Options, Result, benchmarks
+from bench._report import SUMMARY, collect, write
 
 COLUMNS = ("figure", "value", "baseline", "ratio", "target", "met?")
 
@@ -32,6 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = options.results / f"{name}.json"
         path.write_text(json.dumps(_document(name, result, elapsed), indent=2, ensure_ascii=False))
         print(f"({elapsed:.1f} s; results in {path})\n", flush=True)
+    figures = collect(options.results, available)
+    print("== all figures (bench/results/*.json)")
+    print(table([figure for _, figure in figures]))
+    chart = write(options.results, figures)
+    print(f"(table in {options.results / SUMMARY}" + (f", chart in {chart})" if chart else ")"))
     return 0
 
 

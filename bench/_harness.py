@@ -3,6 +3,7 @@ real token per role, and latency summaries."""
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import tempfile
@@ -58,7 +59,8 @@ def scratch_databases(server_url: str | None) -> Iterator[list[tuple[str, str]]]
 def throwaway_postgres(server_url: str) -> Iterator[str]:
     """A new database on the server of ``server_url``, dropped (connections and all) after."""
     server = sa.make_url(normalise_database_url(server_url))
-    name = f"creditbank_bench_{os.urandom(4).hex()}"
+    prefix = os.environ.get("CREDITBANK_BENCH_DATABASE_PREFIX", "creditbank_bench_")
+    name = f"{prefix}{os.urandom(4).hex()}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -147,6 +149,22 @@ class Api:
         return self.token(credentials.client_id, credentials.client_secret)
 
 
+def add_learners(count: int, name: str = "学员") -> list[str]:
+    """``count`` new learner accounts in one transaction (rows, not requests: setup is not
+    what is measured)."""
+    from creditbank.domain.ids import new_id
+    from creditbank.models import Account, Identity
+    from creditbank.services.transaction import utcnow, write_transaction
+
+    now = utcnow()
+    learner_ids = [new_id("L") for _ in range(count)]
+    with write_transaction() as session:
+        session.add_all([Account(learner_id=i, opened_at=now) for i in learner_ids])
+        session.flush()
+        session.add_all([Identity(learner_id=i, name=name, updated_at=now) for i in learner_ids])
+    return learner_ids
+
+
 def summary(samples_ms: Sequence[float]) -> dict[str, float]:
     """p50, p95, mean (and the extremes) of latencies in milliseconds."""
     ordered = sorted(samples_ms)
@@ -158,3 +176,52 @@ def summary(samples_ms: Sequence[float]) -> dict[str, float]:
         "min": ordered[0],
         "max": ordered[-1],
     }
+
+
+def grow_journal(learner_id: str, entries: int, *, per_transaction: int = 10_000) -> None:
+    """Give ``learner_id`` ``entries`` more journal entries — outcome, credit, outcome, … — with
+    :func:`creditbank.journal.append` in large transactions: a valid chain with consistent
+    running totals and cached balance, built in seconds rather than through the API."""
+    from creditbank.domain.amounts import format_tenths
+    from creditbank.domain.canonical import canonical_bytes
+    from creditbank.domain.ids import new_id
+    from creditbank.journal import append, lock_accounts
+    from creditbank.services.transaction import utcnow, write_transaction
+
+    done = 0
+    while done < entries:
+        with write_transaction() as session:
+            account = lock_accounts(session, [learner_id])[learner_id]
+            totals = json.loads(account.balance_by_category)
+            now = utcnow()
+            outcome_id: str | None = None
+            for _ in range(min(per_transaction, entries - done)):
+                if account.head_seq % 2 == 0:
+                    outcome_id = new_id("o")
+                    append(
+                        session,
+                        account,
+                        "outcome",
+                        now,
+                        data={"outcome_kind": "informal", "external_ref": outcome_id},
+                        outcome_id=outcome_id,
+                        category="informal",
+                    )
+                else:
+                    account.balance += 1
+                    totals["informal"] = totals.get("informal", 0) + 1
+                    running = {name: format_tenths(value) for name, value in totals.items()}
+                    append(
+                        session,
+                        account,
+                        "credit",
+                        now,
+                        data={"running_by_category": running, "rule": None},
+                        outcome_id=outcome_id,
+                        category="informal",
+                        delta=1,
+                        running_total=account.balance,
+                        reason="reviewed",
+                    )
+                done += 1
+            account.balance_by_category = canonical_bytes(totals).decode()

@@ -31,10 +31,28 @@ class Settings:
     max_body_bytes: int
     ratelimit_storage: str
     log_level: str
+    # Failed logins on POST /auth/token (limits' notation, "5 per 15 minutes"), counted per
+    # client_id or learner username and per remote address; keys start with the prefix.
+    failed_login_limit_per_client: str = "5 per 15 minutes"
+    failed_login_limit_per_address: str = "30 per 15 minutes"
+    ratelimit_key_prefix: str = "creditbank"
+    # The issuer profile of transcripts and verifiable credentials (Open Badges 3.0 / CLR 2.0).
+    credential_issuer_name: str = "云阳县学分银行工作站"
+    credential_issuer_url: str = ""  # empty: the token issuer URL
+    # Checkpoints: the C2SP origin line, also the signed note's key name (no spaces, no "+").
+    checkpoint_origin: str = "creditbank.yunyang.example/ledger"
+    # POST /audits answers 201 after auditing in the request up to this many journal
+    # entries; above it, 202 and the run goes on in a background thread.
+    audit_inline_max_entries: int = 20_000
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def issuer_profile_url(self) -> str:
+        """The workstation's URL as issuer of credentials (``CREDITBANK_ISSUER`` by default)."""
+        return self.credential_issuer_url or self.issuer
 
     @property
     def generates_missing_keys(self) -> bool:
@@ -73,6 +91,21 @@ class Settings:
             max_body_bytes=_int(get("MAX_BODY_BYTES", str(5 * 1024 * 1024)), "MAX_BODY_BYTES"),
             ratelimit_storage=get("RATELIMIT_STORAGE", "memory://"),
             log_level=get("LOG_LEVEL", "INFO"),
+            failed_login_limit_per_client=_rate(
+                get("FAILED_LOGIN_LIMIT_PER_CLIENT", "5 per 15 minutes"),
+                "FAILED_LOGIN_LIMIT_PER_CLIENT",
+            ),
+            failed_login_limit_per_address=_rate(
+                get("FAILED_LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+                "FAILED_LOGIN_LIMIT_PER_ADDRESS",
+            ),
+            ratelimit_key_prefix=get("RATELIMIT_KEY_PREFIX", "creditbank"),
+            credential_issuer_name=get("CREDENTIAL_ISSUER_NAME", "云阳县学分银行工作站"),
+            credential_issuer_url=get("CREDENTIAL_ISSUER_URL", ""),
+            checkpoint_origin=get("CHECKPOINT_ORIGIN", "creditbank.yunyang.example/ledger"),
+            audit_inline_max_entries=_int(
+                get("AUDIT_INLINE_MAX_ENTRIES", "20000"), "AUDIT_INLINE_MAX_ENTRIES"
+            ),
         )
 
 
@@ -82,6 +115,17 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _rate(text: str | None, name: str) -> str:
+    """A rate limit in the notation of the ``limits`` library, checked at start-up."""
+    from limits import parse
+
+    try:
+        parse(text or "")
+    except ValueError as exc:
+        raise SettingsError(f"CREDITBANK_{name} must be a rate such as '5 per 15 minutes'") from exc
+    return text or ""
 
 
 def _int(text: str | None, name: str) -> int:

@@ -13,8 +13,11 @@ from creditbank.db import configure_sqlite
 from creditbank.errors import PayloadTooLarge, register_error_handlers
 from creditbank.extensions import db, migrate
 from creditbank.logs import init_logging
+from creditbank.metrics import init_metrics
 from creditbank.security.headers import init_security_headers
 from creditbank.security.keys import load_keyring
+from creditbank.security.nul import refuse_nul_characters
+from creditbank.web import init_web
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused body
@@ -43,20 +46,31 @@ def create_app(settings: Settings | None = None, *, create_missing_keys: bool = 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
-    app.extensions["creditbank.migration_heads"] = ops.migration_heads(app)
     register_error_handlers(app)
     app.before_request(_refuse_large_bodies)
+    app.before_request(refuse_nul_characters)
     init_security_headers(app)
+    init_metrics(app)
     app.register_blueprint(ops.blp)
     init_api(app)
+    init_web(app)
     return app
 
 
 def _engine_options(url: str) -> dict[str, object]:
+    # hide_parameters: a logged database error never quotes a row's values (personal data).
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     # pool_pre_ping: after a database restart, stale connections are replaced, not used.
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "pool_timeout": 10}
+    # connect_timeout: an unreachable host is a prompt 503, not a worker hung until killed.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "pool_timeout": 10,
+        "hide_parameters": True,
+        "connect_args": {"connect_timeout": 5},
+    }
 
 
 def _refuse_large_bodies() -> None:
@@ -64,6 +78,13 @@ def _refuse_large_bodies() -> None:
     memory) so that the client is not reset while it is still sending, and sees the status."""
     length = request.content_length
     limit = request.max_content_length
+    if length is None and limit is not None and request.environ.get("wsgi.input_terminated"):
+        # Chunked, no Content-Length: werkzeug stops reading at the limit without a word, so
+        # a longer body would be parsed cut short. Read up to the limit; one byte more is 413.
+        request.get_data(cache=True)
+        if request.stream.read(1):
+            raise PayloadTooLarge(f"The body is over the limit of {limit} bytes")
+        return
     if length is None or limit is None or length <= limit:
         return
     if length <= _DRAIN_LIMIT:

@@ -18,6 +18,7 @@ from creditbank.errors import Forbidden, Unauthorized
 from creditbank.extensions import db
 from creditbank.models import Client, Identity
 from creditbank.security.tokens import InvalidToken, verify_access_token
+from creditbank.web.session import staff_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +34,8 @@ def current_principal() -> Principal:
 def authenticate() -> Principal:
     """Verify the bearer token and that its client or learner may still use it."""
     header = request.headers.get("Authorization", "")
+    if not header and (staff := staff_principal()) is not None:
+        return staff  # a signed-in workstation page opening an HTML report (web/session.py)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +14,15 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
 
-from creditbank.domain.roles import CLIENT_ROLES, SHELL, Role
+from creditbank import cli_audit
+from creditbank.domain.roles import CLIENT_ROLES, SHELL, STAFF, Role
 from creditbank.errors import DomainError
 
 
 def _create_app() -> Flask:
+    # Commands count nothing in the server's metrics: each run would leave its own files in
+    # gunicorn's PROMETHEUS_MULTIPROC_DIR until the next server start (creditbank/metrics.py).
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     from config.settings import Settings
     from creditbank.app import create_app
 
@@ -57,6 +63,12 @@ def _refuse_new_keys_for_existing_identities(settings: Any) -> None:
 
 def _emit(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _instant(value: datetime | None) -> str | None:
+    from creditbank.domain.canonical import format_instant
+
+    return format_instant(value) if value else None
 
 
 def _fail_on_domain_errors(callback: Any) -> Any:
@@ -115,6 +127,47 @@ def clients_create(role: str, name: str) -> None:
 
     credentials = create_client(Role(role), name)
     _emit({"client_id": credentials.client_id, "client_secret": credentials.client_secret})
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts for the workstation's web pages (/workstation/)."""
+
+
+@staff.command("create")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice([r.value for r in STAFF]), required=True)
+@click.option("--password", default=None, help="Asked for when omitted and a terminal is attached.")
+@with_appcontext
+@_fail_on_domain_errors
+def staff_create(username: str, role: str, password: str | None) -> None:
+    """Create a staff account that signs in at /workstation/; prints it as JSON."""
+    from creditbank.services.staff import create_staff
+
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--password is required without a terminal to ask on")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    account = create_staff(username, Role(role), password)
+    _emit(
+        {
+            "username": account.username,
+            "role": account.role,
+            "created_at": _instant(account.created_at),
+        }
+    )
+
+
+@staff.command("disable")
+@click.option("--username", required=True)
+@with_appcontext
+@_fail_on_domain_errors
+def staff_disable(username: str) -> None:
+    """Stop a staff account from signing in (its open sessions end at their next page)."""
+    from creditbank.services.staff import disable_staff
+
+    account = disable_staff(username)
+    _emit({"username": account.username, "disabled_at": _instant(account.disabled_at)})
 
 
 @main.group()
@@ -184,16 +237,71 @@ def rules_publish(path: Path, if_none: bool) -> None:
     _emit({"id": published["id"], "version": published["version"], "name": published["name"]})
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--provider", "provider_code", required=True, help="The provider's code.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; post nothing.")
+@with_appcontext
+@_fail_on_domain_errors
+def import_outcomes(path: Path, provider_code: str, dry_run: bool) -> None:
+    """Post outcomes from a CSV or XLSX file for a provider, as POST /outcomes/upload does."""
+    from sqlalchemy import select
+
+    from creditbank.api.uploads import import_sheet
+    from creditbank.domain.roles import Principal
+    from creditbank.extensions import db
+    from creditbank.models import Provider
+
+    provider = db.session.scalar(select(Provider).where(Provider.code == provider_code))
+    if provider is None:
+        raise click.BadParameter(f"no provider with code {provider_code}", param_hint="--provider")
+    principal = Principal(subject=SHELL.subject, role=Role.PROVIDER, provider_id=provider.id)
+    bar = _ImportBar()
+    try:
+        with path.open("rb") as stream:
+            report = import_sheet(principal, stream, dry_run=dry_run, progress=bar)
+    finally:
+        bar.close()
+    report.pop("items", None)  # one line per row: GET /outcomes has them
+    _emit(report)
+    if dry_run and not report["valid"]:
+        sys.exit(1)
+
+
+class _ImportBar:
+    """click's progress bar on stderr, drawn only on a terminal, sized once rows are read."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def begin(self, total: int) -> None:
+        self._bar = click.progressbar(length=total, label="posting rows", file=sys.stderr)
+        self._bar.__enter__()
+
+    def advance(self, count: int) -> None:
+        if self._bar is not None:
+            self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
 @main.group()
 def keys() -> None:
     """Signing keys."""
 
 
-@keys.command("generate")
-@with_appcontext
+@keys.command("generate", with_appcontext=False)
 def keys_generate() -> None:
     """Add a new Ed25519 signing key; it becomes the active one, old ones stay published."""
-    from creditbank.context import settings
+    # No app (and so no key loaded first): this also makes a production server's first key.
+    from config.settings import Settings
     from creditbank.security.keys import generate_signing_key
 
-    _emit({"kid": generate_signing_key(settings().keys_dir)})
+    _emit({"kid": generate_signing_key(Settings.from_env().keys_dir)})
+
+
+# Audits, checkpoints, export and offline verification live in their own module.
+for _command in cli_audit.COMMANDS:
+    main.add_command(_command)

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ class MethodNotAllowed(DomainError):
     status, slug, title = 405, "method_not_allowed", "Method not allowed"
 
 
+class NotAcceptable(DomainError):
+    status, slug, title = 406, "not_acceptable", "None of the accepted media types is available"
+
+
 class Conflict(DomainError):
     status, slug, title = 409, "conflict", "Conflicts with an existing record"
 
@@ -116,6 +121,7 @@ _HTTP_TO_DOMAIN: dict[int, type[DomainError]] = {
     403: Forbidden,
     404: NotFound,
     405: MethodNotAllowed,
+    406: NotAcceptable,
     409: Conflict,
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
@@ -187,6 +193,12 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("database error")
         return problem_response(InternalError())
 
+    @app.errorhandler(PoolTimeout)
+    def _pool_exhausted(_error: PoolTimeout) -> Response:
+        # Every pooled connection stayed busy for pool_timeout: overloaded, so come back later.
+        log.warning("database connection pool exhausted")
+        return problem_response(ServiceUnavailable("The database is busy; try again shortly"))
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error")
@@ -198,7 +210,14 @@ def is_connection_error(error: DBAPIError) -> bool:
     if error.connection_invalidated:
         return True
     text = str(error.orig).lower()
+    # "unable to open database file": SQLite's file or its directory is gone (unmounted disk).
     return any(
         marker in text
-        for marker in ("connection", "server closed", "terminating", "could not connect")
+        for marker in (
+            "connection",
+            "server closed",
+            "terminating",
+            "could not connect",
+            "unable to open database file",
+        )
     )

@@ -22,6 +22,7 @@ from creditbank.models import Account, JournalEntry
 # Columns that join the hashed document when they hold a value; ``data`` holds the rest.
 _TEXT_COLUMNS = ("outcome_id", "provider_id", "ruleset_id", "category", "reason")
 _AMOUNT_COLUMNS = ("delta", "running_total")
+_LOCK_SLICE = 1000
 
 
 def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, Account]:
@@ -32,15 +33,18 @@ def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, Acc
     surrounding ``BEGIN IMMEDIATE`` already serialises writers.
     """
     wanted = sorted(set(learner_ids))
-    if not wanted:
-        return {}
-    rows = session.scalars(
-        select(Account)
-        .where(Account.learner_id.in_(wanted))
-        .order_by(Account.learner_id)
-        .with_for_update()
-    )
-    return {account.learner_id: account for account in rows}
+    locked: dict[str, Account] = {}
+    # In sorted slices, so that a batch of any size stays within the database's limit on bound
+    # parameters; the slices follow one another in order, so the locks are still taken in order.
+    for start in range(0, len(wanted), _LOCK_SLICE):
+        rows = session.scalars(
+            select(Account)
+            .where(Account.learner_id.in_(wanted[start : start + _LOCK_SLICE]))
+            .order_by(Account.learner_id)
+            .with_for_update()
+        )
+        locked.update((account.learner_id, account) for account in rows)
+    return locked
 
 
 def entry_document(entry: JournalEntry) -> dict[str, Any]:

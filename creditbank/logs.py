@@ -1,7 +1,9 @@
 """Structured JSON logs, one object a line, each with the request id (also X-Request-ID).
 
-Nothing secret is ever logged: the service logs no bodies, no tokens and no headers but the
-request id; identities appear only as opaque ids.
+Nothing secret is ever logged: the service logs no bodies, no tokens, no query strings and no
+headers but the request id; identities appear only as opaque ids. Werkzeug's development
+server logs each request line itself, so its query strings are cut there (``GET
+/learners?national_id=`` would otherwise write a whole national ID to the log).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_QUERY_STRING = re.compile(r"\?[^\s\"]*")
 _STANDARD = set(vars(logging.makeLogRecord({})))
 access_log = logging.getLogger("creditbank.access")
 
@@ -32,12 +35,25 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context():
-            line["request_id"] = g.get("request_id")
+        # Every line has the key; it is null only for lines no request caused (start-up).
+        line["request_id"] = g.get("request_id") if has_request_context() else None
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class HideQueryStrings(logging.Filter):
+    """Cut the query string out of the request lines a server logs (``?…`` stays)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _QUERY_STRING.sub("?…", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _QUERY_STRING.sub("?…", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
 
 
 def init_logging(app: Flask, level: str) -> None:
@@ -48,7 +64,12 @@ def init_logging(app: Flask, level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
-    app.logger.handlers[:] = [handler]
+    # app.logger ("creditbank.app") propagates to "creditbank": a handler of its own as well
+    # would write each of its lines twice.
+    app.logger.handlers.clear()
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(known, HideQueryStrings) for known in werkzeug.filters):
+        werkzeug.addFilter(HideQueryStrings())
 
     @app.before_request
     def _start() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,13 +21,15 @@ def healthz() -> Any:
 @blp.get("/readyz")
 def readyz() -> Any:
     """The database answers and its schema is at the migrations' head; 503 otherwise."""
+    from alembic.runtime.migration import MigrationContext  # Alembic loads only when asked
+
     try:
         with db.engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_heads()
     except SQLAlchemyError:
         db.session.remove()
         return _not_ready("database unreachable")
-    head = current_app.extensions["creditbank.migration_heads"]
+    head = migration_heads(current_app)
     if set(current) != head:
         return _not_ready(f"schema at {sorted(current)}, migrations at {sorted(head)}")
     return jsonify(status="ready", database="ok", migrations=sorted(head))
@@ -52,10 +52,16 @@ def _not_ready(reason: str) -> Any:
 
 
 def migration_heads(app: Flask) -> set[str]:
-    """The head revision(s) of the migrations shipped with this code."""
-    directory = app.extensions["migrate"].directory
+    """The head revision(s) of the migrations shipped with this code (read once, when first
+    asked, so that start-up does not pay for importing Alembic)."""
+    cached = app.extensions.get("creditbank.migration_heads")
+    if cached is not None:
+        return cached
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config()
-    config.set_main_option("script_location", directory)
-    return set(ScriptDirectory.from_config(config).get_heads())
+    config.set_main_option("script_location", app.extensions["migrate"].directory)
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    app.extensions["creditbank.migration_heads"] = heads
+    return heads

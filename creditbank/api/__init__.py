@@ -48,13 +48,18 @@ def init_api(app: Flask) -> Api:
     """Register every blueprint and the pieces of the OpenAPI document they share."""
     from creditbank.api import (
         accounts,
+        audits,
         auth,
+        checkpoints,
         docs,
+        exports,
         learners,
         outcomes,
         providers,
         reviews,
         rulesets,
+        transcripts,
+        uploads,
     )
 
     app.config.update(API_CONFIG)
@@ -71,7 +76,14 @@ def init_api(app: Flask) -> Api:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     outcomes.register_schemas(api.spec)
-    for module in (auth, learners, accounts, providers, outcomes, rulesets, reviews):
+    for module in (auth, learners, accounts, transcripts, providers, outcomes, rulesets, reviews):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    for module in (audits, checkpoints):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    for module in (uploads, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     docs.init_docs(app, api)
+    from creditbank.api.throttle import init_throttle
+
+    init_throttle(app, app.extensions["creditbank.settings"], auth.blp)
     return api

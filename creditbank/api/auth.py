@@ -13,6 +13,17 @@ blp = Blueprint("auth", __name__, description="Tokens (OAuth 2 style, JWT signed
 
 @blp.route("/auth/token", methods=["POST"])
 @blp.arguments(TokenRequest, location="json_or_form")
+# flask-smorest documents no body for "json_or_form"; the document states both encodings.
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": TokenRequest},
+            "application/x-www-form-urlencoded": {"schema": TokenRequest},
+        },
+    },
+    responses={"401": {"$ref": "#/components/responses/Problem401"}},  # wrong credentials
+)
 @blp.response(200, TokenResponse)
 def issue_token(body: dict[str, Any]) -> Any:
     """Exchange client credentials or a learner's password for an access token."""

@@ -23,6 +23,7 @@ _ERRORS = {
     "422": "Validation failed; errors are keyed by field path (validation_error)",
     "429": "Too many requests; see Retry-After (too_many_requests)",
     "503": "The database is unreachable; see Retry-After (service_unavailable)",
+    "Default": "Any other error, as problem+json",
 }
 
 
@@ -46,7 +47,12 @@ def init_docs(app: Flask, api: Api) -> None:
 
 
 def add_error_responses(spec: dict[str, Any]) -> dict[str, Any]:
-    """Every operation documents the errors it can answer with (by its roles)."""
+    """Every operation documents the errors it can answer with (by its roles).
+
+    flask-smorest documents its own error responses too (``422`` for ``@blp.arguments``,
+    ``default`` for everything): ``application/json`` with its own schema, which is not what
+    this service answers. Ours replace them, so the document matches every error body.
+    """
     for path_item in spec.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -58,5 +64,15 @@ def add_error_responses(spec: dict[str, Any]) -> dict[str, Any]:
             if operation.get("requestBody"):
                 codes += ["413"]
             for code in codes:
-                responses.setdefault(code, {"$ref": f"#/components/responses/Problem{code}"})
+                if code not in responses or _is_smorest_error(responses[code]):
+                    responses[code] = {"$ref": f"#/components/responses/Problem{code}"}
+            if "default" in responses:
+                responses["default"] = {"$ref": "#/components/responses/ProblemDefault"}
     return spec
+
+
+def _is_smorest_error(response: Any) -> bool:
+    """A reference to one of flask-smorest's own responses (named after the HTTP status)."""
+    reference = response.get("$ref", "") if isinstance(response, dict) else ""
+    prefix = "#/components/responses/"
+    return reference.startswith(prefix) and not reference.startswith(f"{prefix}Problem")

@@ -8,6 +8,7 @@ from creditbank.api import Blueprint
 from creditbank.api.schemas import (
     LearnerCreate,
     LearnerPage,
+    LearnerPatch,
     LearnerQuery,
     LearnerSchema,
     PasswordChange,
@@ -15,7 +16,7 @@ from creditbank.api.schemas import (
 from creditbank.auth import allow, current_principal
 from creditbank.domain.roles import STAFF, Role
 from creditbank.errors import Forbidden
-from creditbank.services import learners
+from creditbank.services import identities, learners
 
 blp = Blueprint("learners", __name__, description="Learner accounts")
 
@@ -51,6 +52,23 @@ def get_learner(learner_id: str) -> Any:
     if not current_principal().may_read_learner(learner_id):
         raise Forbidden("A learner reads only its own account")
     return learners.get_learner(learner_id)
+
+
+@blp.route("/learners/<learner_id>", methods=["PATCH"])
+@allow(Role.WORKSTATION)
+@blp.arguments(LearnerPatch)
+@blp.response(200, LearnerSchema)
+def correct_identity(body: dict[str, Any], learner_id: str) -> Any:
+    """Correct a learner's name or national ID (recorded as an audit event)."""
+    return identities.correct_identity(current_principal(), learner_id, body)
+
+
+@blp.route("/learners/<learner_id>/identity", methods=["DELETE"])
+@allow(Role.WORKSTATION)
+@blp.response(204)
+def erase_identity(learner_id: str) -> None:
+    """Erase a learner's personal data; the journal and balance stay (an audit event)."""
+    identities.erase_identity(current_principal(), learner_id)
 
 
 @blp.route("/learners/<learner_id>/password", methods=["PUT"])

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
+from marshmallow import (
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    validate,
+    validates_schema,
+)
 
 from creditbank.api.fields import Amount, Instant, PastDate
 from creditbank.conversion import REASON_TEXT, STATUS_TEXT
@@ -22,6 +30,11 @@ def _described(texts: Mapping[Any, tuple[str, str]]) -> dict[str, Any]:
 class OpenSchema(Schema):
     """A response whose fields vary (by outcome kind, by entry kind): the declared fields are
     documented, and every other key of the object is passed through as it is."""
+
+    class Meta:
+        # Dump-only, so this never lets a request field through; it is what makes the
+        # OpenAPI document say ``additionalProperties: true`` for the keys passed through.
+        unknown = INCLUDE
 
     @post_dump(pass_original=True)
     def _keep_undeclared(self, data: dict[str, Any], original: Any, **_: Any) -> dict[str, Any]:
@@ -102,6 +115,18 @@ class LearnerCreate(StrictSchema):
     password = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=8, max=256)
     )
+
+
+class LearnerPatch(StrictSchema):
+    """A correction: only the fields given change; ``national_id: null`` removes the ID."""
+
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    national_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=18))
+
+    @validates_schema
+    def _something_to_change(self, data: dict, **_: object) -> None:
+        if not data:
+            raise ValidationError("Give name, national_id or both.")
 
 
 class LearnerSchema(Schema):

@@ -113,7 +113,11 @@ def evaluate(
     history: Sequence[HistoryEntry], rulesets: Mapping[str, Ruleset]
 ) -> dict[str, Decision]:
     """Every outcome's decision after the whole history (outcomes, voids, reviews in seq order)."""
-    return Evaluator(rulesets).apply_all(history).decisions()
+    evaluator = Evaluator(rulesets)
+    # Only the end result is wanted: fold everything in, then decide once. Deciding as entries
+    # arrive would be thrown away at the first void or review, which replays from the start.
+    evaluator._stale = True
+    return evaluator.apply_all(history).decisions()
 
 
 def credit_changes(before: Mapping[str, Decision], after: Mapping[str, Decision]) -> list[Decision]:

@@ -15,6 +15,7 @@ _HEADERS = {
 # The API answers JSON only; pages (the docs) may load their own scripts and styles, nothing
 # from elsewhere.
 _CSP_API = "default-src 'none'; frame-ancestors 'none'"
+_DOCS = "/api/v1/docs"  # Swagger UI and its assets: the same for everyone, cacheable
 _CSP_PAGES = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; frame-ancestors 'none'"
@@ -30,6 +31,8 @@ def init_security_headers(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", _CSP_PAGES if pages else _CSP_API)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith("/api/") and response.mimetype != "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Everything under /api/ but the docs is someone's data (the HTML audit report and the
+        # spreadsheets too, whose send_file would say only no-cache): no cache may keep it.
+        if request.path.startswith("/api/") and not request.path.startswith(_DOCS):
+            response.headers["Cache-Control"] = "no-store"
         return response

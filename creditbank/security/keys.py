@@ -92,7 +92,7 @@ class MalformedSecret(KeyMaterialError):
 class KeyRing:
     """The keys one process works with; build it with :func:`load_keyring`."""
 
-    __slots__ = ("_signing", "active_kid", "pii", "session_secret")
+    __slots__ = ("_public", "_signing", "active_kid", "pii", "session_secret")
 
     def __init__(
         self,
@@ -105,6 +105,8 @@ class KeyRing:
         if active_kid not in signing_keys:
             raise ValueError("the active key must be one of the signing keys")
         self._signing = dict(signing_keys)
+        # Derived once: every token check needs them (deriving costs a scalar multiplication).
+        self._public = {kid: key.public_key() for kid, key in self._signing.items()}
         self.active_kid = active_kid
         self.pii = pii
         self.session_secret = session_secret
@@ -118,7 +120,7 @@ class KeyRing:
 
     def public_keys(self) -> dict[str, Ed25519PublicKey]:
         """Every published public key by kid, oldest file first."""
-        return {kid: key.public_key() for kid, key in self._signing.items()}
+        return dict(self._public)
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The RFC 7517 JWK set served at ``/.well-known/jwks.json``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -43,9 +43,12 @@ _DATE_FIELDS = ("valid_until",)
 # Published rulesets never change, so each process parses each one once.
 _PARSED_RULESETS: dict[str, Ruleset] = {}
 # Per process: learner_id -> the engine's state after the learner's history up to an entry
-# (seq, hash). Appending outcomes never changes earlier decisions, so a post only has to fold
-# its own outcomes into that state. The journal is hash-chained and append-only: when the entry
-# at that seq still has that hash, the state is the state of this very history.
+# (seq, hash), the chain's head when the state was remembered. Appending outcomes never changes
+# earlier decisions, so a post only has to fold its own outcomes into that state. The journal
+# is hash-chained and append-only: when the entry at that seq still has that hash, the state is
+# the state of this very history; when the first entry a post appends links to that hash (its
+# prev_hash is the locked account's head), the post's own outcomes are all that is new, and
+# nothing needs to be read back at all.
 _SNAPSHOTS: OrderedDict[str, tuple[frozenset[str], int, str, Evaluator]] = OrderedDict()
 SNAPSHOT_LIMIT = 2048
 _SNAPSHOTS_LOCK = threading.Lock()
@@ -54,10 +57,14 @@ _SNAPSHOTS_LOCK = threading.Lock()
 def load_rulesets(session: Session) -> dict[str, Ruleset]:
     """Every published ruleset, by id (a handful of rows; they never change once written)."""
     rulesets = {}
-    query = select(RulesetRow.id, RulesetRow.version, RulesetRow.document)
-    for row_id, version, document in session.execute(query.order_by(RulesetRow.version)):
-        if row_id not in _PARSED_RULESETS:
+    # Ids only, on every post; a document is read (and parsed) once per process.
+    ids = session.scalars(select(RulesetRow.id).order_by(RulesetRow.version)).all()
+    missing = [row_id for row_id in ids if row_id not in _PARSED_RULESETS]
+    if missing:
+        query = select(RulesetRow.id, RulesetRow.version, RulesetRow.document)
+        for row_id, version, document in session.execute(query.where(RulesetRow.id.in_(missing))):
             _PARSED_RULESETS[row_id] = ruleset_from_document(row_id, version, json.loads(document))
+    for row_id in ids:
         rulesets[row_id] = _PARSED_RULESETS[row_id]
     return rulesets
 
@@ -110,10 +117,21 @@ def outcome_from_data(entry: JournalEntry, data: Mapping[str, Any]) -> Outcome:
 
 
 def reconvert(
-    session: Session, account: Account, rulesets: Mapping[str, Ruleset], now: datetime
+    session: Session,
+    account: Account,
+    rulesets: Mapping[str, Ruleset],
+    now: datetime,
+    appended: Sequence[tuple[JournalEntry, OutcomeState]] = (),
 ) -> list[JournalEntry]:
-    """Re-evaluate one learner and append a credit entry per changed outcome."""
-    decisions = _incremental(session, account.learner_id, rulesets)
+    """Re-evaluate one learner and append a credit entry per changed outcome.
+
+    ``appended``: the outcome entries (and their new projections) that this transaction has just
+    appended to the account's chain, in order; with them, a learner whose state this process
+    remembers — or a new learner — is converted without a query (nothing is flushed early).
+    """
+    decisions = _from_appended(account, rulesets, appended) or _incremental(
+        session, account.learner_id, rulesets
+    )
     if decisions is None:
         history = history_of(session, account.learner_id)
         evaluator = Evaluator(rulesets).apply_all(history)
@@ -126,12 +144,12 @@ def reconvert(
         }
     else:
         evaluator, history, decisions = decisions
+        known = {entry.outcome_id: state for entry, state in appended}
         states = {
-            outcome_id: session.get(OutcomeState, (account.learner_id, outcome_id))
+            outcome_id: known.get(outcome_id)
+            or session.get(OutcomeState, (account.learner_id, outcome_id))
             for outcome_id in decisions
         }
-    if history:
-        _remember(account.learner_id, rulesets, history[-1].seq, session, evaluator)
     totals = json.loads(account.balance_by_category)
     credits: list[JournalEntry] = []
     for decision in decisions.values():
@@ -142,7 +160,35 @@ def reconvert(
             credits.append(_credit_entry(session, account, decision, category, delta, totals, now))
         _update_state(state, decision)
     account.balance_by_category = canonical_bytes(totals).decode()
+    if history:
+        _remember(account.learner_id, rulesets, account.head_seq, account.head_hash, evaluator)
     return credits
+
+
+def _from_appended(
+    account: Account,
+    rulesets: Mapping[str, Ruleset],
+    appended: Sequence[tuple[JournalEntry, OutcomeState]],
+) -> tuple[Evaluator, list[HistoryEntry], dict[str, Decision]] | None:
+    """Fold ``appended`` into the remembered state (or, for a new chain, the empty one) when
+    they follow it directly: no query, since the chain links prove what came before."""
+    if not appended:
+        return None
+    first = appended[0][0]
+    if first.seq == 1:
+        snapshot = Evaluator(rulesets)
+    else:
+        remembered = _SNAPSHOTS.get(account.learner_id)
+        if remembered is None or remembered[0] != frozenset(rulesets):
+            return None
+        _, seq, digest, snapshot = remembered
+        if (seq, digest) != (first.seq - 1, first.prev_hash):
+            return None
+        snapshot = snapshot.copy()
+    newer = [history_entry(entry) for entry, _ in appended]
+    evaluator = snapshot.apply_all(newer)
+    decisions = evaluator.decisions()
+    return evaluator, newer, {entry.outcome_id: decisions[entry.outcome_id] for entry in newer}
 
 
 def _incremental(
@@ -179,14 +225,12 @@ def _remember(
     learner_id: str,
     rulesets: Mapping[str, Ruleset],
     seq: int,
-    session: Session,
+    digest: str,
     evaluator: Evaluator,
 ) -> None:
-    entry = session.get(JournalEntry, (learner_id, seq))
-    if entry is None:
-        return
+    """Remember the state after the chain up to its head ``(seq, digest)``."""
     with _SNAPSHOTS_LOCK:  # a worker's threads share the cache
-        _SNAPSHOTS[learner_id] = (frozenset(rulesets), seq, entry.hash, evaluator)
+        _SNAPSHOTS[learner_id] = (frozenset(rulesets), seq, digest, evaluator)
         _SNAPSHOTS.move_to_end(learner_id)
         while len(_SNAPSHOTS) > SNAPSHOT_LIMIT:
             _SNAPSHOTS.popitem(last=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -35,6 +35,11 @@ from creditbank.services.transaction import utcnow, write_transaction
 
 COMMON_FIELDS = ("learner_id", "external_ref", "kind", "achieved_on", "title", "category")
 _IDEMPOTENCY_RETRIES = 3
+# Values per ``IN (...)`` list, so that a batch of any size stays within every database's
+# limit on bound parameters (SQLite: 32,766 per statement).
+_IN_CHUNK = 500
+
+Progress = Callable[[int], None]
 
 
 @dataclass
@@ -52,19 +57,24 @@ def request_hash(item: Mapping[str, Any]) -> str:
 
 
 def record_outcomes(
-    principal: Principal, items: Sequence[Mapping[str, Any]], *, batch: bool
+    principal: Principal,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    batch: bool,
+    progress: Progress | None = None,
 ) -> list[Posted]:
     """Post validated outcomes for one provider, all or nothing (API.md § Outcomes).
 
     ``batch`` says the items came as ``{"items": [...]}``: errors are then keyed
-    ``items.<i>.<field>``, otherwise by the field alone.
+    ``items.<i>.<field>``, otherwise by the field alone. Any number of items is one
+    transaction, processed a learner at a time; ``progress`` is told how many items are done
+    after each learner (a spreadsheet import draws its progress bar with it).
     """
-    if principal.role is not Role.PROVIDER or principal.provider_id is None:
-        raise Forbidden("Only a provider posts outcomes")
+    provider_id = _posting_provider(principal)
     for attempt in range(_IDEMPOTENCY_RETRIES):
         try:
             with write_transaction() as session:
-                return _record(session, principal.provider_id, _Items(items, batch))
+                return _record(session, provider_id, _Items(items, batch), progress)
         except IntegrityError:
             # A concurrent request inserted the same (provider, external_ref) first; on
             # the next attempt this request sees it and answers as a replay.
@@ -73,25 +83,74 @@ def record_outcomes(
     raise AssertionError("unreachable")
 
 
-def _record(session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]) -> list[Posted]:
+@dataclass(frozen=True)
+class Check:
+    """What posting some items would do, found without writing: every error, and counts."""
+
+    errors: dict[str, list[str]]
+    fresh: int
+    replays: int
+
+
+def check_outcomes(
+    principal: Principal, items: Sequence[Mapping[str, Any]], *, batch: bool
+) -> Check:
+    """A dry run of :func:`record_outcomes`: every reason it would refuse these items (unknown
+    learners, training-hours categories, external_refs used with another body), all at once,
+    keyed as it would key them, and nothing written."""
+    provider_id = _posting_provider(principal)
+    items = _Items(items, batch)
+    session = db.session
+    known = _known_learners(session, [item["learner_id"] for item in items])
+    in_force = ruleset_in_force(load_rulesets(session).values(), utcnow())
+    existing = _existing_keys(session, provider_id, items)
+    hashes = [request_hash(item) for item in items]
+    errors: dict[str, list[str]] = {}
+    for found in (
+        _learner_errors(items, known),
+        _category_errors(items, in_force),
+        _conflict_errors(items, hashes, existing),
+    ):
+        for key, messages in found.items():
+            errors.setdefault(key, []).extend(messages)
+    replays = sum(1 for item in items if item["external_ref"] in existing)
+    return Check(errors, fresh=len(items) - replays, replays=replays)
+
+
+def _posting_provider(principal: Principal) -> str:
+    if principal.role is not Role.PROVIDER or principal.provider_id is None:
+        raise Forbidden("Only a provider posts outcomes")
+    return principal.provider_id
+
+
+def _record(
+    session: Session,
+    provider_id: str,
+    items: Sequence[Mapping[str, Any]],
+    progress: Progress | None,
+) -> list[Posted]:
     accounts = lock_accounts(session, (item["learner_id"] for item in items))
-    _check_learners(items, accounts)
+    if errors := _learner_errors(items, accounts):
+        raise UnknownLearner("No such learner", errors=errors)
     # One instant for the whole request, read under the locks and never before a chain's head,
     # so that it is exactly the recorded_at that picks the ruleset in force.
     now = max([utcnow(), *(a.head_recorded_at for a in accounts.values() if a.head_recorded_at)])
     rulesets = load_rulesets(session)
     in_force = ruleset_in_force(rulesets.values(), now)
-    _check_categories(items, in_force)
+    if errors := _category_errors(items, in_force):
+        raise ValidationFailed(errors=errors)
     hashes = [request_hash(item) for item in items]
     existing = _existing_keys(session, provider_id, items)
-    _check_conflicts(items, hashes, existing)
-    results: dict[int, Posted] = {}
+    if errors := _conflict_errors(items, hashes, existing):
+        raise IdempotencyConflict(errors=errors)
+    replayed = [i for i, item in enumerate(items) if item["external_ref"] in existing]
+    keys = [existing[items[i]["external_ref"]] for i in replayed]
+    results: dict[int, Posted] = dict(zip(replayed, replays(session, keys), strict=True))
+    if progress and replayed:
+        progress(len(replayed))
     fresh: dict[str, list[int]] = {}
     for index, item in enumerate(items):
-        key = existing.get(item["external_ref"])
-        if key is not None:
-            results[index] = replay(session, key)
-        else:
+        if index not in results:
             fresh.setdefault(item["learner_id"], []).append(index)
     for learner_id in sorted(fresh):
         account = accounts[learner_id]
@@ -101,30 +160,43 @@ def _record(session: Session, provider_id: str, items: Sequence[Mapping[str, Any
             )
             for index in fresh[learner_id]
         }
-        session.flush()
-        credits = reconvert(session, account, rulesets, now)
-        for index, (entry, data) in posted.items():
-            state = session.get(OutcomeState, (learner_id, entry.outcome_id))
+        # No flush per learner: the rows go in at commit, one set-based INSERT per table.
+        appended = [(entry, state) for entry, _, state in posted.values()]
+        credits = reconvert(session, account, rulesets, now, appended)
+        for index, (entry, data, state) in posted.items():
             mine = [credit_view(c) for c in credits if c.outcome_id == entry.outcome_id]
             results[index] = Posted(outcome_view(entry, data, state), mine)
+        if progress:
+            progress(len(fresh[learner_id]))
     return [results[index] for index in range(len(items))]
 
 
-def _check_learners(items: Sequence[Mapping[str, Any]], accounts: Mapping[str, Account]) -> None:
-    errors = {
+def _learner_errors(
+    items: Sequence[Mapping[str, Any]], known: Mapping[str, Account] | set[str]
+) -> dict[str, list[str]]:
+    return {
         _path(items, index, "learner_id"): ["No learner with this id."]
         for index, item in enumerate(items)
-        if item["learner_id"] not in accounts
+        if item["learner_id"] not in known
     }
-    if errors:
-        raise UnknownLearner("No such learner", errors=errors)
 
 
-def _check_categories(items: Sequence[Mapping[str, Any]], in_force: Ruleset | None) -> None:
+def _known_learners(session: Session, learner_ids: Sequence[str]) -> set[str]:
+    known: set[str] = set()
+    for chunk in _chunks(sorted(set(learner_ids))):
+        known.update(
+            session.scalars(select(Account.learner_id).where(Account.learner_id.in_(chunk)))
+        )
+    return known
+
+
+def _category_errors(
+    items: Sequence[Mapping[str, Any]], in_force: Ruleset | None
+) -> dict[str, list[str]]:
     """Training hours must name a category of the ruleset in force (DESIGN.md § Conversion)."""
     if in_force is None:
-        return  # nothing converts yet: every outcome waits for review
-    errors = {
+        return {}  # nothing converts yet: every outcome waits for review
+    return {
         _path(items, index, "category"): [
             f"Not a category of ruleset {in_force.name}: "
             + ", ".join(sorted(in_force.hours_per_credit))
@@ -132,35 +204,33 @@ def _check_categories(items: Sequence[Mapping[str, Any]], in_force: Ruleset | No
         for index, item in enumerate(items)
         if item["kind"] == "training_hours" and item["category"] not in in_force.hours_per_credit
     }
-    if errors:
-        raise ValidationFailed(errors=errors)
 
 
 def _existing_keys(
     session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]
 ) -> dict[str, IdempotencyKey]:
-    refs = [item["external_ref"] for item in items]
-    rows = session.scalars(
-        select(IdempotencyKey).where(
-            IdempotencyKey.provider_id == provider_id, IdempotencyKey.external_ref.in_(refs)
+    found: dict[str, IdempotencyKey] = {}
+    for refs in _chunks([item["external_ref"] for item in items]):
+        rows = session.scalars(
+            select(IdempotencyKey).where(
+                IdempotencyKey.provider_id == provider_id, IdempotencyKey.external_ref.in_(refs)
+            )
         )
-    )
-    return {row.external_ref: row for row in rows}
+        found.update((row.external_ref, row) for row in rows)
+    return found
 
 
-def _check_conflicts(
+def _conflict_errors(
     items: Sequence[Mapping[str, Any]],
     hashes: Sequence[str],
     existing: Mapping[str, IdempotencyKey],
-) -> None:
-    errors = {
+) -> dict[str, list[str]]:
+    return {
         _path(items, index, "external_ref"): ["Already used with a different body."]
         for index, item in enumerate(items)
         if (key := existing.get(item["external_ref"])) is not None
         and key.request_hash != hashes[index]
     }
-    if errors:
-        raise IdempotencyConflict(errors=errors)
 
 
 def _append_outcome(
@@ -171,7 +241,7 @@ def _append_outcome(
     item_hash: str,
     in_force: Ruleset | None,
     now: datetime,
-) -> tuple[JournalEntry, dict[str, Any]]:
+) -> tuple[JournalEntry, dict[str, Any], OutcomeState]:
     outcome_id = new_id("o")
     category = item.get("category") or item["kind"]
     data = {"outcome_kind": item["kind"]}
@@ -194,22 +264,21 @@ def _append_outcome(
         if in_force
         else (Status.PENDING_REVIEW, Reason.NO_RULESET)
     )
-    session.add(
-        OutcomeState(
-            learner_id=account.learner_id,
-            outcome_id=outcome_id,
-            seq=entry.seq,
-            provider_id=provider_id,
-            external_ref=item["external_ref"],
-            kind=item["kind"],
-            category=category,
-            recorded_at=entry.recorded_at,
-            ruleset_id=entry.ruleset_id,
-            status=status.value,
-            reason=reason.value,
-            credits=0,
-        )
+    state = OutcomeState(
+        learner_id=account.learner_id,
+        outcome_id=outcome_id,
+        seq=entry.seq,
+        provider_id=provider_id,
+        external_ref=item["external_ref"],
+        kind=item["kind"],
+        category=category,
+        recorded_at=entry.recorded_at,
+        ruleset_id=entry.ruleset_id,
+        status=status.value,
+        reason=reason.value,
+        credits=0,
     )
+    session.add(state)
     session.add(
         IdempotencyKey(
             provider_id=provider_id,
@@ -220,30 +289,46 @@ def _append_outcome(
             created_at=now,
         )
     )
-    return entry, data
+    return entry, data, state
 
 
 def replay(session: Session, key: IdempotencyKey) -> Posted:
     """The original result of a post: the outcome as it is now, and the credits that very
     request appended (the credit entries of this outcome written in the same instant)."""
-    state = session.get(OutcomeState, (key.learner_id, key.outcome_id))
-    assert state is not None
-    entry = _outcome_entry(session, state)
-    credits = session.scalars(
-        select(JournalEntry)
-        .where(
-            JournalEntry.learner_id == key.learner_id,
-            JournalEntry.kind == "credit",
-            JournalEntry.outcome_id == key.outcome_id,
-            JournalEntry.recorded_at == entry.recorded_at,
+    return replays(session, [key])[0]
+
+
+def replays(session: Session, keys: Sequence[IdempotencyKey]) -> list[Posted]:
+    """:func:`replay` of many keys, in their order, with a few queries per 500 of them."""
+    states: dict[str, OutcomeState] = {}
+    for chunk in _chunks([(key.learner_id, key.outcome_id) for key in keys]):
+        pair = tuple_(OutcomeState.learner_id, OutcomeState.outcome_id)
+        states.update(
+            (s.outcome_id, s) for s in session.scalars(select(OutcomeState).where(pair.in_(chunk)))
         )
-        .order_by(JournalEntry.seq)
-    )
-    return Posted(
-        outcome_view(entry, json.loads(entry.data), state),
-        [credit_view(c) for c in credits],
-        replayed=True,
-    )
+    entries: dict[str, JournalEntry] = {}
+    for chunk in _chunks(list(states.values())):
+        entries.update(_outcome_entries(session, chunk))
+    credits: dict[str, list[JournalEntry]] = {}
+    for chunk in _chunks(list(entries)):
+        rows = session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.kind == "credit", JournalEntry.outcome_id.in_(chunk))
+            .order_by(JournalEntry.learner_id, JournalEntry.seq)
+        )
+        for row in rows:
+            if row.recorded_at == entries[row.outcome_id or ""].recorded_at:
+                credits.setdefault(row.outcome_id or "", []).append(row)
+    return [
+        Posted(
+            outcome_view(
+                entries[k.outcome_id], json.loads(entries[k.outcome_id].data), states[k.outcome_id]
+            ),
+            [credit_view(c) for c in credits.get(k.outcome_id, [])],
+            replayed=True,
+        )
+        for k in keys
+    ]
 
 
 def void_outcome(
@@ -357,6 +442,10 @@ def outcome_view(
         "kind": data["outcome_kind"],
     }
     view.update({k: v for k, v in data.items() if k != "outcome_kind"})
+    if "credits" in data:
+        # A course's own credits share their name with what the outcome earned (API.md's
+        # ``credits``), which the view shows below; the course's figure stays readable here.
+        view["course_credits"] = data["credits"]
     view.update(
         {
             "category": state.category if state else entry.category,
@@ -394,6 +483,11 @@ def credit_view(entry: JournalEntry) -> dict[str, Any]:
 def entry_view(entry: JournalEntry) -> dict[str, Any]:
     """Any journal entry as the ledger shows it: its hashed document plus its hash."""
     return {**entry_document(entry), "hash": entry.hash}
+
+
+def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _path(items: Sequence[Mapping[str, Any]], index: int, name: str) -> str:

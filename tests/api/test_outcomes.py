@@ -653,3 +653,25 @@ def test_outcomes_cursor_pagination_walks_every_outcome_once(bank):
 
     assert len(walked) == len(set(walked)) == 5
     assert set(walked) == set(ids)
+
+
+def test_a_course_keeps_its_own_credits_apart_from_what_it_earned(api):
+    api.publish_ruleset()
+    learner = api.new_learner()
+    _, provider = api.new_provider()
+    body = {
+        "learner_id": learner,
+        "external_ref": "course-failed-1",
+        "kind": "course",
+        "course_code": "CS101",
+        "credits": "3.0",
+        "score": 50,
+        "institution": "重庆三峡职业学院",
+        "achieved_on": "2026-01-15",
+    }
+
+    outcome = api.post("/api/v1/outcomes", provider, json=body).get_json()["outcome"]
+
+    assert outcome["reason"] == "failed"
+    assert outcome["credits"] == "0.0"
+    assert outcome["course_credits"] == "3.0"

@@ -1,0 +1,145 @@
+"""A learner's transcript (JSON, HTML, PDF) and verifiable credential (VC-JWT): that learner,
+the workstation, the auditor. The media type is chosen by ``Accept``; anything else is 406."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, render_template, request
+from marshmallow import Schema, fields
+
+from creditbank.api import Blueprint
+from creditbank.auth import allow, current_principal
+from creditbank.documents.labels import shanghai_time
+from creditbank.documents.pdf import render_transcript_pdf
+from creditbank.domain.roles import Role
+from creditbank.errors import NotAcceptable
+from creditbank.services import credentials, transcripts
+
+blp = Blueprint("transcripts", __name__, description="Transcripts and verifiable credentials")
+READERS = (Role.WORKSTATION, Role.AUDITOR, Role.LEARNER)
+JSON = "application/json"
+HTML = "text/html"
+PDF = "application/pdf"
+VC_JWT = "application/vc+jwt"
+_NOT_ACCEPTABLE = {
+    "description": "None of the media types in Accept is offered (not_acceptable)",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+class Bilingual(Schema):
+    zh = fields.String()
+    en = fields.String()
+
+
+class TranscriptLearner(Schema):
+    learner_id = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "null once erased"})
+    national_id_masked = fields.String(allow_none=True)
+
+
+class TranscriptLine(Schema):
+    outcome_id = fields.String()
+    kind = fields.String()
+    kind_label = fields.Nested(Bilingual)
+    title = fields.String()
+    summary = fields.Nested(Bilingual)
+    details = fields.Dict(metadata={"description": "the outcome kind's own fields as posted"})
+    category = fields.String()
+    category_label = fields.Nested(Bilingual)
+    provider = fields.Dict(metadata={"description": '{"id", "name"}'})
+    achieved_on = fields.String()
+    recorded_at = fields.String()
+    credited_at = fields.String(metadata={"description": "when its credits last changed"})
+    credits = fields.String(metadata={"example": "2.0"})
+    rule = fields.String(allow_none=True, metadata={"example": "certificates.1X-WEB.senior"})
+    rule_label = fields.Nested(Bilingual)
+    ruleset = fields.Dict(allow_none=True, metadata={"description": '{"id", "name", "version"}'})
+    reason = fields.String()
+    reason_text = fields.Nested(Bilingual)
+
+
+class TranscriptSchema(Schema):
+    learner = fields.Nested(TranscriptLearner)
+    issuer = fields.Dict(metadata={"description": '{"name", "url"}'})
+    generated_at = fields.String()
+    seq = fields.Integer(metadata={"description": "the last journal entry it reflects"})
+    total = fields.String(metadata={"example": "12.5"})
+    by_category = fields.Dict(keys=fields.String(), values=fields.String())
+    category_labels = fields.Dict(keys=fields.String(), values=fields.Nested(Bilingual))
+    lines = fields.List(fields.Nested(TranscriptLine))
+
+
+class LearnerCredentialSchema(Schema):
+    credential = fields.String(
+        metadata={"description": "compact JWS (VC-JWT, EdDSA) of a CLR 2.0 ClrCredential"}
+    )
+
+
+@blp.route("/learners/<learner_id>/transcript", methods=["GET"])
+@allow(*READERS)
+@blp.response(200, TranscriptSchema, description="The transcript (JSON, HTML or PDF by Accept)")
+@blp.doc(
+    responses={
+        200: {
+            "content": {
+                JSON: {"schema": TranscriptSchema},
+                HTML: {"schema": {"type": "string"}},
+                PDF: {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
+        406: _NOT_ACCEPTABLE,
+    }
+)
+def transcript(learner_id: str) -> Any:
+    """A learner's transcript: JSON, a printable page (text/html) or a PDF (application/pdf)."""
+    media = negotiate(JSON, HTML, PDF)
+    document = transcripts.transcript(current_principal(), learner_id)
+    if media == HTML:
+        page = render_template("learners/transcript.html", t=document, local=shanghai_time)
+        return _private(Response(page, mimetype=HTML))
+    if media == PDF:
+        response = Response(render_transcript_pdf(document), mimetype=PDF)
+        response.headers["Content-Disposition"] = f'inline; filename="transcript-{learner_id}.pdf"'
+        return _private(response)
+    return document
+
+
+@blp.route("/learners/<learner_id>/credential", methods=["GET"])
+@allow(*READERS)
+@blp.response(200, LearnerCredentialSchema, description="The credential (JSON, or the bare JWS)")
+@blp.doc(
+    responses={
+        200: {
+            "content": {
+                JSON: {"schema": LearnerCredentialSchema},
+                VC_JWT: {"schema": {"type": "string"}},
+            }
+        },
+        406: _NOT_ACCEPTABLE,
+    }
+)
+def credential(learner_id: str) -> Any:
+    """The learner's record as a signed Open Badges 3.0 / CLR 2.0 credential (VC-JWT)."""
+    media = negotiate(JSON, VC_JWT)
+    token = credentials.issue_credential(current_principal(), learner_id)
+    if media == VC_JWT:
+        return Response(token, mimetype=VC_JWT)
+    return {"credential": token}
+
+
+def negotiate(*offered: str) -> str:
+    """The offered media type the client prefers; the first when it sends no Accept."""
+    if not request.accept_mimetypes:
+        return offered[0]
+    chosen = request.accept_mimetypes.best_match(offered)
+    if chosen is None:
+        raise NotAcceptable(f"Available as {', '.join(offered)}")
+    return chosen
+
+
+def _private(response: Response) -> Response:
+    # Personal data: no shared cache, no copy left in the browser's.
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,151 @@
+"""Words for people: outcome kinds, categories, levels and one-line outcome summaries, in
+Chinese (the transcript's language) and English (for colleges elsewhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from creditbank.conversion import SHANGHAI
+from creditbank.domain.canonical import parse_instant
+
+Bilingual = dict[str, str]  # {"zh": ..., "en": ...}
+
+KIND_TEXT: dict[str, tuple[str, str]] = {
+    "training_hours": ("培训学时", "Training hours"),
+    "certificate": ("职业技能等级证书", "Vocational skills certificate"),
+    "skill_level": ("职业技能等级认定", "National occupational skill level"),
+    "competition": ("技能竞赛获奖", "Skills competition award"),
+    "course": ("课程学分", "Accredited course"),
+    "informal": ("非正式学习成果", "Informal learning"),
+}
+
+CATEGORY_TEXT: dict[str, tuple[str, str]] = {
+    "theory": ("理论", "theory"),
+    "practice": ("实践", "practice"),
+    "general": ("通识", "general"),
+    **{kind: texts for kind, texts in KIND_TEXT.items()},
+}
+
+CERTIFICATE_LEVEL_TEXT = {
+    "junior": ("初级", "junior"),
+    "intermediate": ("中级", "intermediate"),
+    "senior": ("高级", "senior"),
+}
+# The national five-level scale (国家职业资格五级): a smaller number is a higher level.
+SKILL_LEVEL_TEXT = {
+    1: ("一级/高级技师", "level 1, senior technician"),
+    2: ("二级/技师", "level 2, technician"),
+    3: ("三级/高级工", "level 3, senior worker"),
+    4: ("四级/中级工", "level 4, intermediate worker"),
+    5: ("五级/初级工", "level 5, junior worker"),
+}
+SCOPE_TEXT = {
+    "national": ("国家级", "national"),
+    "provincial": ("省级", "provincial"),
+    "municipal": ("市级", "municipal"),
+    "county": ("县级", "county"),
+}
+RANK_TEXT = {
+    1: ("一等奖", "first prize"),
+    2: ("二等奖", "second prize"),
+    3: ("三等奖", "third prize"),
+}
+
+
+def bilingual(texts: tuple[str, str]) -> Bilingual:
+    return {"zh": texts[0], "en": texts[1]}
+
+
+def kind_text(kind: str) -> Bilingual:
+    return bilingual(KIND_TEXT.get(kind, (kind, kind)))
+
+
+def category_text(category: str) -> Bilingual:
+    return bilingual(CATEGORY_TEXT.get(category, (category, category)))
+
+
+def outcome_summary(kind: str, details: Mapping[str, Any], category: str) -> Bilingual:
+    """What the outcome was, in one line per language (e.g. 证书 1X-WEB（高级），编号 …)."""
+    zh, en = _SUMMARIES.get(kind, _informal)(details, category)
+    return {"zh": zh, "en": en}
+
+
+def _hours(details: Mapping[str, Any], category: str) -> tuple[str, str]:
+    zh_category, en_category = CATEGORY_TEXT.get(category, (category, category))
+    hours = details.get("hours")
+    return f"{zh_category}培训 {hours} 学时", f"{hours} hours of {en_category} training"
+
+
+def _certificate(details: Mapping[str, Any], _: str) -> tuple[str, str]:
+    zh_level, en_level = CERTIFICATE_LEVEL_TEXT.get(details.get("level") or "", ("", ""))
+    code, number = details.get("certificate_code"), details.get("certificate_no")
+    zh = f"证书 {code}" + (f"（{zh_level}）" if zh_level else "") + f"，证书编号 {number}"
+    en = f"Certificate {code}" + (f" ({en_level})" if en_level else "") + f", no. {number}"
+    return zh, en
+
+
+def _skill_level(details: Mapping[str, Any], _: str) -> tuple[str, str]:
+    level = details.get("level")
+    zh_level, en_level = SKILL_LEVEL_TEXT.get(int(level) if level else 0, (str(level), str(level)))
+    occupation, number = details.get("occupation_code"), details.get("certificate_no")
+    return (
+        f"职业 {occupation} {zh_level}，证书编号 {number}",
+        f"Occupation {occupation}, {en_level}, certificate no. {number}",
+    )
+
+
+def _competition(details: Mapping[str, Any], _: str) -> tuple[str, str]:
+    zh_scope, en_scope = SCOPE_TEXT.get(details.get("scope") or "", ("", ""))
+    rank = details.get("rank")
+    zh_rank, en_rank = RANK_TEXT.get(int(rank) if rank else 0, (f"第{rank}名", f"rank {rank}"))
+    event = details.get("event")
+    return f"{zh_scope}竞赛“{event}”{zh_rank}", f"{en_rank.capitalize()}, {en_scope} {event}"
+
+
+def _course(details: Mapping[str, Any], _: str) -> tuple[str, str]:
+    code, institution = details.get("course_code"), details.get("institution")
+    credits, score = details.get("credits"), details.get("score")
+    return (
+        f"{institution} 课程 {code}，{credits} 学分，成绩 {score}",
+        f"Course {code} at {institution}, {credits} credits, score {score}",
+    )
+
+
+def _informal(details: Mapping[str, Any], _: str) -> tuple[str, str]:
+    description = details.get("description") or ""
+    return description, description
+
+
+_SUMMARIES = {
+    "training_hours": _hours,
+    "certificate": _certificate,
+    "skill_level": _skill_level,
+    "competition": _competition,
+    "course": _course,
+    "informal": _informal,
+}
+
+
+def shanghai_time(instant: str, *, with_time: bool = True) -> str:
+    """An RFC 3339 instant as the wall-clock time in Yunyang (Asia/Shanghai)."""
+    local = parse_instant(instant).astimezone(SHANGHAI)
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def rule_text(rule: str | None) -> Bilingual:
+    """The rule reference of a credit (``certificates.1X-WEB.senior``) as a sentence."""
+    if not rule:
+        return {"zh": "—", "en": "—"}
+    table, _, key = rule.partition(".")
+    if rule == "review":
+        return bilingual(("学分银行工作站人工认定", "decided by a workstation review"))
+    if table == "course_min_score":
+        return bilingual(("课程成绩达到合格线，按课程学分认定", "course passed: its own credits"))
+    texts = {
+        "hours_per_credit": (f"培训学时折算（{key}）", f"training hours per credit ({key})"),
+        "certificates": (f"证书学分表 {key}", f"certificate table {key}"),
+        "skill_levels": (f"职业技能等级学分表 {key} 级", f"skill level table, level {key}"),
+        "competitions": (f"竞赛学分表 {key}", f"competition table {key}"),
+    }
+    return bilingual(texts.get(table, (rule, rule)))

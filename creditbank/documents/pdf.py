@@ -1,0 +1,197 @@
+"""The printable transcript as PDF (reportlab), written from the JSON transcript."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Mapping
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from creditbank.documents.fonts import PdfFont, cjk_font
+from creditbank.documents.labels import shanghai_time
+
+GRID = colors.HexColor("#9aa5b1")
+HEADER_FILL = colors.HexColor("#e8edf2")
+MUTED = colors.HexColor("#52606d")
+MARGIN = 15 * mm
+# reportlab keeps the subsets of a registered TrueType font in that font object, shared by every
+# thread of the process (gunicorn gthread workers): one PDF is built at a time.
+_RENDERING = threading.Lock()
+
+
+def render_transcript_pdf(document: Mapping[str, Any], font: PdfFont | None = None) -> bytes:
+    """A4 pages: the learner, the balance by category, then one row per credited outcome."""
+    font = font or cjk_font()
+    styles = _styles(font.name)
+    learner = document["learner"]
+    buffer = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 5 * mm,
+        title=f"学分认定成绩单 Transcript — {learner['name'] or learner['learner_id']}",
+        author=document["issuer"]["name"],
+        subject="学分银行学习成果认定记录 / Credit bank transcript",
+        lang="zh-CN",
+        # Pages start in our font, so no standard font that the viewer must supply is named.
+        initialFontName=font.name,
+    )
+    story = [
+        *_heading(document, styles),
+        _learner_table(document, styles),
+        Spacer(1, 5 * mm),
+        _balance_table(document, styles),
+        Spacer(1, 5 * mm),
+        *_lines(document, styles),
+    ]
+
+    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(font.name, 8)
+        canvas.setFillColor(MUTED)
+        text = f"{document['issuer']['name']} · {learner['learner_id']} · 第 {doc.page} 页"
+        canvas.drawString(MARGIN, 10 * mm, text)
+        canvas.restoreState()
+
+    with _RENDERING:
+        pdf.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def _styles(font_name: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=font_name, fontSize=9, leading=12, wordWrap="CJK")
+    return {
+        "base": base,
+        "title": ParagraphStyle("title", parent=base, fontSize=16, leading=22),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, textColor=MUTED),
+        "muted": ParagraphStyle("muted", parent=base, fontSize=8, leading=10, textColor=MUTED),
+        "amount": ParagraphStyle("amount", parent=base, alignment=TA_RIGHT),
+        "section": ParagraphStyle("section", parent=base, fontSize=11, leading=16),
+    }
+
+
+def _p(text: Any, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape("" if text is None else str(text)), style)
+
+
+def _table_style(styles: dict[str, ParagraphStyle], *extra: tuple[Any, ...]) -> TableStyle:
+    """Grid lines, a shaded header row, and our font even where no text is drawn."""
+    return TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), styles["base"].fontName),
+            ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+            *extra,
+        ]
+    )
+
+
+def _heading(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    generated = shanghai_time(document["generated_at"])
+    return [
+        _p("学分银行学习成果学分认定成绩单", styles["title"]),
+        _p("Credit Bank Transcript of Recognised Learning", styles["subtitle"]),
+        _p(
+            f"{document['issuer']['name']} · 生成时间 Generated {generated}（北京时间 UTC+8）",
+            styles["muted"],
+        ),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _learner_table(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> Table:
+    learner = document["learner"]
+    rows = [
+        ("姓名 Name", learner["name"] or "（已删除 erased）"),
+        ("身份证号 National ID", learner["national_id_masked"] or "—"),
+        ("学习账号 Learner ID", learner["learner_id"]),
+    ]
+    table = Table(
+        [[_p(label, styles["muted"]), _p(value, styles["base"])] for label, value in rows],
+        colWidths=[40 * mm, 80 * mm],
+        hAlign="LEFT",
+    )
+    table.setStyle(_table_style(styles))
+    return table
+
+
+def _balance_table(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> Table:
+    labels = document["category_labels"]
+    rows = [[_p("类别 Category", styles["base"]), _p("学分 Credits", styles["amount"])]]
+    for category, amount in document["by_category"].items():
+        label = labels[category]
+        rows.append(
+            [_p(f"{label['zh']} {label['en']}", styles["base"]), _p(amount, styles["amount"])]
+        )
+    rows.append([_p("合计 Total", styles["base"]), _p(document["total"], styles["amount"])])
+    table = Table(rows, colWidths=[80 * mm, 40 * mm], hAlign="LEFT")
+    table.setStyle(
+        _table_style(
+            styles,
+            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("BACKGROUND", (0, -1), (-1, -1), HEADER_FILL),
+        )
+    )
+    return table
+
+
+def _lines(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    heading = _p("学分认定明细 Credited outcomes", styles["section"])
+    if not document["lines"]:
+        return [heading, _p("暂无已认定的学分。No credits yet.", styles["base"])]
+    header = ["#", "学习成果 Outcome", "转换规则 Rule", "认定理由 Reason", "学分 Credits"]
+    rows: list[list[Any]] = [[_p(text, styles["base"]) for text in header]]
+    for number, line in enumerate(document["lines"], start=1):
+        rows.append(
+            [
+                _p(number, styles["base"]),
+                [_p(line["title"], styles["base"]), *_outcome_facts(line, styles)],
+                _rule_cell(line, styles),
+                [
+                    _p(line["reason_text"]["zh"], styles["base"]),
+                    _p(line["reason_text"]["en"], styles["muted"]),
+                ],
+                _p(line["credits"], styles["amount"]),
+            ]
+        )
+    table = Table(rows, colWidths=[8 * mm, 66 * mm, 38 * mm, 46 * mm, 22 * mm], repeatRows=1)
+    table.setStyle(
+        _table_style(
+            styles,
+            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        )
+    )
+    return [heading, Spacer(1, 2 * mm), table]
+
+
+def _outcome_facts(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
+    facts = [
+        line["kind_label"]["zh"]
+        + ("" if line["title"] == line["summary"]["zh"] else f" · {line['summary']['zh']}"),
+        f"{line['category_label']['zh']} · {line['provider']['name'] or line['provider']['id']}",
+        f"取得 {line['achieved_on']} · 认定 {shanghai_time(line['credited_at'], with_time=False)}",
+    ]
+    return [_p(fact, styles["muted"]) for fact in facts]
+
+
+def _rule_cell(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
+    ruleset = line["ruleset"]
+    cell = [
+        _p(line["rule_label"]["zh"], styles["base"]),
+        _p(line["rule"] or "—", styles["muted"]),
+    ]
+    if ruleset:
+        cell.append(_p(f"{ruleset['name']}（第 {ruleset['version']} 版）", styles["muted"]))
+    return cell

@@ -1,0 +1,47 @@
+"""Audit events: what was done to data outside the journal, by whom, to whom, and when.
+
+Tags read ``source:subject:action`` and all come from :class:`EventTag`, so the list of things
+the bank records is one enum (as pypi/warehouse keeps its ``events/tags.py``). Details say
+which fields changed, never their values: an event must not keep the personal data that a
+correction replaced or an erasure removed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from creditbank.domain.ids import new_id
+from creditbank.models import AuditEvent
+
+
+class EventTag(StrEnum):
+    LEARNER_IDENTITY_CORRECTED = "api:learner:identity_corrected"
+    LEARNER_IDENTITY_ERASED = "api:learner:identity_erased"
+
+
+def record_event(
+    session: Session,
+    tag: EventTag,
+    *,
+    actor: str | None,
+    subject_id: str | None,
+    occurred_at: datetime,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one event to the caller's transaction (it commits, or not, with the change)."""
+    event = AuditEvent(
+        id=new_id("ev"),
+        tag=tag.value,
+        actor=actor,
+        subject_id=subject_id,
+        occurred_at=occurred_at,
+        details=json.dumps(dict(details or {}), ensure_ascii=False, sort_keys=True),
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,222 @@
+"""A learner's record as a verifiable credential a college can check offline.
+
+One Open Badges 3.0 ``AchievementCredential`` per credited outcome, wrapped in a CLR 2.0
+``ClrCredential`` issued by the workstation, signed as a VC-JWT (compact JWS, ``EdDSA``, the
+``kid`` of a key in ``/.well-known/jwks.json``) through :mod:`creditbank.security.tokens`.
+
+Choices the standards leave open, made here:
+
+- The payload is the credential itself (VC-JOSE-COSE, as Open Badges 3.0.3 does), with the
+  JWT claims ``iss``, ``sub``, ``jti``, ``nbf`` and ``iat`` mirroring ``issuer.id``,
+  ``credentialSubject.id``, ``id`` and ``validFrom`` for verifiers of the older VC-JWT form.
+- ``issuanceDate`` (VC 1.1, what the 1EdTech JSON schemas require) and ``validFrom`` (VC 2.0)
+  carry the same instant.
+- The national ID appears only as an ``IdentityObject`` with ``identityHash`` =
+  ``"sha256$" + hex(SHA-256(id + salt))`` and a fresh random salt per issuance, so two
+  credentials of the same person cannot be linked without the ID; the name is included
+  when the identity still exists.
+- Nested credentials are not signed one by one: the enclosing CLR's signature covers them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from creditbank.context import keyring, settings
+from creditbank.domain.amounts import tenths_to_number
+from creditbank.domain.roles import Principal
+from creditbank.errors import NotFound
+from creditbank.security.tokens import sign_jws
+from creditbank.services.transcripts import (
+    CreditedOutcome,
+    LearnerRecord,
+    learner_record,
+    transcript_line,
+)
+
+CREDENTIAL_TYP = "vc+jwt"
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+OB_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+CLR_SCHEMA = (
+    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+)
+SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
+# Open Badges' AchievementType vocabulary, by outcome kind.
+ACHIEVEMENT_TYPES = {
+    "training_hours": "LearningProgram",
+    "certificate": "Certificate",
+    "skill_level": "Certification",
+    "competition": "Award",
+    "course": "Course",
+    "informal": "Achievement",
+}
+
+
+def issue_credential(principal: Principal, learner_id: str) -> str:
+    """The learner's CLR as a compact JWS; 404 when nothing is credited (a CLR needs one)."""
+    record = learner_record(principal, learner_id)
+    if not record.outcomes:
+        raise NotFound("Nothing is credited yet, so there is no credential to issue")
+    return sign_jws(keyring(), clr_credential(record), typ=CREDENTIAL_TYP)
+
+
+def identity_hash(national_id: str, salt: str) -> str:
+    """Open Badges' salted IdentityHash: ``sha256$`` and the hex digest of the ID + salt."""
+    return "sha256$" + hashlib.sha256((national_id + salt).encode("utf-8")).hexdigest()
+
+
+def clr_credential(record: LearnerRecord, now: datetime | None = None) -> dict[str, Any]:
+    """The ClrCredential with its JWT claims, ready to sign."""
+    issued = (now or record.read_at).astimezone(UTC).replace(microsecond=0)
+    context = _Issuance(record, issued)
+    credential = {
+        "@context": [VC_CONTEXT, CLR_CONTEXT, OB_CONTEXT],
+        "id": _urn(),
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": context.issuer,
+        "name": "学分银行学习成果记录 Credit bank learning record",
+        "description": f"{context.issuer['name']}认定的全部学分（{len(record.outcomes)} 项成果）。",
+        "issuanceDate": context.instant,
+        "validFrom": context.instant,
+        "credentialSubject": {
+            "id": context.subject_id,
+            "type": ["ClrSubject"],
+            **context.person,
+            "verifiableCredential": [
+                achievement_credential(outcome, context) for outcome in record.outcomes
+            ],
+        },
+        "credentialSchema": [{"id": CLR_SCHEMA, "type": SCHEMA_VALIDATOR}],
+    }
+    return {**credential, **_jwt_claims(credential, issued)}
+
+
+def achievement_credential(outcome: CreditedOutcome, context: _Issuance) -> dict[str, Any]:
+    """One credited outcome as an Open Badges 3.0 AchievementCredential."""
+    line = transcript_line(outcome)
+    subject: dict[str, Any] = {
+        "id": context.subject_id,
+        "type": ["AchievementSubject"],
+        # A JSON number, as Open Badges requires; tenths print exactly (shortest float repr).
+        "creditsEarned": float(tenths_to_number(outcome.state.credits)),
+        "activityEndDate": f"{line['achieved_on']}T00:00:00+08:00",
+        "achievement": _achievement(line, context),
+    }
+    if "identifier" in context.person:
+        subject["identifier"] = context.person["identifier"]
+    return {
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": _urn(),
+        "type": ["VerifiableCredential", "AchievementCredential"],
+        "issuer": context.issuer,
+        "name": line["title"],
+        "issuanceDate": context.instant,
+        "validFrom": context.instant,
+        "awardedDate": _seconds(line["credited_at"]),
+        "credentialSubject": subject,
+        "credentialSchema": [{"id": OB_SCHEMA, "type": SCHEMA_VALIDATOR}],
+    }
+
+
+def _achievement(line: dict[str, Any], context: _Issuance) -> dict[str, Any]:
+    details = line["details"]
+    code = details.get("certificate_code") or details.get("occupation_code")
+    code = code or details.get("course_code")
+    provider = line["provider"]
+    achievement = {
+        "id": context.stable_urn("outcomes", line["outcome_id"]),
+        "type": ["Achievement"],
+        "achievementType": ACHIEVEMENT_TYPES.get(line["kind"], "Achievement"),
+        "name": line["title"],
+        "description": f"{line['kind_label']['zh']}：{line['summary']['zh']}。"
+        f" {line['kind_label']['en']}: {line['summary']['en']}.",
+        "criteria": {"narrative": _narrative(line)},
+        "creditsAvailable": float(line["credits"]),
+        "fieldOfStudy": line["category_label"]["zh"],
+        "creator": {
+            "id": context.stable_urn("providers", provider["id"]),
+            "type": ["Profile"],
+            "name": provider["name"] or provider["id"],
+        },
+    }
+    if code:
+        achievement["humanCode"] = code
+    return achievement
+
+
+def _narrative(line: dict[str, Any]) -> str:
+    ruleset = line["ruleset"]
+    under = f"《{ruleset['name']}》第 {ruleset['version']} 版，" if ruleset else ""
+    return (
+        f"{under}{line['rule_label']['zh']}（{line['rule'] or '—'}）：{line['reason_text']['zh']}"
+        f"\n\n{line['rule_label']['en']} ({line['rule'] or '-'}): {line['reason_text']['en']}"
+    )
+
+
+class _Issuance:
+    """What every part of one issuance shares: the instant, the issuer, the subject, a salt."""
+
+    def __init__(self, record: LearnerRecord, issued: datetime) -> None:
+        config = settings()
+        self.base = config.issuer_profile_url
+        self.instant = issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.issuer = {
+            "id": self.base,
+            "type": ["Profile"],
+            "name": config.credential_issuer_name,
+            "url": self.base,
+        }
+        self.subject_id = self.stable_urn("learners", record.account.learner_id)
+        self.person = _person(record)
+
+    def stable_urn(self, kind: str, key: str) -> str:
+        """A name-based UUID (RFC 4122 v5) under the issuer's URL: the same thing, the same id."""
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.base}{kind}/{key}')}"
+
+
+def _person(record: LearnerRecord) -> dict[str, Any]:
+    identity = record.identity
+    if identity is None:
+        return {}
+    person: dict[str, Any] = {"name": identity.name}
+    if identity.national_id_encrypted:
+        salt = secrets.token_hex(16)
+        national_id = keyring().pii.decrypt(identity.national_id_encrypted)
+        person["identifier"] = [
+            {
+                "type": "IdentityObject",
+                "identityHash": identity_hash(national_id, salt),
+                "identityType": "nationalIdentityNumber",
+                "hashed": True,
+                "salt": salt,
+            }
+        ]
+    return person
+
+
+def _jwt_claims(credential: dict[str, Any], issued: datetime) -> dict[str, Any]:
+    moment = int(issued.timestamp())
+    return {
+        "iss": credential["issuer"]["id"],
+        "sub": credential["credentialSubject"]["id"],
+        "jti": credential["id"],
+        "nbf": moment,
+        "iat": moment,
+    }
+
+
+def _seconds(instant: str) -> str:
+    """``2026-04-16T02:11:09.123456Z`` → ``2026-04-16T02:11:09Z``."""
+    return instant.split(".")[0].removesuffix("Z") + "Z"
+
+
+def _urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"

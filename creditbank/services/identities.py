@@ -1,0 +1,112 @@
+"""Correcting and erasing a learner's personal data (DESIGN.md: personal data lives outside the
+journal, so it can change or go without touching a chain). Each change is an audit event
+that names the fields, never their values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from creditbank.context import keyring
+from creditbank.domain.national_id import NationalIdError, mask_national_id, validate_national_id
+from creditbank.domain.roles import Principal, Role
+from creditbank.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from creditbank.events import EventTag, record_event
+from creditbank.models import Account, Identity
+from creditbank.services.learners import LearnerView, get_learner
+from creditbank.services.transaction import utcnow, write_transaction
+
+_DUPLICATE = "An account with this national ID already exists"
+
+
+def correct_identity(principal: Principal, learner_id: str, changes: dict[str, Any]) -> LearnerView:
+    """Change the name and/or national ID (``None`` removes it); 409 when another account
+    holds that national ID, or when the identity was erased."""
+    _require_workstation(principal)
+    cipher = keyring().pii
+    national_id = changes.get("national_id")
+    valid_id = _valid(national_id) if national_id else None
+    try:
+        with write_transaction() as session:
+            identity = _identity(session, learner_id)
+            changed = []
+            if "name" in changes and changes["name"] != identity.name:
+                identity.name = changes["name"]
+                changed.append("name")
+            if "national_id" in changes:
+                fingerprint = cipher.fingerprint(valid_id) if valid_id else None
+                if fingerprint != identity.national_id_fingerprint:
+                    _check_unique(session, fingerprint, learner_id)
+                    identity.national_id_fingerprint = fingerprint
+                    identity.national_id_encrypted = cipher.encrypt(valid_id) if valid_id else None
+                    identity.national_id_masked = mask_national_id(valid_id) if valid_id else None
+                    changed.append("national_id")
+            if changed:
+                now = utcnow()
+                identity.updated_at = now
+                record_event(
+                    session,
+                    EventTag.LEARNER_IDENTITY_CORRECTED,
+                    actor=principal.subject,
+                    subject_id=learner_id,
+                    occurred_at=now,
+                    details={"fields": changed},
+                )
+    except IntegrityError as exc:  # a concurrent change took the national ID first
+        raise Conflict(_DUPLICATE) from exc
+    return get_learner(learner_id)
+
+
+def erase_identity(principal: Principal, learner_id: str) -> None:
+    """Delete the learner's name, national ID and password for good. The account, its journal
+    and its balance stay whole (and audit clean); reads show the learner without a name."""
+    _require_workstation(principal)
+    with write_transaction() as session:
+        identity = _identity(session, learner_id)
+        erased = ["name"]
+        if identity.national_id_fingerprint:
+            erased.append("national_id")
+        if identity.password_hash:
+            erased.append("password")
+        session.delete(identity)
+        record_event(
+            session,
+            EventTag.LEARNER_IDENTITY_ERASED,
+            actor=principal.subject,
+            subject_id=learner_id,
+            occurred_at=utcnow(),
+            details={"fields": erased},
+        )
+
+
+def _require_workstation(principal: Principal) -> None:
+    if principal.role is not Role.WORKSTATION:
+        raise Forbidden("Only the workstation corrects or erases identities")
+
+
+def _identity(session: Any, learner_id: str) -> Identity:
+    if session.get(Account, learner_id) is None:
+        raise NotFound("No such learner")
+    identity = session.get(Identity, learner_id, with_for_update=True)
+    if identity is None:
+        raise NotFound("This learner's identity was erased")
+    return identity
+
+
+def _check_unique(session: Any, fingerprint: str | None, learner_id: str) -> None:
+    if fingerprint is None:
+        return
+    holder = session.scalar(
+        select(Identity.learner_id).where(Identity.national_id_fingerprint == fingerprint)
+    )
+    if holder is not None and holder != learner_id:
+        raise Conflict(_DUPLICATE)
+
+
+def _valid(national_id: str) -> str:
+    try:
+        return validate_national_id(national_id)
+    except NationalIdError as exc:
+        raise ValidationFailed(errors={"national_id": [str(exc)]}) from exc

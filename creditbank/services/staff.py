@@ -1,0 +1,79 @@
+"""Staff accounts: the people who sign in to the workstation's web pages (role workstation or
+auditor). API clients are a different thing (:mod:`creditbank.services.clients`)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.exc import IntegrityError
+
+from creditbank.domain.roles import STAFF, Role
+from creditbank.errors import Conflict, NotFound, ValidationFailed
+from creditbank.extensions import db
+from creditbank.models import StaffAccount
+from creditbank.security.passwords import dummy_verify, hash_secret, needs_rehash, verify_secret
+from creditbank.services.transaction import utcnow, write_transaction
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+
+
+def create_staff(username: str, role: Role, password: str) -> StaffAccount:
+    """A new staff account; 409 ``conflict`` when the username is taken."""
+    errors: dict[str, list[str]] = {}
+    if not USERNAME.match(username):
+        errors["username"] = [
+            "1–64 letters, digits, '.', '_' or '-', starting with one of the first two."
+        ]
+    if role not in STAFF:
+        errors["role"] = [f"Must be one of {', '.join(STAFF)}."]
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        errors["password"] = [f"{MIN_PASSWORD}–{MAX_PASSWORD} characters."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    account = StaffAccount(
+        username=username, password_hash=hash_secret(password), role=role.value, created_at=utcnow()
+    )
+    try:
+        with write_transaction() as session:
+            session.add(account)
+    except IntegrityError as exc:
+        raise Conflict(f"A staff account named {username} already exists") from exc
+    return account
+
+
+def disable_staff(username: str) -> StaffAccount:
+    """Stop a staff account from signing in; its open sessions end on their next request."""
+    with write_transaction() as session:
+        account = session.get(StaffAccount, username)
+        if account is None:
+            raise NotFound("No such staff account")
+        if account.disabled_at is None:
+            account.disabled_at = utcnow()
+    return account
+
+
+def verify_staff_password(username: str, password: str) -> StaffAccount | None:
+    """The active account these credentials open, or None. Unknown, disabled and wrong
+    password take the same time and look the same to the caller."""
+    account = db.session.get(StaffAccount, username) if USERNAME.match(username) else None
+    if account is None:
+        dummy_verify(password)
+        return None
+    if not verify_secret(password, account.password_hash) or account.disabled_at is not None:
+        return None
+    if needs_rehash(account.password_hash):
+        with write_transaction() as session:
+            fresh = session.get(StaffAccount, username)
+            if fresh is not None:
+                fresh.password_hash = hash_secret(password)
+    return account
+
+
+def active_staff(username: str) -> StaffAccount | None:
+    """The account behind a signed-in session, while it exists and is not disabled."""
+    account = db.session.get(StaffAccount, username) if USERNAME.match(username) else None
+    if account is None or account.disabled_at is not None:
+        return None
+    return account

@@ -1,0 +1,92 @@
+"""What the workstation's web pages show: read-only lists, newest or in account order, each
+paged by an opaque keyset cursor (never OFFSET), and the latest audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from creditbank.conversion import Status
+from creditbank.extensions import db
+from creditbank.models import Account, Audit, Identity, OutcomeState, Provider
+from creditbank.services.outcomes import outcome_views
+from creditbank.services.pagination import Page, decode_cursor, page_of
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    learner_id: str
+    name: str | None
+    national_id_masked: str | None  # the whole number is never shown on a page
+    opened_at: datetime
+    balance: int  # tenths
+
+
+def learners(cursor: str | None, limit: int) -> Page[LearnerRow]:
+    """Learners in account order (oldest first), with their balance."""
+    query = select(Account, Identity).outerjoin(Identity).order_by(Account.learner_id)
+    after = decode_cursor(cursor, str)
+    if after is not None:
+        query = query.where(Account.learner_id > after)
+    rows = [
+        LearnerRow(
+            account.learner_id,
+            identity.name if identity else None,
+            identity.national_id_masked if identity else None,
+            account.opened_at,
+            account.balance,
+        )
+        for account, identity in db.session.execute(query.limit(limit + 1))
+    ]
+    return page_of(rows, limit, lambda row: row.learner_id)
+
+
+def recent_outcomes(cursor: str | None, limit: int) -> Page[dict[str, Any]]:
+    """Posted outcomes, newest first (outcome ids are ULIDs: they sort by time)."""
+    query = select(OutcomeState).order_by(OutcomeState.outcome_id.desc())
+    before = decode_cursor(cursor, str)
+    if before is not None:
+        query = query.where(OutcomeState.outcome_id < before)
+    return _outcome_page(query, limit)
+
+
+def pending_reviews(cursor: str | None, limit: int) -> Page[dict[str, Any]]:
+    """Outcomes waiting for a review, oldest first (the order they should be decided in)."""
+    query = (
+        select(OutcomeState)
+        .where(OutcomeState.status == Status.PENDING_REVIEW.value)
+        .order_by(OutcomeState.outcome_id)
+    )
+    after = decode_cursor(cursor, str)
+    if after is not None:
+        query = query.where(OutcomeState.outcome_id > after)
+    return _outcome_page(query, limit)
+
+
+def latest_audit() -> Audit | None:
+    return db.session.scalar(select(Audit).order_by(Audit.started_at.desc()).limit(1))
+
+
+def _outcome_page(query: Any, limit: int) -> Page[dict[str, Any]]:
+    page = page_of(list(db.session.scalars(query.limit(limit + 1))), limit, _outcome_id)
+    views = outcome_views(db.session, page.items)
+    names = _provider_names({view["provider_id"] for view in views})
+    for view in views:
+        view["provider_name"] = names.get(view["provider_id"], view["provider_id"])
+    return Page(views, page.next_cursor)
+
+
+def _outcome_id(state: OutcomeState) -> str:
+    return state.outcome_id
+
+
+def _provider_names(provider_ids: set[str]) -> dict[str, str]:
+    if not provider_ids:
+        return {}
+    rows = db.session.execute(
+        select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids))
+    )
+    return {provider_id: name for provider_id, name in rows}

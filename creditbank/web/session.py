@@ -1,0 +1,116 @@
+"""Who is signed in to the workstation pages: Flask's signed session cookie, checked against
+the staff account on every request (a disabled account is signed out at once), and the
+throttle on failed sign-ins when the app has a rate limiter."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from creditbank.domain.roles import Principal, Role
+from creditbank.models import StaffAccount
+from creditbank.services.staff import active_staff
+
+log = logging.getLogger(__name__)
+SESSION_KEY = "staff"
+# Failed sign-ins allowed per username from anywhere (guessing one account's password from
+# many addresses) and per client address: the limits of the API's token endpoint, from the
+# settings when they name them. Successful sign-ins do not count.
+_DEFAULT_LIMITS = {"username": "5 per 15 minutes", "address": "30 per 15 minutes"}
+_LIMIT_SETTINGS = {
+    "username": "failed_login_limit_per_client",
+    "address": "failed_login_limit_per_address",
+}
+
+
+class StaffSessionInterface(SecureCookieSessionInterface):
+    """The signed cookie, marked ``Secure`` whenever the request came over HTTPS (behind a
+    proxy: when it said so in ``X-Forwarded-Proto``, which gunicorn trusts from its
+    ``forwarded_allow_ips``)."""
+
+    def get_cookie_secure(self, app: object) -> bool:
+        return request.is_secure or bool(super().get_cookie_secure(app))  # type: ignore[arg-type]
+
+
+def sign_in(account: StaffAccount) -> None:
+    session.clear()  # a fresh session (and CSRF token) for the new identity
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME, checked on load
+    session[SESSION_KEY] = account.username
+    session["since"] = int(time.time())
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def signed_in_staff() -> StaffAccount | None:
+    """The staff account of this session while it is still active; else the session ends."""
+    username = session.get(SESSION_KEY)
+    if not isinstance(username, str):
+        return None
+    account = active_staff(username)
+    if account is None:
+        session.clear()
+    return account
+
+
+def staff_principal() -> Principal | None:
+    """The signed-in staff member, for a browser opening an API page (the HTML audit report
+    linked from the workstation): only for reads that ask for HTML first."""
+    accept = request.accept_mimetypes
+    if request.method not in ("GET", "HEAD") or accept["text/html"] <= accept["application/json"]:
+        return None
+    if SESSION_KEY not in session:
+        return None
+    account = signed_in_staff()
+    if account is None:
+        return None
+    return Principal(subject=f"staff:{account.username}", role=Role(account.role))
+
+
+def login_throttled(username: str) -> bool:
+    """True when this address or this username has used up its failed sign-ins."""
+    backend = _rate_limiter()
+    if backend is None:
+        return False
+    try:
+        return any(not backend.test(item, *keys) for item, keys in _throttle_keys(username))
+    except Exception:  # storage down: as the API's limiter does (swallow_errors), let it pass
+        log.warning("login throttle storage unavailable", exc_info=True)
+        return False
+
+
+def count_failed_login(username: str) -> None:
+    backend = _rate_limiter()
+    if backend is None:
+        return
+    try:
+        for item, keys in _throttle_keys(username):
+            backend.hit(item, *keys)
+    except Exception:
+        log.warning("login throttle storage unavailable", exc_info=True)
+
+
+def _throttle_keys(username: str) -> list[tuple[object, tuple[str, ...]]]:
+    from limits import parse
+
+    settings = current_app.extensions["creditbank.settings"]
+    subject = {"address": request.remote_addr or "-", "username": username[:64]}
+    return [
+        (
+            parse(getattr(settings, _LIMIT_SETTINGS[kind], default)),
+            ("workstation-login", kind, subject[kind]),
+        )
+        for kind, default in _DEFAULT_LIMITS.items()
+    ]
+
+
+def _rate_limiter():  # type: ignore[no-untyped-def]
+    """The storage strategy of the app's Flask-Limiter, when it has an enabled one."""
+    for limiter in current_app.extensions.get("limiter", ()):
+        if getattr(limiter, "enabled", False) and getattr(limiter, "initialized", True):
+            return limiter.limiter
+    return None

@@ -1,0 +1,501 @@
+"""Every endpoint × every role × own / other / missing resource, from the URL map.
+
+``DECISIONS`` says, for each route, which roles may call it and on whose resources. A route in
+the app's URL map (under ``/api/`` or at the root) without a decision fails
+``test_every_route_has_a_decision``: a new endpoint cannot ship without one. A decision whose
+route is not in the URL map (yet) skips. Expected answers (API.md § Auth, § Conventions):
+
+- no token → 401, except the public set of API.md (and the token endpoint itself);
+- a role the route does not let in → 403, whatever the resource;
+- ``ANY``: the role reaches every resource → 2xx; a resource that does not exist → 404;
+- ``OWN``: only its own (a provider's outcomes) → 2xx, another's → 403, none → 404;
+- ``SELF``: only itself (a learner's own account) → 2xx, any other id → 403.
+
+"own" is the side of the provider and the learner whose tokens the matrix uses; "other" is a
+second provider and learner. Staff have no side: both are simply resources to them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import pytest
+from flask import Flask
+
+ROLES = ("workstation", "auditor", "provider", "learner")
+PASSWORD = "correct horse battery"
+# Pages for people in a browser, signed in with a session cookie and CSRF tokens, not bearer
+# tokens (tests/api/test_workstation_pages.py decides who sees them), and the browser's icon.
+BROWSER_PAGES = ("/workstation/", "/favicon.ico")
+
+
+class Access(Enum):
+    ANY = "any"
+    OWN = "own"
+    SELF = "self"
+    NO = "no"
+
+
+ANY, OWN, SELF, NO = Access.ANY, Access.OWN, Access.SELF, Access.NO
+OWNED = ("own", "other", "missing")  # a resource with an owner among the sides
+SINGLE = ("one", "missing")  # a resource that belongs to no side
+COLLECTION = ("-",)  # no resource in the path
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    json: Any = None
+    data: Any = None
+    query: dict[str, str] | None = None
+    headers: dict[str, str] | None = None  # instead of the role's own (a fresh learner's)
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who may call a route, and how to call it for a role on a target."""
+
+    call: Callable[[World, str, str], Call]
+    access: dict[str, Access] = field(default_factory=dict)  # roles left out: NO
+    targets: tuple[str, ...] = COLLECTION
+    ok: tuple[int, ...] = (200,)
+    public: bool = False
+
+
+def staff(level: Access = ANY) -> dict[str, Access]:
+    return {"workstation": level, "auditor": level}
+
+
+def everyone(level: Access = ANY) -> dict[str, Access]:
+    return dict.fromkeys(ROLES, level)
+
+
+LEARNER_READERS = {**staff(), "learner": SELF}
+
+# -- the world the calls act in ------------------------------------------------------------------
+
+
+class World:
+    """Two sides, each a provider with a client and a learner with a credited outcome."""
+
+    def __init__(self, api) -> None:
+        self.api = api
+        self.ruleset_id = api.publish_ruleset()["id"]
+        self.provider_id: dict[str, str] = {}
+        self.provider_headers: dict[str, dict[str, str]] = {}
+        self.learner_id: dict[str, str] = {}
+        for side in ("own", "other"):
+            self.provider_id[side], self.provider_headers[side] = api.new_provider()
+            self.learner_id[side] = api.new_learner(password=PASSWORD)
+        self.outcome_id = {side: self.new_outcome(side) for side in ("own", "other")}
+        self.headers = {
+            "workstation": api.workstation,
+            "auditor": api.auditor,
+            "provider": self.provider_headers["own"],
+            "learner": api.learner_headers(self.learner_id["own"], PASSWORD),
+        }
+        self._audit_id: str | None = None
+
+    def new_outcome(self, side: str, **fields: Any) -> str:
+        """An outcome the side's provider posts for the side's learner (16 h: 1.0 credit)."""
+        response = self.api.post_outcome(
+            self.provider_headers[side], self.learner_id[side], hours="16", **fields
+        )
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["outcome"]["id"]
+
+    def new_pending(self, side: str) -> str:
+        """An informal outcome: no rule covers it, so it waits for review."""
+        body = {
+            "learner_id": self.learner_id[side],
+            "external_ref": f"pending-{uuid.uuid4().hex}",
+            "kind": "informal",
+            "description": "社区讲座",
+            "achieved_on": "2026-01-15",
+        }
+        response = self.api.post("/api/v1/outcomes", self.provider_headers[side], json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["outcome"]["id"]
+
+    def new_client(self, side: str) -> str:
+        path = f"/api/v1/providers/{self.provider_id[side]}/clients"
+        response = self.api.post(path, self.api.workstation)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["client_id"]
+
+    def new_learner_headers(self) -> tuple[str, dict[str, str]]:
+        learner = self.api.new_learner(password=PASSWORD)
+        return learner, self.api.learner_headers(learner, PASSWORD)
+
+    def audit_id(self) -> str:
+        if self._audit_id is None:
+            response = self.api.post("/api/v1/audits", self.api.workstation, json={})
+            assert response.status_code in (201, 202), response.get_json()
+            self._audit_id = response.get_json()["id"]
+        return self._audit_id
+
+    def checkpoint(self) -> None:
+        response = self.api.post("/api/v1/checkpoints", self.api.workstation)
+        assert response.status_code == 201, response.get_json()
+
+    def learner(self, target: str) -> str:
+        return self.learner_id.get(target, MISSING["learner"])
+
+    def outcome(self, target: str, fresh: Callable[[str], str] | None = None) -> str:
+        if target == "missing":
+            return MISSING["outcome"]
+        return fresh(target) if fresh else self.outcome_id[target]
+
+
+MISSING = {
+    "learner": "L01JZZZZZZZZZZZZZZZZZZZZZZ",
+    "outcome": "o_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "provider": "p_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "client": "c_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "ruleset": "rs_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "audit": "a_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+}
+
+
+def fixed(path: str, **kwargs: Any) -> Callable[[World, str, str], Call]:
+    return lambda _world, _role, _target: Call(path, **kwargs)
+
+
+def learner_path(suffix: str = "") -> Callable[[World, str, str], Call]:
+    return lambda world, _role, target: Call(f"/api/v1/learners/{world.learner(target)}{suffix}")
+
+
+def password_change(world: World, role: str, target: str) -> Call:
+    """A fresh learner each time: a changed password ends the tokens of the one it changes."""
+    if target == "missing":
+        learner, headers = MISSING["learner"], None
+    elif role == "learner" and target == "own":
+        learner, headers = world.new_learner_headers()
+    else:
+        learner, headers = world.api.new_learner(password=PASSWORD), None
+    body = {"new_password": "a brand new secret"}
+    if role == "learner":
+        body["old_password"] = PASSWORD
+    return Call(f"/api/v1/learners/{learner}/password", json=body, headers=headers)
+
+
+def erase_identity(world: World, _role: str, target: str) -> Call:
+    """A fresh learner each time: erasing one ends its tokens and the world's learner's."""
+    learner = MISSING["learner"] if target == "missing" else world.api.new_learner()
+    return Call(f"/api/v1/learners/{learner}/identity")
+
+
+def void(world: World, _role: str, target: str) -> Call:
+    outcome = world.outcome(target, fresh=world.new_outcome)
+    return Call(f"/api/v1/outcomes/{outcome}/void", json={"reason": "录入错误"})
+
+
+def review(world: World, _role: str, target: str) -> Call:
+    outcome = world.outcome(target, fresh=world.new_pending)
+    body = {"credits": "1.0", "category": "general", "note": "讲座记录齐全"}
+    return Call(f"/api/v1/reviews/{outcome}", json=body)
+
+
+def client_action(action: str) -> Callable[[World, str, str], Call]:
+    def call(world: World, _role: str, target: str) -> Call:
+        client = MISSING["client"] if target == "missing" else world.new_client(target)
+        return Call(f"/api/v1/clients/{client}/{action}")
+
+    return call
+
+
+def provider_clients(world: World, _role: str, target: str) -> Call:
+    return Call(f"/api/v1/providers/{world.provider_id.get(target, MISSING['provider'])}/clients")
+
+
+def provider_path(world: World, _role: str, target: str) -> Call:
+    provider = MISSING["provider"] if target == "missing" else world.provider_id["other"]
+    return Call(f"/api/v1/providers/{provider}")
+
+
+def post_outcome(world: World, _role: str, _target: str) -> Call:
+    body = {
+        "learner_id": world.learner_id["own"],
+        "external_ref": f"matrix-{uuid.uuid4().hex}",
+        "kind": "training_hours",
+        "hours": "8",
+        "category": "theory",
+        "achieved_on": "2026-01-15",
+    }
+    return Call("/api/v1/outcomes", json=body)
+
+
+def upload(world: World, role: str, target: str) -> Call:
+    row = post_outcome(world, role, target).json
+    csv = ",".join(row) + "\n" + ",".join(str(value) for value in row.values()) + "\n"
+    file = (io.BytesIO(csv.encode("utf-8")), "outcomes.csv")
+    return Call("/api/v1/outcomes/upload", data={"file": file}, content_type="multipart/form-data")
+
+
+def audit_path(suffix: str = "") -> Callable[[World, str, str], Call]:
+    def call(world: World, _role: str, target: str) -> Call:
+        audit = MISSING["audit"] if target == "missing" else world.audit_id()
+        return Call(f"/api/v1/audits/{audit}{suffix}")
+
+    return call
+
+
+def latest_checkpoint(world: World, _role: str, _target: str) -> Call:
+    world.checkpoint()
+    return Call("/api/v1/checkpoints/latest")
+
+
+def proof(world: World, _role: str, target: str) -> Call:
+    world.checkpoint()
+    return Call("/api/v1/checkpoints/latest/proof", query={"learner_id": world.learner(target)})
+
+
+def ruleset_path(world: World, _role: str, target: str) -> Call:
+    ruleset = MISSING["ruleset"] if target == "missing" else world.ruleset_id
+    return Call(f"/api/v1/rulesets/{ruleset}")
+
+
+RULESET = {"name": "矩阵规则", "effective_from": "2020-01-01T00:00:00+08:00"}
+
+
+def new_provider(_world: World, _role: str, _target: str) -> Call:
+    body = {"code": f"M{uuid.uuid4().hex[:12]}", "name": "矩阵培训中心"}
+    return Call("/api/v1/providers", json=body)
+
+
+# -- the decisions -------------------------------------------------------------------------------
+# Keys are "METHOD /path" with every <converter:name> written as {}.
+
+DECISIONS: dict[str, Row] = {
+    # public (API.md § the contract, § Operations)
+    "GET /healthz": Row(fixed("/healthz"), public=True),
+    "GET /readyz": Row(fixed("/readyz"), public=True),
+    "GET /metrics": Row(fixed("/metrics"), public=True),
+    "GET /.well-known/jwks.json": Row(fixed("/.well-known/jwks.json"), public=True),
+    "GET /api/v1/openapi.json": Row(fixed("/api/v1/openapi.json"), public=True),
+    "GET /api/v1/docs": Row(fixed("/api/v1/docs"), public=True),
+    "GET /api/v1/docs/assets/{}": Row(
+        fixed("/api/v1/docs/assets/swagger-ui-bundle.js"), public=True
+    ),
+    # auth: open by nature, tested in test_auth.py and test_tokens_independent.py
+    "POST /api/v1/auth/token": Row(fixed("/api/v1/auth/token"), public=True),
+    # learners
+    "POST /api/v1/learners": Row(
+        fixed("/api/v1/learners", json={"name": "李四", "password": PASSWORD}),
+        {"workstation": ANY},
+        ok=(201,),
+    ),
+    "GET /api/v1/learners": Row(fixed("/api/v1/learners"), staff()),
+    "GET /api/v1/learners/{}": Row(learner_path(), LEARNER_READERS, OWNED),
+    "PATCH /api/v1/learners/{}": Row(
+        lambda world, _role, target: Call(
+            f"/api/v1/learners/{world.learner(target)}", json={"name": "王五"}
+        ),
+        {"workstation": ANY},
+        OWNED,
+    ),
+    "DELETE /api/v1/learners/{}/identity": Row(
+        erase_identity, {"workstation": ANY}, OWNED, ok=(204,)
+    ),
+    "PUT /api/v1/learners/{}/password": Row(
+        password_change, {"workstation": ANY, "learner": SELF}, OWNED, ok=(204,)
+    ),
+    "GET /api/v1/learners/{}/balance": Row(learner_path("/balance"), LEARNER_READERS, OWNED),
+    "GET /api/v1/learners/{}/ledger": Row(learner_path("/ledger"), LEARNER_READERS, OWNED),
+    "GET /api/v1/learners/{}/transcript": Row(learner_path("/transcript"), LEARNER_READERS, OWNED),
+    "GET /api/v1/learners/{}/credential": Row(learner_path("/credential"), LEARNER_READERS, OWNED),
+    # providers and clients
+    "POST /api/v1/providers": Row(new_provider, {"workstation": ANY}, ok=(201,)),
+    "GET /api/v1/providers": Row(fixed("/api/v1/providers"), {**staff(), "provider": ANY}),
+    "GET /api/v1/providers/{}": Row(provider_path, {**staff(), "provider": ANY}, SINGLE),
+    "POST /api/v1/providers/{}/clients": Row(
+        provider_clients, {"workstation": ANY}, OWNED, ok=(201,)
+    ),
+    "POST /api/v1/clients/{}/disable": Row(client_action("disable"), {"workstation": ANY}, OWNED),
+    "POST /api/v1/clients/{}/rotate": Row(client_action("rotate"), {"workstation": ANY}, OWNED),
+    # outcomes
+    "POST /api/v1/outcomes": Row(post_outcome, {"provider": ANY}, ok=(201,)),
+    "GET /api/v1/outcomes": Row(fixed("/api/v1/outcomes"), {**staff(), "provider": ANY}),
+    "GET /api/v1/outcomes/{}": Row(
+        lambda world, _role, target: Call(f"/api/v1/outcomes/{world.outcome(target)}"),
+        {**staff(), "provider": OWN},
+        OWNED,
+    ),
+    "POST /api/v1/outcomes/{}/void": Row(
+        void, {"workstation": ANY, "provider": OWN}, OWNED, ok=(201,)
+    ),
+    "POST /api/v1/outcomes/upload": Row(upload, {"provider": ANY}, ok=(201,)),
+    "GET /api/v1/outcomes/template.xlsx": Row(
+        fixed("/api/v1/outcomes/template.xlsx", query={"kind": "training_hours"}),
+        {**staff(), "provider": ANY},
+    ),
+    # rulesets and reviews
+    "POST /api/v1/rulesets": Row(
+        fixed("/api/v1/rulesets", json=RULESET), {"workstation": ANY}, ok=(201,)
+    ),
+    "GET /api/v1/rulesets": Row(fixed("/api/v1/rulesets"), everyone()),
+    "GET /api/v1/rulesets/active": Row(fixed("/api/v1/rulesets/active"), everyone()),
+    "GET /api/v1/rulesets/{}": Row(ruleset_path, everyone(), SINGLE),
+    "GET /api/v1/reviews": Row(fixed("/api/v1/reviews"), staff()),
+    "POST /api/v1/reviews/{}": Row(review, {"workstation": ANY}, OWNED, ok=(201,)),
+    # audits and checkpoints (API.md: workstation and auditor; checkpoints made by the
+    # workstation only)
+    "POST /api/v1/audits": Row(fixed("/api/v1/audits", json={}), staff(), ok=(201, 202)),
+    "GET /api/v1/audits/{}": Row(audit_path(), staff(), SINGLE),
+    "GET /api/v1/audits/{}/findings": Row(audit_path("/findings"), staff(), SINGLE),
+    "POST /api/v1/checkpoints": Row(fixed("/api/v1/checkpoints"), {"workstation": ANY}, ok=(201,)),
+    "GET /api/v1/checkpoints/latest": Row(latest_checkpoint, staff()),
+    "GET /api/v1/checkpoints/latest/proof": Row(proof, staff(), OWNED),
+    # exports for the workstation's own records
+    "GET /api/v1/exports/conversions.csv": Row(fixed("/api/v1/exports/conversions.csv"), staff()),
+    "GET /api/v1/exports/balances.xlsx": Row(fixed("/api/v1/exports/balances.xlsx"), staff()),
+}
+# API.md: "Outside it, at the root, and public: ..."; "Also public: openapi.json and docs".
+API_MD_PUBLIC = {
+    "GET /healthz",
+    "GET /readyz",
+    "GET /metrics",
+    "GET /.well-known/jwks.json",
+    "GET /api/v1/openapi.json",
+    "GET /api/v1/docs",
+    "GET /api/v1/docs/assets/{}",
+}
+TOKEN_ENDPOINT = "POST /api/v1/auth/token"
+
+
+def route_keys(app: Flask) -> dict[str, str]:
+    """Every (method, rule) of the URL map, as a decision key → the rule as written."""
+    keys = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(BROWSER_PAGES):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            keys[f"{method} {re.sub(r'<[^>]+>', '{}', rule.rule)}"] = f"{method} {rule.rule}"
+    return keys
+
+
+def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
+    access = row.access.get(role, NO)
+    if access is NO:
+        return (403,)
+    if target == "missing":
+        return (403,) if access is SELF else (404,)
+    if target == "other" and access in (OWN, SELF):
+        return (403,)
+    return row.ok
+
+
+def send(world: World, key: str, role: str | None, target: str):
+    """Make the row's call as ``role`` (None: without a token) on ``target``."""
+    call = DECISIONS[key].call(world, role or "workstation", target)
+    headers = call.headers if call.headers is not None else world.headers.get(role or "", {})
+    response = world.api.client.open(
+        call.path,
+        method=key.split(" ", 1)[0],
+        headers=headers,
+        json=call.json,
+        data=call.data,
+        query_string=call.query,
+        content_type=call.content_type,
+    )
+    response.get_data()  # read a streamed body to its end
+    return response
+
+
+# -- the tests -----------------------------------------------------------------------------------
+
+
+def test_every_route_has_a_decision(app):
+    missing = sorted(rule for key, rule in route_keys(app).items() if key not in DECISIONS)
+
+    assert not missing, "add a decision to DECISIONS in tests/api/test_role_matrix.py for: " + (
+        ", ".join(missing)
+    )
+
+
+def test_the_public_set_is_api_md_s(app):
+    public = {key for key, row in DECISIONS.items() if row.public} - {TOKEN_ENDPOINT}
+
+    assert public == API_MD_PUBLIC
+
+
+@pytest.mark.parametrize("key", sorted(key for key, row in DECISIONS.items() if not row.public))
+def test_role_matrix(api, key):
+    if key not in route_keys(api.app):
+        pytest.skip(f"{key} is not in the URL map yet")
+    row = DECISIONS[key]
+    world = World(api)
+    answers = {}
+
+    for target in row.targets:
+        for role in (None, *ROLES):
+            response = send(world, key, role, target)
+            want = (401,) if role is None else expected(row, role, target)
+            answers[(role or "anonymous", target)] = (response.status_code, want)
+            if response.status_code >= 400:
+                assert response.mimetype == "application/problem+json", (key, role, target)
+            if role is None:
+                assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
+
+    wrong = {cell: got for cell, got in answers.items() if got[0] not in got[1]}
+    assert not wrong, f"{key}: (role, target) -> (status, expected) {wrong}"
+
+
+@pytest.mark.parametrize("key", sorted(API_MD_PUBLIC))
+def test_public_routes_answer_without_a_token_and_with_any(api, key):
+    """The token endpoint is open too, but takes credentials: test_auth.py."""
+    if key not in route_keys(api.app):
+        pytest.skip(f"{key} is not in the URL map yet")
+    world = World(api)
+
+    statuses = {role: send(world, key, role, "-").status_code for role in (None, *ROLES)}
+
+    assert all(200 <= status < 300 for status in statuses.values()), statuses
+
+
+def test_head_without_a_token_is_401_like_get(api):
+    learner = api.new_learner()
+
+    for path in ("/api/v1/learners", f"/api/v1/learners/{learner}/balance", "/api/v1/outcomes"):
+        response = api.call("HEAD", path)
+        assert response.status_code == 401, path
+
+
+def test_a_forged_session_cookie_does_not_stand_in_for_a_token(api):
+    """Bearer tokens only: a cookie that is not a signed-in session grants nothing."""
+    api.client.set_cookie("creditbank_session", "forged")
+
+    response = api.get("/api/v1/learners", {"Accept": "text/html"})
+
+    assert response.status_code == 401
+
+
+def test_a_learner_token_cannot_be_used_for_another_learner_by_changing_case(api):
+    learner = api.new_learner(password=PASSWORD)
+    headers = api.learner_headers(learner, PASSWORD)
+
+    for variant in (learner.lower(), f" {learner}", f"{learner}%20", f"{learner}%00"):
+        response = api.get(f"/api/v1/learners/{variant}/balance", headers)
+        assert response.status_code in (403, 404), (variant, response.status_code)
+
+
+def test_every_role_is_let_in_somewhere():
+    """Every role can do something; a typo in a role name would silently mean NO."""
+    seen = {role for row in DECISIONS.values() for role in row.access}
+
+    assert seen == set(ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bearer_token_works_for_its_role(api, role):
+    """The control for the 403s above: each role's token really is accepted somewhere."""
+    world = World(api)
+
+    assert api.get("/api/v1/rulesets/active", world.headers[role]).status_code == 200

@@ -1,0 +1,412 @@
+"""The workstation's web pages (/workstation/) through Flask's test client: sign in with a form
+and a CSRF token, a signed session cookie, read-only lists of learners, recent posts, pending
+reviews and the latest audit, sign out."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+
+from creditbank.domain.roles import Role
+from creditbank.extensions import db
+from creditbank.models import Audit, StaffAccount
+from creditbank.services.learners import open_learner
+from creditbank.services.staff import create_staff
+from tests.api.helpers import national_id
+
+PASSWORD = "staff-password-1"
+PAGES = ("/workstation/", "/workstation/learners", "/workstation/outcomes", "/workstation/reviews")
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/workstation/login") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    found = _TOKEN.search(page.get_data(as_text=True))
+    assert found, "the form carries no CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, username: str, password: str = PASSWORD, **extra: str) -> Any:
+    token = csrf_token(client)
+    form = {"username": username, "password": password, "csrf_token": token, **extra}
+    return client.post("/workstation/login", data=form)
+
+
+def section(html: str, name: str) -> str:
+    found = re.search(rf'<section id="{name}">(.*?)</section>', html, re.S)
+    assert found, f"no section {name}"
+    return found.group(1)
+
+
+@pytest.fixture
+def staff(app) -> str:
+    create_staff("wang.fang", Role.WORKSTATION, PASSWORD)
+    return "wang.fang"
+
+
+class PageClient(FlaskClient):
+    """A browser of its own. The ``app`` fixture keeps one app context open for the whole
+    test, so every request would share its ``g`` (where Flask-WTF caches the CSRF token and
+    the pages keep the signed-in account); a real server starts each request afresh."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        for name in ("csrf_token", "staff"):
+            g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
+def new_browser(app) -> PageClient:
+    return PageClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def browser(app) -> FlaskClient:
+    return new_browser(app)
+
+
+@pytest.fixture
+def signed_in(browser: FlaskClient, staff: str) -> FlaskClient:
+    assert sign_in(browser, staff).status_code == 302
+    return browser
+
+
+# -- signing in and out ------------------------------------------------------------------------
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_sends_a_stranger_to_the_sign_in_form(browser, path):
+    response = browser.get(path)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/workstation/login?next={path}"
+
+
+def test_the_sign_in_form_renders_with_a_csrf_token_and_strict_headers(browser):
+    response = browser.get("/workstation/login")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert _TOKEN.search(html) and 'name="username"' in html and 'type="password"' in html
+    assert "script-src" not in response.headers["Content-Security-Policy"]  # none at all
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_signing_in_sets_an_httponly_samesite_session_cookie_and_shows_the_overview(browser, staff):
+    response = sign_in(browser, staff)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/workstation/"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("creditbank_session=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP here; see the HTTPS test
+    page = browser.get("/workstation/")
+    assert page.status_code == 200
+    assert f'<span id="staff-user">{staff}</span>' in page.get_data(as_text=True)
+
+
+def test_over_https_the_session_cookie_is_secure(browser, staff):
+    token = csrf_token(browser)
+    response = browser.post(
+        "/workstation/login",
+        data={"username": staff, "password": PASSWORD, "csrf_token": token},
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/workstation/login"},
+    )
+
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_sign_in_goes_back_to_the_page_asked_for_but_never_to_another_site(browser, staff):
+    assert sign_in(browser, staff, next="/workstation/reviews").headers["Location"] == (
+        "/workstation/reviews"
+    )
+    for target in ("https://evil.example/", "//evil.example/workstation/", "/api/v1/learners"):
+        other = new_browser(browser.application)
+        assert sign_in(other, staff, next=target).headers["Location"] == "/workstation/"
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(browser, staff):
+    browser.get("/workstation/login")  # a session exists, but the token is not sent
+
+    response = browser.post("/workstation/login", data={"username": staff, "password": PASSWORD})
+
+    assert response.status_code == 400
+    assert "表单已过期或来源无效" in response.get_data(as_text=True)
+    assert browser.get("/workstation/").status_code == 302  # not signed in
+
+
+def test_a_forged_csrf_token_is_refused(browser, staff):
+    csrf_token(browser)
+    response = browser.post(
+        "/workstation/login",
+        data={"username": staff, "password": PASSWORD, "csrf_token": "forged.token.value"},
+    )
+
+    assert response.status_code == 400
+    assert browser.get("/workstation/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("wang.fang", "not-the-password"), ("nobody", PASSWORD), ("wang.fang", "")],
+)
+def test_wrong_credentials_show_the_form_again_and_sign_no_one_in(
+    browser, staff, username, password
+):
+    response = sign_in(browser, username, password)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in html  # the same words for every failure
+    assert "staff" not in _session_of(browser)
+    assert browser.get("/workstation/").status_code == 302
+
+
+def test_a_disabled_account_cannot_sign_in(browser, staff):
+    db.session.get(StaffAccount, staff).disabled_at = datetime.now(UTC)
+    db.session.commit()
+
+    response = sign_in(browser, staff)
+
+    assert response.status_code == 200
+    assert "用户名或密码不正确，或账号已停用" in response.get_data(as_text=True)
+    assert browser.get("/workstation/").status_code == 302
+
+
+def test_disabling_an_account_ends_its_open_session(signed_in, staff):
+    from creditbank.services.staff import disable_staff
+
+    disable_staff(staff)
+
+    assert signed_in.get("/workstation/").status_code == 302
+
+
+def test_logging_out_needs_the_csrf_token_and_then_ends_the_session(signed_in):
+    refused = signed_in.post("/workstation/logout")
+    assert refused.status_code == 400
+    assert signed_in.get("/workstation/").status_code == 200  # still signed in
+
+    token = csrf_token(signed_in, "/workstation/")
+    response = signed_in.post("/workstation/logout", data={"csrf_token": token})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/workstation/login"
+    for path in PAGES:
+        assert signed_in.get(path).status_code == 302
+
+
+def test_logging_out_is_a_post_only(signed_in):
+    assert signed_in.get("/workstation/logout").status_code == 405
+    assert signed_in.get("/workstation/").status_code == 200
+
+
+def test_failed_sign_ins_are_throttled_when_the_app_has_a_limiter(app, browser, staff):
+    if not app.extensions.get("limiter"):
+        pytest.skip("this build has no rate limiter (Flask-Limiter) to throttle with")
+    settings = app.extensions["creditbank.settings"]
+    allowed = int(re.match(r"\d+", settings.failed_login_limit_per_client).group())
+
+    for _ in range(allowed):
+        assert sign_in(browser, staff, "a-wrong-guess").status_code == 200
+
+    throttled = sign_in(browser, staff)  # the right password, too late
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"]
+    assert browser.get("/workstation/").status_code == 302
+
+
+# -- what the pages show -----------------------------------------------------------------------
+@pytest.mark.parametrize(("role", "label"), [("workstation", "工作站"), ("auditor", "审计员")])
+def test_the_signed_in_role_is_shown(browser, role, label):
+    create_staff(f"{role}-user", Role(role), PASSWORD)
+    sign_in(browser, f"{role}-user")
+
+    html = browser.get("/workstation/").get_data(as_text=True)
+
+    assert f'data-role="{role}">{label}</span>' in html
+
+
+def test_the_overview_shows_learners_posts_pending_reviews_and_the_latest_audit(api, signed_in):
+    whole_id = national_id(serial="417")
+    learner = api.new_learner(name="陈晓雨", national_id=whole_id)
+    api.publish_ruleset()
+    _, provider = api.new_provider("YYZJ")
+    credited = api.post_outcome(provider, learner, hours="16", title="电工基础培训")
+    pending = api.post(
+        "/api/v1/outcomes",
+        provider,
+        json={
+            "learner_id": learner,
+            "external_ref": "informal-1",
+            "kind": "informal",
+            "description": "社区志愿服务讲解员",
+            "achieved_on": "2026-01-20",
+        },
+    )
+    assert (credited.status_code, pending.status_code) == (201, 201)
+    audit_id = _insert_audit("passed", entries_checked=4, learners_checked=1)
+
+    html = signed_in.get("/workstation/").get_data(as_text=True)
+
+    learners = section(html, "learners")
+    assert learner in learners and "陈晓雨" in learners
+    assert whole_id not in html  # only the masked number is ever on a page
+    masked = api.get(f"/api/v1/learners/{learner}", api.workstation).get_json()
+    assert masked["national_id_masked"] in learners
+    assert "1.0" in learners  # 16 h at 16 h per credit
+    posts = section(html, "outcomes")
+    assert "电工基础培训" in posts and "社区志愿服务讲解员" in posts and "YYZJ 培训中心" in posts
+    assert "已认定" in posts and "待审核" in posts
+    reviews = section(html, "reviews")
+    assert "社区志愿服务讲解员" in reviews and "电工基础培训" not in reviews
+    audit = section(html, "audit")
+    assert "通过" in audit and "检查分录 4 条" in audit
+    if "audits" in signed_in.application.blueprints:
+        assert f'href="/api/v1/audits/{audit_id}"' in audit
+    else:
+        assert "/api/v1/audits/" not in audit  # no link to a report this build cannot serve
+
+
+def test_the_newest_audit_is_the_one_shown(signed_in):
+    _insert_audit("passed", started=datetime(2026, 3, 1, tzinfo=UTC))
+    newest = _insert_audit("failed", started=datetime(2026, 4, 1, tzinfo=UTC), findings=2)
+
+    audit = section(signed_in.get("/workstation/").get_data(as_text=True), "audit")
+
+    assert "未通过" in audit and "发现问题 2 项" in audit
+    if "audits" in signed_in.application.blueprints:
+        assert newest in audit
+
+
+def test_with_nothing_recorded_the_overview_says_so(signed_in):
+    html = signed_in.get("/workstation/").get_data(as_text=True)
+
+    assert "暂无学员" in html and "暂无登记" in html and "没有待审核的成果" in html
+    assert "尚未进行审计" in html
+
+
+def test_the_learner_list_pages_by_keyset_without_losing_or_repeating_anyone(app, signed_in):
+    opened = [open_learner(f"学员{index:02d}", None, None).learner_id for index in range(57)]
+
+    seen: list[str] = []
+    path = "/workstation/learners"
+    for _ in range(5):
+        html = signed_in.get(path).get_data(as_text=True)
+        seen.extend(re.findall(r"<td><code>(L[0-9A-Z]+)</code></td>", html))
+        following = re.search(r'<a rel="next" href="([^"]+)"', html)
+        if following is None:
+            break
+        path = following.group(1).replace("&amp;", "&")
+
+    assert seen == sorted(opened)
+    assert "下一页" not in html
+
+
+def test_recent_posts_list_the_newest_first_and_page(api, signed_in):
+    learner = api.new_learner()
+    _, provider = api.new_provider()
+    refs = [f"post-{index:02d}" for index in range(53)]
+    for ref in refs:
+        assert api.post_outcome(provider, learner, external_ref=ref, title=ref).status_code == 201
+
+    first = signed_in.get("/workstation/outcomes").get_data(as_text=True)
+    following = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = signed_in.get(following).get_data(as_text=True)
+
+    titles = re.findall(r"(post-\d\d)", first) + re.findall(r"(post-\d\d)", second)
+    assert titles == list(reversed(refs))
+
+
+def test_a_forged_cursor_is_an_error_page_not_a_crash(signed_in):
+    response = signed_in.get("/workstation/reviews?cursor=not-a-cursor")
+
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+
+
+def test_the_stylesheet_is_served_by_the_app(browser):
+    response = browser.get("/workstation/static/workstation.css")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+
+
+def test_the_pages_are_not_in_the_openapi_document(api):
+    paths = api.get("/api/v1/openapi.json").get_json()["paths"]
+
+    assert not [path for path in paths if "workstation" in path]
+
+
+# -- the session opens API pages a browser reads -----------------------------------------------
+def test_a_signed_in_browser_may_read_html_from_the_api_but_not_write(api, signed_in):
+    learner = api.new_learner()
+    html_first = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+    assert signed_in.get(f"/api/v1/learners/{learner}", headers=html_first).status_code == 200
+    assert signed_in.get(f"/api/v1/learners/{learner}").status_code == 401  # JSON: a token
+    posted = signed_in.post("/api/v1/learners", headers=html_first, json={"name": "李四"})
+    assert posted.status_code == 401
+
+
+def test_a_browser_that_is_not_signed_in_gets_no_api_page(api, browser):
+    learner = api.new_learner()
+
+    response = browser.get(f"/api/v1/learners/{learner}", headers={"Accept": "text/html"})
+
+    assert response.status_code == 401
+
+
+def _insert_audit(
+    status: str,
+    *,
+    started: datetime | None = None,
+    findings: int = 0,
+    entries_checked: int = 0,
+    learners_checked: int = 0,
+) -> str:
+    from creditbank.domain.ids import new_id
+
+    started = started or datetime.now(UTC)
+    audit = Audit(
+        id=new_id("a"),
+        learner_id=None,
+        status=status,
+        started_at=started,
+        finished_at=started,
+        entries_checked=entries_checked,
+        learners_checked=learners_checked,
+        findings_total=findings,
+    )
+    db.session.add(audit)
+    db.session.commit()
+    return audit.id
+
+
+def _session_of(client: FlaskClient) -> dict[str, Any]:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def test_a_signed_in_browser_opens_a_learners_printable_transcript(api, signed_in):
+    learner = api.new_learner(name="陈晓雨")
+    api.publish_ruleset()
+    _, provider = api.new_provider()
+    api.post_outcome(provider, learner, hours="16", title="电工基础培训")
+
+    response = signed_in.get(
+        f"/api/v1/learners/{learner}/transcript", headers={"Accept": "text/html"}
+    )
+
+    if response.status_code == 404 and response.mimetype != "text/html":
+        pytest.skip("this build has no transcript pages")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert "陈晓雨" in response.get_data(as_text=True)
