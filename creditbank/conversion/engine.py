@@ -37,14 +37,14 @@ class Evaluator:
     outcome earns, so it marks the result stale and the next read replays the outcomes.
     """
 
-    def __init__(self, rulesets: Mapping[str, Ruleset]) -> None:
+    def __init__(self, rulesets: Mapping[str, Ruleset], *, decide_at_end: bool = False) -> None:
         self._rulesets = dict(rulesets)
         self._outcomes: list[Outcome] = []
         self._voided: set[str] = set()
         self._reviews: dict[str, Review] = {}
         self._tally = Tally()
         self._decisions: dict[str, Decision] = {}
-        self._stale = False
+        self._stale = decide_at_end  # stale: decide everything when decisions() is read
 
     def apply(self, entry: HistoryEntry) -> None:
         """Fold one journal entry in (entries arrive in ``seq`` order)."""
@@ -113,11 +113,9 @@ def evaluate(
     history: Sequence[HistoryEntry], rulesets: Mapping[str, Ruleset]
 ) -> dict[str, Decision]:
     """Every outcome's decision after the whole history (outcomes, voids, reviews in seq order)."""
-    evaluator = Evaluator(rulesets)
     # Only the end result is wanted: fold everything in, then decide once. Deciding as entries
     # arrive would be thrown away at the first void or review, which replays from the start.
-    evaluator._stale = True
-    return evaluator.apply_all(history).decisions()
+    return Evaluator(rulesets, decide_at_end=True).apply_all(history).decisions()
 
 
 def credit_changes(before: Mapping[str, Decision], after: Mapping[str, Decision]) -> list[Decision]:
