@@ -15,14 +15,16 @@ from config.settings import normalise_database_url
 
 
 @contextmanager
-def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
-    """An empty database ``<prefix>_<random>`` on ``server_url``'s server; yields its URL."""
+def scratch_postgres(server_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A database ``<prefix>_<random>`` on ``server_url``'s server — empty, or a copy of
+    ``template`` — dropped (connections and all) afterwards; yields its URL."""
     url = sa.make_url(normalise_database_url(server_url))
     name = f"{prefix}_{os.urandom(4).hex()}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy_of}')
         try:
             yield url.set(database=name).render_as_string(hide_password=False)
         finally:

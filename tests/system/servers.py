@@ -29,7 +29,7 @@ import requests
 import sqlalchemy as sa
 
 from config.settings import normalise_database_url
-from tests.integration.databases import scratch_database
+from tests.integration.databases import scratch_database, scratch_postgres
 from tests.integration.threads import run_in_threads
 
 REPO = Path(__file__).resolve().parents[2]
@@ -248,18 +248,8 @@ def copy_of(template: Template, instance: Path) -> Iterator[str]:
             source.backup(copy)
         yield f"sqlite:///{target}"
         return
-    name = f"{DATABASE_PREFIX}_{os.urandom(4).hex()}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
+    with scratch_postgres(template.database_url, DATABASE_PREFIX, template=url.database) as copy:
+        yield copy
 
 
 @contextmanager
