@@ -41,6 +41,17 @@ def settings_for(database_url: str, folder: Path) -> Settings:
 
 
 @contextmanager
+def each_backend(server_url: str | None) -> Iterator[list[tuple[str, str, Path]]]:
+    """``(backend, url, folder)`` for every database of the run (see :func:`scratch_databases`),
+    each with a working folder of its own; everything is removed on the way out."""
+    with (
+        scratch_databases(server_url) as databases,
+        tempfile.TemporaryDirectory(prefix="creditbank-bench-") as folder,
+    ):
+        yield [(backend, url, Path(folder) / backend) for backend, url in databases]
+
+
+@contextmanager
 def scratch_databases(server_url: str | None) -> Iterator[list[tuple[str, str]]]:
     """``(backend, url)`` of an empty SQLite file and, when ``server_url`` names a PostgreSQL
     server, of a database created there for this run (dropped on the way out)."""

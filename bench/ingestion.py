@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ import psycopg
 import sqlalchemy as sa
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, migrated_app, scratch_databases
+from bench._harness import Api, add_learners, each_backend, migrated_app
 from bench._load import run_load
 from bench._server import gunicorn
 from bench.posting_history import outcome
@@ -67,12 +66,9 @@ _COLUMNS = (
 
 def run(options: Options) -> Result:
     result = Result(details={"batch": BATCH, "seconds": SECONDS, "warmup_seconds": WARMUP_SECONDS})
-    with (
-        scratch_databases(options.database_url) as databases,
-        tempfile.TemporaryDirectory(prefix="creditbank-bench-") as folder,
-    ):
-        for backend, url in databases:
-            measured = measure(backend, url, Path(folder) / backend)
+    with each_backend(options.database_url) as backends:
+        for backend, url, folder in backends:
+            measured = measure(backend, url, folder)
             result.details[backend] = measured
             result.figures.extend(figures(backend, measured))
     return result

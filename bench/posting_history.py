@@ -13,7 +13,6 @@ Flask test client with a real provider token: the whole HTTP stack but the socke
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, migrated_app, scratch_databases, summary
+from bench._harness import Api, each_backend, migrated_app, summary
 from creditbank.conversion.calendar import shanghai_date
 
 RULESET = Path(__file__).resolve().parent.parent / "config" / "rulesets" / "yunyang-2026.json"
@@ -85,12 +84,9 @@ def run(options: Options) -> Result:
             "ruleset": RULESET.name,
         }
     )
-    with (
-        scratch_databases(options.database_url) as databases,
-        tempfile.TemporaryDirectory(prefix="creditbank-bench-") as folder,
-    ):
-        for backend, url in databases:
-            measured = measure(backend, url, Path(folder) / backend, options)
+    with each_backend(options.database_url) as backends:
+        for backend, url, folder in backends:
+            measured = measure(backend, url, folder, options)
             result.details[backend] = measured
             result.figures.extend(figures(backend, measured["veteran"], measured["newcomer"]))
     return result

@@ -14,13 +14,12 @@ read, each for a bounded time:
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, grow_journal, migrated_app, scratch_databases
+from bench._harness import Api, add_learners, each_backend, grow_journal, migrated_app
 from bench._load import run_load
 from bench._server import Server, gunicorn
 from creditbank.extensions import db
@@ -45,12 +44,9 @@ def run(options: Options) -> Result:
             "seconds": SECONDS,
         }
     )
-    with (
-        scratch_databases(options.database_url) as databases,
-        tempfile.TemporaryDirectory(prefix="creditbank-bench-") as folder,
-    ):
-        for backend, url in databases:
-            measured = measure(backend, url, Path(folder) / backend)
+    with each_backend(options.database_url) as backends:
+        for backend, url, folder in backends:
+            measured = measure(backend, url, folder)
             result.details[backend] = measured
             result.figures.extend(figures(backend, measured))
     return result

@@ -13,13 +13,12 @@ Target (the performance issue): at least 500 posts/s with p99 ≤ 100 ms.
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, migrated_app, scratch_databases
+from bench._harness import Api, add_learners, each_backend, migrated_app
 from bench._load import run_load
 from bench._server import gunicorn
 from creditbank.conversion.calendar import shanghai_date
@@ -36,12 +35,9 @@ MAX_P99_MS = 100.0
 def run(options: Options) -> Result:
     details = {"clients": CLIENTS, "learners": LEARNERS, "seconds": SECONDS}
     result = Result(details={**details, "warmup_seconds": WARMUP_SECONDS})
-    with (
-        scratch_databases(options.database_url) as databases,
-        tempfile.TemporaryDirectory(prefix="creditbank-bench-") as folder,
-    ):
-        for backend, url in databases:
-            measured = measure(backend, url, Path(folder) / backend)
+    with each_backend(options.database_url) as backends:
+        for backend, url, folder in backends:
+            measured = measure(backend, url, folder)
             result.details[backend] = measured
             result.figures.extend(figures(backend, measured["posts"], measured["healthz"]))
     return result
