@@ -3,17 +3,26 @@
 ``append`` is the only way in; there is no update and no delete, and the database refuses
 them too. Callers lock the learners' accounts first (:func:`lock_accounts`), in ``learner_id``
 order, so that concurrent writers queue instead of forking a chain or deadlocking.
+
+Locked accounts and appended entries are plain rows (:class:`LockedAccount`, :class:`Entry`),
+not ORM objects: what a transaction appends is written set-based — its entries with one
+``executemany`` INSERT, the heads and balances of its accounts with one ``executemany``
+UPDATE — just before anything else the transaction asks of the database, and at the latest
+when it commits (the session events at the end of this module). A read in the same
+transaction therefore always sees them, and a batch of 500 outcomes costs two statements
+instead of fifteen hundred tracked objects.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import canonical_bytes, entry_hash, format_instant
@@ -22,33 +31,95 @@ from creditbank.models import Account, JournalEntry
 # Columns that join the hashed document when they hold a value; ``data`` holds the rest.
 _TEXT_COLUMNS = ("outcome_id", "provider_id", "ruleset_id", "category", "reason")
 _AMOUNT_COLUMNS = ("delta", "running_total")
+_OPTIONAL_COLUMNS = frozenset(_TEXT_COLUMNS + _AMOUNT_COLUMNS)
 _LOCK_SLICE = 1000
+_PENDING = "creditbank.journal.pending"  # Session.info: entries not yet inserted
+_APPENDED = "creditbank.journal.appended"  # Session.info: every entry of the transaction
+_LOCKED = "creditbank.journal.locked"  # Session.info: learner_id -> LockedAccount
+_INSERT = insert(JournalEntry.__table__)
+_ROW = tuple(column.name for column in JournalEntry.__table__.columns)
+_ACCOUNTS = Account.__table__
+_HEAD = ("head_seq", "head_hash", "head_recorded_at", "balance", "balance_by_category")
+_UPDATE_HEAD = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.learner_id == bindparam("locked_learner_id"))
+    .values({name: bindparam(name) for name in _HEAD})
+)
 
 
-def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, Account]:
+@dataclass(slots=True, eq=False)
+class LockedAccount:
+    """An account row locked by this transaction: the cached head of its chain and its
+    balance, which :func:`append` and conversion move, written back when the journal is."""
+
+    learner_id: str
+    opened_at: datetime
+    head_seq: int
+    head_hash: str
+    head_recorded_at: datetime | None
+    balance: int
+    balance_by_category: str
+    written: tuple[Any, ...] = field(default=(), repr=False)  # the head as the database has it
+
+    def head(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _HEAD)
+
+
+@dataclass(slots=True)
+class Entry:
+    """A journal entry appended in this transaction; the attributes are the table's columns,
+    so that everything that reads a :class:`~creditbank.models.JournalEntry` reads this too."""
+
+    learner_id: str
+    seq: int
+    kind: str
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+    data: str
+    outcome_id: str | None = None
+    provider_id: str | None = None
+    ruleset_id: str | None = None
+    category: str | None = None
+    delta: int | None = None
+    running_total: int | None = None
+    reason: str | None = None
+
+
+def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, LockedAccount]:
     """Lock the accounts that exist among ``learner_ids``, in ``learner_id`` order.
 
     On PostgreSQL this is ``SELECT … ORDER BY learner_id FOR UPDATE`` (rows are locked in the
     sorted order, so two batches over the same learners cannot deadlock); on SQLite the
-    surrounding ``BEGIN IMMEDIATE`` already serialises writers.
+    surrounding ``BEGIN IMMEDIATE`` already serialises writers. An account this transaction has
+    locked already is given back as it stands.
     """
+    known: dict[str, LockedAccount] = session.info.setdefault(_LOCKED, {})
     wanted = sorted(set(learner_ids))
-    locked: dict[str, Account] = {}
+    locked = {learner_id: known[learner_id] for learner_id in wanted if learner_id in known}
+    wanted = [learner_id for learner_id in wanted if learner_id not in known]
     # In sorted slices, so that a batch of any size stays within the database's limit on bound
     # parameters; the slices follow one another in order, so the locks are still taken in order.
     for start in range(0, len(wanted), _LOCK_SLICE):
-        rows = session.scalars(
-            select(Account)
-            .where(Account.learner_id.in_(wanted[start : start + _LOCK_SLICE]))
-            .order_by(Account.learner_id)
+        rows = session.execute(
+            select(_ACCOUNTS)
+            .where(_ACCOUNTS.c.learner_id.in_(wanted[start : start + _LOCK_SLICE]))
+            .order_by(_ACCOUNTS.c.learner_id)
             .with_for_update()
         )
-        locked.update((account.learner_id, account) for account in rows)
+        for row in rows:
+            account = LockedAccount(**row._mapping)
+            account.written = account.head()
+            locked[account.learner_id] = known[account.learner_id] = account
     return locked
 
 
-def entry_document(entry: JournalEntry) -> dict[str, Any]:
+def entry_document(entry: JournalEntry | Entry) -> dict[str, Any]:
     """Everything hashed for ``entry``: the header, the columns that hold a value, ``data``."""
+    return _document(entry, json.loads(entry.data))
+
+
+def _document(entry: JournalEntry | Entry, data: dict[str, Any]) -> dict[str, Any]:
     document: dict[str, Any] = {
         "learner_id": entry.learner_id,
         "seq": entry.seq,
@@ -64,35 +135,80 @@ def entry_document(entry: JournalEntry) -> dict[str, Any]:
         value = getattr(entry, name)
         if value is not None:
             document[name] = format_tenths(value)
-    document.update(json.loads(entry.data))
+    document.update(data)
     return document
 
 
 def append(
     session: Session,
-    account: Account,
+    account: LockedAccount,
     kind: str,
     now: datetime,
     data: dict[str, Any] | None = None,
     **columns: Any,
-) -> JournalEntry:
+) -> Entry:
     """Append one entry to ``account``'s chain and move the cached head with it."""
+    data = data or {}
+    if overlap := data.keys() & _OPTIONAL_COLUMNS:
+        raise ValueError(f"data repeats columns {sorted(overlap)}")
+    if unknown := columns.keys() - _OPTIONAL_COLUMNS:
+        raise TypeError(f"not a journal column: {sorted(unknown)}")
     recorded_at = max(now, account.head_recorded_at or now)  # never backwards in one chain
-    entry = JournalEntry(
+    entry = Entry(
         learner_id=account.learner_id,
         seq=account.head_seq + 1,
         kind=kind,
         recorded_at=recorded_at,
         prev_hash=account.head_hash,
-        data=canonical_bytes(data or {}).decode("utf-8"),
+        hash="",
+        data=canonical_bytes(data).decode("utf-8"),
         **columns,
     )
-    overlap = set(json.loads(entry.data)) & (set(_TEXT_COLUMNS) | set(_AMOUNT_COLUMNS))
-    if overlap:
-        raise ValueError(f"data repeats columns {sorted(overlap)}")
-    entry.hash = entry_hash(entry_document(entry))
-    session.add(entry)
+    entry.hash = entry_hash(_document(entry, data))
+    session.info.setdefault(_PENDING, []).append(entry)
+    session.info.setdefault(_APPENDED, []).append(entry)
     account.head_seq = entry.seq
     account.head_hash = entry.hash
     account.head_recorded_at = recorded_at
     return entry
+
+
+def appended(session: Session) -> list[Entry]:
+    """The entries the session's current transaction has appended so far."""
+    return session.info.get(_APPENDED, [])
+
+
+def write_pending(session: Session) -> None:
+    """Insert the entries appended since the last write and update the accounts they moved,
+    with one ``executemany`` each."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = []
+        rows = [{name: getattr(entry, name) for name in _ROW} for entry in pending]
+        session.connection().execute(_INSERT, rows)
+    moved = [a for a in session.info.get(_LOCKED, {}).values() if a.head() != a.written]
+    if moved:
+        heads = []
+        for account in moved:
+            account.written = account.head()
+            heads.append(
+                dict(zip(_HEAD, account.written, strict=True), locked_learner_id=account.learner_id)
+            )
+        session.connection().execute(_UPDATE_HEAD, heads)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_any_statement(state: ORMExecuteState) -> None:
+    write_pending(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    for key in (_PENDING, _APPENDED, _LOCKED):
+        session.info.pop(key, None)

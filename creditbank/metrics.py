@@ -6,9 +6,10 @@ process's values in files there and ``/metrics`` adds up every worker's, whichev
 Without that variable (one process: ``flask run``, tests) the default registry is used.
 
 Outcomes posted, credits granted and audit results are counted from what the database is
-told: the journal entries a transaction appends and the audits it finishes are tallied at
-flush and recorded when it commits (never when it rolls back), so posting, voiding, reviewing,
-importing and every way of auditing count without each calling in. The ``record_*`` functions
+told: the journal entries a transaction appends and the audits it finishes are tallied as it
+commits (audits at flush) and recorded once it has committed (never when it rolls back), so
+posting, voiding, reviewing, importing and every way of auditing count without each calling
+in. The ``record_*`` functions
 are for anything that does not go through the database.
 """
 
@@ -32,7 +33,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from creditbank.extensions import db
-from creditbank.models import Audit, JournalEntry
+from creditbank.journal import appended
+from creditbank.models import Audit
 
 REQUESTS = Counter(
     "creditbank_http_requests",
@@ -84,8 +86,9 @@ def init_metrics(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
     app.after_request(_observe)
     app.add_url_rule("/metrics", "metrics", _metrics, methods=["GET"])
-    if not event.contains(db.session, "after_flush", _tally):
-        event.listen(db.session, "after_flush", _tally)
+    if not event.contains(db.session, "after_flush", _tally_audits):
+        event.listen(db.session, "after_flush", _tally_audits)
+        event.listen(db.session, "before_commit", _tally_journal)
         event.listen(db.session, "after_commit", _record_committed)
         event.listen(db.session, "after_rollback", _forget_rolled_back)
 
@@ -99,14 +102,17 @@ class _Tally:
     audits: list[str] = field(default_factory=list)
 
 
-def _tally(session: Session, _context: object) -> None:
+def _tally_journal(session: Session) -> None:
     tally = session.info.setdefault(_PENDING, _Tally())
-    for row in session.new:
-        if isinstance(row, JournalEntry):
-            if row.kind == "outcome":
-                tally.outcomes += 1
-            elif row.kind == "credit" and (row.delta or 0) > 0:
-                tally.tenths += row.delta or 0
+    for entry in appended(session):
+        if entry.kind == "outcome":
+            tally.outcomes += 1
+        elif entry.kind == "credit" and (entry.delta or 0) > 0:
+            tally.tenths += entry.delta or 0
+
+
+def _tally_audits(session: Session, _context: object) -> None:
+    tally = session.info.setdefault(_PENDING, _Tally())
     for row in (*session.new, *session.dirty):
         if isinstance(row, Audit):
             added = inspect(row).attrs.status.history.added

@@ -8,6 +8,7 @@ bank-wide uniqueness and is keyed by provider instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
@@ -147,6 +148,27 @@ class OutcomeState(db.Model):
         Index("ix_outcomes_provider_outcome", "provider_id", "outcome_id"),
         Index("ix_outcomes_status_outcome", "status", "outcome_id"),
     )
+
+
+@dataclass(slots=True)
+class NewOutcomeState:
+    """An :class:`OutcomeState` a posting transaction creates: a plain row that conversion
+    settles in memory, inserted with the rest of its batch in one statement
+    (services/outcomes.py)."""
+
+    learner_id: str
+    outcome_id: str
+    seq: int
+    provider_id: str
+    external_ref: str
+    kind: str
+    category: str
+    recorded_at: datetime
+    ruleset_id: str | None
+    status: str
+    reason: str
+    credits: int = 0
+    rule: str | None = None
 
 
 class IdempotencyKey(db.Model):

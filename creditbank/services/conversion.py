@@ -31,8 +31,8 @@ from creditbank.conversion import (
 )
 from creditbank.domain.amounts import format_tenths, parse_tenths
 from creditbank.domain.canonical import canonical_bytes
-from creditbank.journal import append
-from creditbank.models import Account, JournalEntry, OutcomeState
+from creditbank.journal import Entry, LockedAccount, append
+from creditbank.models import JournalEntry, NewOutcomeState, OutcomeState
 from creditbank.models import Ruleset as RulesetRow
 
 HISTORY_KINDS = ("outcome", "void", "review")
@@ -79,7 +79,7 @@ def history_of(session: Session, learner_id: str) -> list[HistoryEntry]:
     return [history_entry(entry) for entry in entries]
 
 
-def history_entry(entry: JournalEntry) -> HistoryEntry:
+def history_entry(entry: JournalEntry | Entry) -> HistoryEntry:
     """One journal entry as the engine's input."""
     data = json.loads(entry.data)
     if entry.kind == "void":
@@ -94,7 +94,7 @@ def history_entry(entry: JournalEntry) -> HistoryEntry:
     return outcome_from_data(entry, data)
 
 
-def outcome_from_data(entry: JournalEntry, data: Mapping[str, Any]) -> Outcome:
+def outcome_from_data(entry: JournalEntry | Entry, data: Mapping[str, Any]) -> Outcome:
     fields: dict[str, Any] = {}
     for name, value in data.items():
         if name in ("outcome_kind", "external_ref", "achieved_on", "title") or value is None:
@@ -118,17 +118,18 @@ def outcome_from_data(entry: JournalEntry, data: Mapping[str, Any]) -> Outcome:
 
 def reconvert(
     session: Session,
-    account: Account,
+    account: LockedAccount,
     rulesets: Mapping[str, Ruleset],
     now: datetime,
-    appended: Sequence[tuple[JournalEntry, OutcomeState]] = (),
-) -> list[JournalEntry]:
+    appended: Sequence[tuple[Entry, NewOutcomeState]] = (),
+) -> list[Entry]:
     """Re-evaluate one learner and append a credit entry per changed outcome.
 
-    ``appended``: the outcome entries (and their new projections) that this transaction has just
-    appended to the account's chain, in order; with them, a learner whose state this process
-    remembers — or a new learner — is converted without a query (nothing is flushed early).
+    ``appended``: the outcome entries (and their new projections, not inserted yet) that this
+    transaction has just appended to the account's chain, in order; with them, a learner whose
+    state this process remembers — or a new learner — is converted without a query.
     """
+    known = {entry.outcome_id or "": state for entry, state in appended}
     decisions = _from_appended(account, rulesets, appended) or _incremental(
         session, account.learner_id, rulesets
     )
@@ -136,22 +137,22 @@ def reconvert(
         history = history_of(session, account.learner_id)
         evaluator = Evaluator(rulesets).apply_all(history)
         decisions = evaluator.decisions()
-        states = {
+        states: dict[str, OutcomeState | NewOutcomeState] = {
             state.outcome_id: state
             for state in session.scalars(
                 select(OutcomeState).where(OutcomeState.learner_id == account.learner_id)
             )
         }
+        states.update(known)
     else:
         evaluator, history, decisions = decisions
-        known = {entry.outcome_id: state for entry, state in appended}
         states = {
             outcome_id: known.get(outcome_id)
             or session.get(OutcomeState, (account.learner_id, outcome_id))
             for outcome_id in decisions
         }
     totals = json.loads(account.balance_by_category)
-    credits: list[JournalEntry] = []
+    credits: list[Entry] = []
     for decision in decisions.values():
         state = states[decision.outcome_id]
         for category, delta in _deltas(state, decision):
@@ -166,9 +167,9 @@ def reconvert(
 
 
 def _from_appended(
-    account: Account,
+    account: LockedAccount,
     rulesets: Mapping[str, Ruleset],
-    appended: Sequence[tuple[JournalEntry, OutcomeState]],
+    appended: Sequence[tuple[Entry, NewOutcomeState]],
 ) -> tuple[Evaluator, list[HistoryEntry], dict[str, Decision]] | None:
     """Fold ``appended`` into the remembered state (or, for a new chain, the empty one) when
     they follow it directly: no query, since the chain links prove what came before."""
@@ -236,7 +237,7 @@ def _remember(
             _SNAPSHOTS.popitem(last=False)
 
 
-def _deltas(state: OutcomeState, decision: Decision) -> Iterable[tuple[str, int]]:
+def _deltas(state: OutcomeState | NewOutcomeState, decision: Decision) -> Iterable[tuple[str, int]]:
     """What changes, per category; a review that moves an outcome's category moves its credits."""
     if state.category == decision.category or state.credits == 0:
         if decision.credits != state.credits:
@@ -249,13 +250,13 @@ def _deltas(state: OutcomeState, decision: Decision) -> Iterable[tuple[str, int]
 
 def _credit_entry(
     session: Session,
-    account: Account,
+    account: LockedAccount,
     decision: Decision,
     category: str,
     delta: int,
     totals: Mapping[str, int],
     now: datetime,
-) -> JournalEntry:
+) -> Entry:
     reason = decision.reason
     if reason is Reason.ACCUMULATING and decision.credits > 0:
         reason = Reason.CREDITED  # it did earn; "accumulating" stays on the outcome itself
@@ -277,7 +278,7 @@ def _credit_entry(
     )
 
 
-def _update_state(state: OutcomeState, decision: Decision) -> None:
+def _update_state(state: OutcomeState | NewOutcomeState, decision: Decision) -> None:
     changes = {
         "status": decision.status.value,
         "reason": decision.reason.value,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,8 +27,8 @@ from creditbank.errors import (
     ValidationFailed,
 )
 from creditbank.extensions import db
-from creditbank.journal import append, entry_document, lock_accounts
-from creditbank.models import Account, IdempotencyKey, JournalEntry, OutcomeState
+from creditbank.journal import Entry, LockedAccount, append, entry_document, lock_accounts
+from creditbank.models import Account, IdempotencyKey, JournalEntry, NewOutcomeState, OutcomeState
 from creditbank.services.conversion import load_rulesets, reconvert
 from creditbank.services.pagination import Page, decode_cursor, page_of
 from creditbank.services.transaction import utcnow, write_transaction
@@ -152,27 +152,34 @@ def _record(
     for index, item in enumerate(items):
         if index not in results:
             fresh.setdefault(item["learner_id"], []).append(index)
+    states: list[NewOutcomeState] = []
+    keys: list[dict[str, Any]] = []
     for learner_id in sorted(fresh):
         account = accounts[learner_id]
         posted = {
-            index: _append_outcome(
-                session, account, provider_id, items[index], hashes[index], in_force, now
-            )
+            index: _append_outcome(session, account, provider_id, items[index], in_force, now)
             for index in fresh[learner_id]
         }
-        # No flush per learner: the rows go in at commit, one set-based INSERT per table.
         appended = [(entry, state) for entry, _, state in posted.values()]
         credits = reconvert(session, account, rulesets, now, appended)
         for index, (entry, data, state) in posted.items():
             mine = [credit_view(c) for c in credits if c.outcome_id == entry.outcome_id]
             results[index] = Posted(outcome_view(entry, data, state), mine)
+            states.append(state)
+            keys.append(_key_row(items[index], hashes[index], state, now))
         if progress:
             progress(len(fresh[learner_id]))
+    # The new rows go in set-based, one statement per table, once conversion has settled them
+    # (the journal's own entries go in the same way: creditbank/journal.py).
+    if states:
+        connection = session.connection()
+        connection.execute(insert(OutcomeState.__table__), [_row(state) for state in states])
+        connection.execute(insert(IdempotencyKey.__table__), keys)
     return [results[index] for index in range(len(items))]
 
 
 def _learner_errors(
-    items: Sequence[Mapping[str, Any]], known: Mapping[str, Account] | set[str]
+    items: Sequence[Mapping[str, Any]], known: Mapping[str, LockedAccount] | set[str]
 ) -> dict[str, list[str]]:
     return {
         _path(items, index, "learner_id"): ["No learner with this id."]
@@ -235,13 +242,12 @@ def _conflict_errors(
 
 def _append_outcome(
     session: Session,
-    account: Account,
+    account: LockedAccount,
     provider_id: str,
     item: Mapping[str, Any],
-    item_hash: str,
     in_force: Ruleset | None,
     now: datetime,
-) -> tuple[JournalEntry, dict[str, Any], OutcomeState]:
+) -> tuple[Entry, dict[str, Any], NewOutcomeState]:
     outcome_id = new_id("o")
     category = item.get("category") or item["kind"]
     data = {"outcome_kind": item["kind"]}
@@ -259,12 +265,8 @@ def _append_outcome(
         ruleset_id=in_force.id if in_force else None,
         category=category,
     )
-    status, reason = (
-        (Status.PENDING_REVIEW, Reason.PENDING_REVIEW)
-        if in_force
-        else (Status.PENDING_REVIEW, Reason.NO_RULESET)
-    )
-    state = OutcomeState(
+    reason = Reason.PENDING_REVIEW if in_force else Reason.NO_RULESET
+    state = NewOutcomeState(
         learner_id=account.learner_id,
         outcome_id=outcome_id,
         seq=entry.seq,
@@ -274,22 +276,27 @@ def _append_outcome(
         category=category,
         recorded_at=entry.recorded_at,
         ruleset_id=entry.ruleset_id,
-        status=status.value,
+        status=Status.PENDING_REVIEW.value,
         reason=reason.value,
-        credits=0,
-    )
-    session.add(state)
-    session.add(
-        IdempotencyKey(
-            provider_id=provider_id,
-            external_ref=item["external_ref"],
-            learner_id=account.learner_id,
-            outcome_id=outcome_id,
-            request_hash=item_hash,
-            created_at=now,
-        )
     )
     return entry, data, state
+
+
+def _key_row(
+    item: Mapping[str, Any], item_hash: str, state: NewOutcomeState, now: datetime
+) -> dict[str, Any]:
+    return {
+        "provider_id": state.provider_id,
+        "external_ref": item["external_ref"],
+        "learner_id": state.learner_id,
+        "outcome_id": state.outcome_id,
+        "request_hash": item_hash,
+        "created_at": now,
+    }
+
+
+def _row(state: NewOutcomeState) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in NewOutcomeState.__slots__}
 
 
 def replay(session: Session, key: IdempotencyKey) -> Posted:
@@ -432,7 +439,9 @@ def _outcome_entries(session: Session, states: Sequence[OutcomeState]) -> dict[s
 
 
 def outcome_view(
-    entry: JournalEntry, data: Mapping[str, Any], state: OutcomeState | None
+    entry: JournalEntry | Entry,
+    data: Mapping[str, Any],
+    state: OutcomeState | NewOutcomeState | None,
 ) -> dict[str, Any]:
     """An outcome as API.md shows it: what was posted, where it sits, and what it earned."""
     view: dict[str, Any] = {
@@ -464,7 +473,7 @@ def outcome_view(
     return view
 
 
-def credit_view(entry: JournalEntry) -> dict[str, Any]:
+def credit_view(entry: JournalEntry | Entry) -> dict[str, Any]:
     """A credit entry as the posting response lists it."""
     data = json.loads(entry.data)
     return {
@@ -480,7 +489,7 @@ def credit_view(entry: JournalEntry) -> dict[str, Any]:
     }
 
 
-def entry_view(entry: JournalEntry) -> dict[str, Any]:
+def entry_view(entry: JournalEntry | Entry) -> dict[str, Any]:
     """Any journal entry as the ledger shows it: its hashed document plus its hash."""
     return {**entry_document(entry), "hash": entry.hash}
 
