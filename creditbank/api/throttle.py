@@ -19,6 +19,7 @@ import hashlib
 import logging
 import math
 import time
+from functools import partial
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
@@ -63,6 +64,8 @@ def init_throttle(app: Flask, settings: Settings, token_blueprint: object) -> Li
         deduct_when=failed_login,
     )(token_blueprint)
 
+    _scope_hooks(app, limiter, token_blueprint.name)  # type: ignore[attr-defined]
+
     @app.errorhandler(RateLimitExceeded)
     def _throttled(_error: RateLimitExceeded) -> Response:
         return problem_response(
@@ -73,6 +76,24 @@ def init_throttle(app: Flask, settings: Settings, token_blueprint: object) -> Li
         )
 
     return limiter
+
+
+def _scope_hooks(app: Flask, limiter: Limiter, blueprint: str) -> None:
+    """Flask-Limiter hooks itself into every request of the app, but only the token endpoint
+    has limits: its before-, after- and teardown-request functions move to that blueprint's
+    own lists (Flask runs those for its requests only), so no other request pays for them."""
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        everywhere = hooks.get(None, [])
+        mine = [hook for hook in everywhere if _bound_to(hook, limiter)]
+        hooks[None] = [hook for hook in everywhere if hook not in mine]  # type: ignore[index]
+        hooks.setdefault(blueprint, []).extend(mine)  # type: ignore[arg-type]
+
+
+def _bound_to(hook: object, limiter: Limiter) -> bool:
+    """A method of ``limiter``, or a ``partial`` of a method applied to it."""
+    if getattr(hook, "__self__", None) is limiter:
+        return True
+    return isinstance(hook, partial) and bool(hook.args) and hook.args[0] is limiter
 
 
 def failed_login(response: Response) -> bool:

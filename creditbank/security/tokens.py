@@ -5,11 +5,18 @@ Verification follows RFC 8725 (JWT best current practices): the algorithm is pin
 from the token; the key is chosen by ``kid`` among our own published keys only; the ``typ``
 header is checked so that a credential can never pass as an access token or the reverse; and
 every failure is one exception whose message is a fixed phrase, never a piece of the token.
+
+A client sends the same access token with every request until it expires, so each process
+remembers the last few thousand tokens it verified (the token itself is the key): a repeat
+costs a dictionary look-up and the expiry check instead of parsing and an Ed25519 check.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +32,9 @@ ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a media type
 ACCESS_TOKEN_CLAIMS = ("iss", "aud", "sub", "role", "iat", "exp", "jti")
 # A bearer token is a few hundred bytes; refusing huge ones before parsing costs nothing.
 MAX_TOKEN_LENGTH = 16 * 1024
+VERIFIED_TOKENS_KEPT = 4096  # per process
+_VERIFIED: OrderedDict[tuple[str, str, str], tuple[dict[str, Any], str]] = OrderedDict()
+_VERIFIED_LOCK = threading.Lock()
 # Headers a caller may not set: they decide how the token is verified.
 _RESERVED_HEADERS = frozenset({"alg", "kid", "typ", "crit", "b64", "jku", "jwk", "x5u", "x5c"})
 
@@ -92,6 +102,16 @@ def verify_access_token(
     keyring: KeyRing, token: str, *, issuer: str, audience: str, leeway: int = 30
 ) -> dict[str, Any]:
     """The claims of a valid access token; :class:`InvalidToken` for anything else."""
+    key = (token, issuer, audience)
+    with _VERIFIED_LOCK:
+        remembered = _VERIFIED.get(key)
+    if remembered is not None:
+        claims, kid = remembered
+        # Only the passing of time or a retired key can change the verdict on the same bytes.
+        if time.time() < claims["exp"] + leeway and kid in keyring.public_keys():
+            return dict(claims)
+        with _VERIFIED_LOCK:
+            _VERIFIED.pop(key, None)
     claims = verify_jws(
         keyring,
         token,
@@ -103,6 +123,11 @@ def verify_access_token(
     )
     if not isinstance(claims["role"], str) or not claims["sub"]:
         raise InvalidToken("malformed claims")
+    if isinstance(claims["exp"], int | float):
+        with _VERIFIED_LOCK:
+            _VERIFIED[key] = (dict(claims), jwt.get_unverified_header(token)["kid"])
+            while len(_VERIFIED) > VERIFIED_TOKENS_KEPT:
+                _VERIFIED.popitem(last=False)
     return claims
 
 
