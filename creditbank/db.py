@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,3 +65,31 @@ def configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_WRITER = threading.local()
+
+
+@contextmanager
+def sqlite_writer_turn(path: str | None) -> Iterator[None]:
+    """Wait for this process's and every other process's writers to finish, then write.
+
+    SQLite lets one writer in at a time, and a writer that finds the database locked sleeps
+    and retries (up to 100 ms a sleep) however soon the lock is free: under concurrent posts
+    that sleeping, not the writing, is what a request waits for. An exclusive ``flock`` on a
+    file beside the database queues the writers in the kernel instead, which wakes the next
+    one the moment the last has committed, so ``BEGIN IMMEDIATE`` finds the database free.
+    ``path`` is the database file's; re-entrant per thread; an in-memory database has no file
+    and needs no turn.
+    """
+    if not path or path == ":memory:" or getattr(_WRITER, "held", False):
+        yield
+        return
+    with open(f"{path}-writer.lock", "ab") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        _WRITER.held = True
+        try:
+            yield
+        finally:
+            _WRITER.held = False
+            fcntl.flock(turn, fcntl.LOCK_UN)
