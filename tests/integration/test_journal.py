@@ -262,3 +262,38 @@ def test_an_outcome_is_converted_under_the_ruleset_in_force_at_its_recorded_at(a
 
     assert view["recorded_at"] == "2026-03-01T10:00:01.000000Z"
     assert view["ruleset_id"] == newer["id"]
+
+
+def test_a_read_in_the_same_transaction_sees_what_was_just_appended(api):
+    """Appends are written set-based, but before the transaction's next statement: nothing that
+    reads the journal (a replay, an audit query) can miss them."""
+    from creditbank.journal import append, lock_accounts
+    from creditbank.models import JournalEntry
+    from creditbank.services.transaction import utcnow, write_transaction
+
+    learner = api.new_learner()
+    with write_transaction() as session:
+        account = lock_accounts(session, [learner])[learner]
+        entry = append(session, account, "outcome", utcnow(), data={"note": "x"})
+        stored = session.get(JournalEntry, (learner, entry.seq))
+        assert stored is not None and stored.hash == entry.hash
+        row = session.get(Account, learner)
+        assert (row.head_seq, row.head_hash) == (entry.seq, entry.hash)
+
+
+def test_a_rolled_back_append_leaves_nothing_behind_for_the_next_transaction(api):
+    from creditbank.journal import append, lock_accounts
+    from creditbank.models import JournalEntry
+    from creditbank.services.transaction import utcnow, write_transaction
+
+    learner = api.new_learner()
+    with pytest.raises(RuntimeError), write_transaction() as session:
+        account = lock_accounts(session, [learner])[learner]
+        append(session, account, "outcome", utcnow(), data={"note": "rolled back"})
+        raise RuntimeError("the request failed after appending")
+    with write_transaction() as session:
+        account = lock_accounts(session, [learner])[learner]
+        assert account.head_seq == 0
+        append(session, account, "outcome", utcnow(), data={"note": "kept"})
+    rows = flask_db.session.query(JournalEntry).filter_by(learner_id=learner).all()
+    assert [json.loads(row.data)["note"] for row in rows] == ["kept"]

@@ -340,3 +340,27 @@ def test_every_published_key_verifies():
     )
     assert after.active_kid != before.active_kid
     assert verify_access_token(after, token, issuer=ISSUER, audience=AUDIENCE)["sub"] == "L1"
+
+
+def test_a_remembered_token_still_expires(keyring):
+    """Verified tokens are remembered per process; the expiry is checked on every use."""
+    expires = int(time.time()) + 1
+    token = signed(keyring, valid_claims(exp=expires))
+    assert verify_access_token(keyring, token, issuer=ISSUER, audience=AUDIENCE, leeway=0)
+    while time.time() <= expires:
+        time.sleep(0.05)
+    with pytest.raises(InvalidToken, match="expired"):
+        verify_access_token(keyring, token, issuer=ISSUER, audience=AUDIENCE, leeway=0)
+
+
+def test_a_remembered_token_stops_working_once_its_key_is_retired(keyring):
+    token = signed(keyring, valid_claims())
+    assert verify_access_token(keyring, token, issuer=ISSUER, audience=AUDIENCE)
+    refused(make_keyring(), token, "unknown signing key")
+
+
+def test_a_remembered_token_is_good_only_for_its_own_issuer_and_audience(keyring):
+    token = signed(keyring, valid_claims())
+    assert verify_access_token(keyring, token, issuer=ISSUER, audience=AUDIENCE)
+    with pytest.raises(InvalidToken, match="audience"):
+        verify_access_token(keyring, token, issuer=ISSUER, audience="another-api")
