@@ -12,16 +12,14 @@ import io
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.exceptions import InvalidFileException
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
@@ -100,6 +98,10 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[Row]:
+    # openpyxl (and numpy with it) would add 0.15 s to every start-up: imported on first use.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -166,31 +168,41 @@ def _inert(value: Any) -> Any:
 def xlsx_file(sheet_title: str, header: list[str], rows: Iterable[list[Any]]) -> IO[bytes]:
     """An XLSX of one sheet, written row by row (openpyxl write-only: constant memory) to a
     temporary file that spills to disk past 8 MiB; returned rewound, ready to stream."""
+    from openpyxl import Workbook  # on first use, not at start-up (see _xlsx_rows)
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
     sheet.freeze_panes = "A2"
     sheet.append(header)
+    cell_value = _xlsx_values(sheet)
     for row in rows:
-        sheet.append([_xlsx_value(sheet, value) for value in row])
+        sheet.append([cell_value(value) for value in row])
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned
     workbook.save(spool)
     spool.seek(0)
     return spool
 
 
-def _xlsx_value(sheet: Any, value: Any) -> Any:
-    """Amounts (decimals) are numbers shown with one place (openpyxl writes their own digits);
-    text is always text, even when it starts with ``=`` (openpyxl would make it a formula).
-    Control characters, which XML 1.0 cannot hold (a name typed with one, say), are dropped:
-    openpyxl would refuse the whole workbook."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "0.0"
-        return cell
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+def _xlsx_values(sheet: WriteOnlyWorksheet) -> Callable[[Any], Any]:
+    """What each value is written as in ``sheet``. Amounts (decimals) are numbers shown with
+    one place (openpyxl writes their own digits); text is always text, even when it starts
+    with ``=`` (openpyxl would make it a formula). Control characters, which XML 1.0 cannot
+    hold (a name typed with one, say), are dropped: openpyxl would refuse the whole workbook."""
+    # Imported once per sheet rather than per value (see _xlsx_rows for why not at the top).
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def value_of(value: Any) -> Any:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if isinstance(value, Decimal):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = "0.0"
+            return cell
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    return value_of

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import fields
-from openpyxl.utils import get_column_letter
 
 from creditbank.api.outcomes import load_outcome
 from creditbank.api.schemas import OUTCOME_SCHEMAS
@@ -152,7 +151,7 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
         raw = {name: text for name, text in zip(columns, row.cells, strict=False) if name and text}
         for index in range(len(columns), len(row.cells)):
             if row.cells[index]:
-                letter = get_column_letter(index + 1)
+                letter = _column_letter(index + 1)
                 parsed.errors.append(RowError(row.number, letter, "A value under no header."))
         try:
             item = load_outcome(_typed(raw), "")
@@ -168,6 +167,13 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
         parsed.items.append(item)
         parsed.row_numbers.append(row.number)
     return parsed
+
+
+def _column_letter(number: int) -> str:
+    """``A``, ``B`` … ``AA``: the name a spreadsheet shows for its ``number``-th column."""
+    from openpyxl.utils import get_column_letter  # not at the top: openpyxl slows start-up
+
+    return get_column_letter(number)
 
 
 def is_note(row: Row) -> bool:

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.datavalidation import DataValidation
+from typing import TYPE_CHECKING, Any
 
 from creditbank.api.fields import today_in_shanghai
 from creditbank.api.outcome_sheets import COLUMNS, KIND_NAMES, NOTE_MARK, VALUE_NAMES
@@ -19,6 +15,9 @@ from creditbank.conversion import Ruleset, ruleset_in_force
 from creditbank.extensions import db
 from creditbank.services.conversion import load_rulesets
 from creditbank.services.transaction import utcnow
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.datavalidation import DataValidation
 
 FIRST_DATA_ROW = 3
 LAST_VALIDATED_ROW = 20_002
@@ -63,6 +62,10 @@ _EXAMPLES: dict[str, dict[str, Any]] = {
 
 def build_template(kind: str) -> io.BytesIO:
     """The template workbook of ``kind``, ready to send."""
+    # openpyxl (and numpy with it) would add 0.15 s to every start-up: imported on first use.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     declared = OUTCOME_SCHEMAS[kind]().fields
     columns = [column for column in COLUMNS if column.field in declared]
     in_force = ruleset_in_force(load_rulesets(db.session).values(), utcnow())
@@ -115,6 +118,8 @@ def _example(kind: str, in_force: Ruleset | None) -> dict[str, Any]:
 def _validation(kind: str, name: str, in_force: Ruleset | None) -> DataValidation | None:
     """A drop-down list (a warning, not a refusal: other accepted spellings still go in), or a
     number or date check, for the columns that have one."""
+    from openpyxl.worksheet.datavalidation import DataValidation  # see build_template
+
     choices: list[str] = []
     if name == "kind":
         choices = list(KIND_NAMES.values())

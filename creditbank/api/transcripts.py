@@ -11,7 +11,6 @@ from marshmallow import Schema, fields
 from creditbank.api import Blueprint
 from creditbank.auth import allow, current_principal
 from creditbank.documents.labels import shanghai_time
-from creditbank.documents.pdf import render_transcript_pdf
 from creditbank.domain.roles import Role
 from creditbank.errors import NotAcceptable
 from creditbank.services import credentials, transcripts
@@ -100,6 +99,9 @@ def transcript(learner_id: str) -> Any:
         page = render_template("learners/transcript.html", t=document, local=shanghai_time)
         return _private(Response(page, mimetype=HTML))
     if media == PDF:
+        # reportlab would add 0.1 s to every start-up: loaded with the first PDF instead.
+        from creditbank.documents.pdf import render_transcript_pdf
+
         response = Response(render_transcript_pdf(document), mimetype=PDF)
         response.headers["Content-Disposition"] = f'inline; filename="transcript-{learner_id}.pdf"'
         return _private(response)
