@@ -11,7 +11,7 @@ from creditbank import ops
 from creditbank.api import init_api
 from creditbank.db import configure_sqlite
 from creditbank.errors import PayloadTooLarge, register_error_handlers
-from creditbank.extensions import db, migrate
+from creditbank.extensions import db, init_migrations
 from creditbank.logs import init_logging
 from creditbank.metrics import init_metrics
 from creditbank.security.headers import init_security_headers
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, create_missing_keys: bool = 
     )
     init_logging(app, settings.log_level)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    init_migrations(app, str(MIGRATIONS))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)

@@ -1,8 +1,21 @@
-"""The Flask extensions, created unbound here and bound to the app in the factory."""
+"""The Flask extensions, created unbound here and bound to the app in the factory.
 
-from flask_migrate import Migrate
+Flask-Migrate is bound lazily: it imports Alembic (0.1 s of every start-up), and only
+``creditbank db upgrade``, ``flask db …`` and the tests ever migrate, never a server.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+import click
+from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+
+if TYPE_CHECKING:
+    from flask_migrate import Migrate
 
 # Deterministic constraint names, so that Alembic migrations and the models agree on both
 # databases and a later migration can drop a constraint by name.
@@ -15,4 +28,39 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-migrate = Migrate()
+
+
+class Migrations:
+    """What Flask-Migrate keeps in ``app.extensions["migrate"]``, where its commands,
+    ``migrations/env.py`` and ``ops.migration_heads`` read it; Flask-Migrate itself (and
+    Alembic) is imported when a migration first asks for ``migrate``."""
+
+    def __init__(self, database: SQLAlchemy, directory: str) -> None:
+        self.db = database
+        self.directory = directory
+
+    @functools.cached_property
+    def migrate(self) -> Migrate:
+        from flask_migrate import Migrate
+
+        return Migrate(db=self.db, directory=self.directory)
+
+    @property
+    def configure_args(self) -> dict[str, Any]:
+        """The options Flask-Migrate gives Alembic (``compare_type``, ``render_as_batch``)."""
+        return self.migrate.alembic_ctx_kwargs
+
+
+class _MigrationCommands(click.Group):
+    """``flask db …``: Flask-Migrate's command group, imported when it is run."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        from flask_migrate.cli import db as commands
+
+        return commands.make_context(*args, **kwargs)
+
+
+def init_migrations(app: Flask, directory: str) -> None:
+    """Flask-Migrate's ``app.extensions["migrate"]`` and ``flask db`` commands, both lazy."""
+    app.extensions["migrate"] = Migrations(db, directory)
+    app.cli.add_command(_MigrationCommands("db", help="Perform database migrations."))
