@@ -10,9 +10,15 @@ A spec: ``host``, ``port``, ``method``, ``paths`` (cycled), ``headers``, ``bodie
 optional; ``@N@`` becomes the request's number, so that posts stay unique; with
 ``bodies_per_connection`` connection *c* cycles only through bodies *c*, *c + connections*, …,
 as a workstation posts only its own cohort), ``connections``,
-``seconds`` (measured), ``warmup_seconds`` (not measured) and ``expect`` (the statuses counted
-as successes). Every request has a timeout, and the whole run stops after
-``warmup_seconds + seconds``.
+``seconds`` (measured), ``warmup_seconds`` (not measured), ``expect`` (the statuses counted
+as successes) and ``requests_per_connection`` (default 10). Every request has a timeout, and
+the whole run stops after ``warmup_seconds + seconds``.
+
+A connection is closed and opened again after ``requests_per_connection`` requests, as nginx
+does with its upstream connections (``keepalive_requests``, set to 10 in the README's
+configuration). gunicorn's workers share one listening socket and a kept-alive connection stays
+with the worker that accepted it: without this, all 16 connections can end up on one worker
+for the whole run, and the figure measures one core, or two, by chance.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from collections import Counter
 from typing import Any
 
 REQUEST_TIMEOUT = 60.0  # seconds; a request that takes longer counts as an error
+REQUESTS_PER_CONNECTION = 10
 
 
 def run_load(spec: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +132,7 @@ async def _read_chunks(reader: asyncio.StreamReader) -> bytes:
 async def _connection(run: _Run, connection: int) -> None:
     host, port = run.spec["host"], run.spec["port"]
     reader, writer = await asyncio.open_connection(host, port)
+    per_connection = run.spec.get("requests_per_connection", REQUESTS_PER_CONNECTION)
     try:
         for sent in itertools.count():
             if time.perf_counter() >= run.deadline:
@@ -140,7 +148,7 @@ async def _connection(run: _Run, connection: int) -> None:
                 status, body, close = 0, b"", True
             else:
                 run.record(started, time.perf_counter(), status, body)
-            if close:
+            if close or (sent + 1) % per_connection == 0:
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
     finally:

@@ -39,7 +39,7 @@ from creditbank.domain.ids import new_id
 
 RULESET = Path(__file__).resolve().parent.parent / "config" / "rulesets" / "yunyang-2026.json"
 BATCH = 500
-COHORTS = 4  # each connection posts its own cohorts, as each workstation would
+COHORTS = 4  # each connection (one per gunicorn thread) posts its own cohort
 SECONDS = 15
 WARMUP_SECONDS = 3
 BASELINE_OUTCOMES = 10_000
@@ -93,7 +93,10 @@ def measure(backend: str, url: str, folder: Path) -> dict[str, Any]:
             {
                 "host": server.host,
                 "port": server.port,
-                "connections": server.workers,
+                "connections": server.workers * server.threads,
+                # A batch takes a worker a good part of a second: a new connection for each
+                # lets whichever worker is free take it, as a pool of workstations would.
+                "requests_per_connection": 1,
                 "seconds": SECONDS,
                 "warmup_seconds": WARMUP_SECONDS,
                 "method": "POST",

@@ -25,10 +25,15 @@ _CSP_PAGES = (
 def init_security_headers(app: Flask) -> None:
     @app.after_request
     def _secure(response: Response) -> Response:
-        for name, value in _HEADERS.items():
-            response.headers.setdefault(name, value)
-        pages = response.mimetype == "text/html"
-        response.headers.setdefault("Content-Security-Policy", _CSP_PAGES if pages else _CSP_API)
+        # One pass over what the response already has (a view may set its own), not one per
+        # header: this runs for every response.
+        present = {name.lower() for name, _ in response.headers}
+        response.headers.extend(
+            (name, value) for name, value in _HEADERS.items() if name.lower() not in present
+        )
+        if "content-security-policy" not in present:
+            pages = response.mimetype == "text/html"
+            response.headers["Content-Security-Policy"] = _CSP_PAGES if pages else _CSP_API
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # Everything under /api/ but the docs is someone's data (the HTML audit report and the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from creditbank.models import JournalEntry, NewOutcomeState, OutcomeState
 from creditbank.models import Ruleset as RulesetRow
 
 HISTORY_KINDS = ("outcome", "void", "review")
+_JOURNAL = JournalEntry.__table__
 _AMOUNT_FIELDS = ("hours", "credits")
 _DATE_FIELDS = ("valid_until",)
 
@@ -114,6 +115,88 @@ def outcome_from_data(entry: JournalEntry | Entry, data: Mapping[str, Any]) -> O
         ruleset_id=entry.ruleset_id,
         **fields,
     )
+
+
+def prepare(
+    session: Session, accounts: Iterable[LockedAccount], rulesets: Mapping[str, Ruleset]
+) -> None:
+    """Bring this process's remembered state of each learner up to the head of its chain,
+    before a post appends to it, reading what is missing for all of them at once.
+
+    A worker remembers the learners it posted for, but the next post for a learner often
+    lands on another worker (every gunicorn worker takes requests): one query per 500
+    learners then reads what the others appended since (or, for a learner never seen here,
+    the whole history), instead of two queries per learner in :func:`reconvert`. Call it with
+    the accounts locked; learners it cannot bring forward are left to :func:`reconvert`.
+    """
+    key = frozenset(rulesets)
+    unseen: list[LockedAccount] = []
+    behind: list[tuple[LockedAccount, int, str, Evaluator]] = []
+    for account in accounts:
+        remembered = _SNAPSHOTS.get(account.learner_id)
+        if account.head_seq == 0:
+            continue  # a new chain starts from the empty state
+        if remembered is None or remembered[0] != key:
+            unseen.append(account)
+        elif remembered[1:3] != (account.head_seq, account.head_hash):
+            behind.append((account, *remembered[1:]))
+    for chunk in _slices(behind):
+        since = min(seq for _, seq, _, _ in chunk)  # the anchors and everything after them
+        rows = _rows_by_learner(session, [a.learner_id for a, *_ in chunk], _JOURNAL.c.seq >= since)
+        for account, seq, digest, snapshot in chunk:
+            mine = rows.get(account.learner_id, [])
+            anchor = next((row for row in mine if row.seq == seq), None)
+            newer = [
+                history_entry(row) for row in mine if row.seq > seq and row.kind in HISTORY_KINDS
+            ]
+            if (
+                anchor is None
+                or anchor.hash != digest
+                or not all(isinstance(e, Outcome) for e in newer)
+            ):
+                unseen.append(account)  # a void or a review since: replay everything
+                continue
+            _remember(
+                account.learner_id,
+                rulesets,
+                account.head_seq,
+                account.head_hash,
+                snapshot.copy().apply_all(newer),
+            )
+    for chunk in _slices(unseen):
+        rows = _rows_by_learner(
+            session, [a.learner_id for a in chunk], _JOURNAL.c.kind.in_(HISTORY_KINDS)
+        )
+        for account in chunk:
+            history = [history_entry(row) for row in rows.get(account.learner_id, [])]
+            _remember(
+                account.learner_id,
+                rulesets,
+                account.head_seq,
+                account.head_hash,
+                Evaluator(rulesets).apply_all(history),
+            )
+
+
+def _rows_by_learner(
+    session: Session, learner_ids: Sequence[str], condition: Any
+) -> dict[str, list[Any]]:
+    """Journal rows (plain rows, not ORM objects) of these learners meeting ``condition``, in
+    chain order, by learner."""
+    query = (
+        select(_JOURNAL)
+        .where(_JOURNAL.c.learner_id.in_(learner_ids), condition)
+        .order_by(_JOURNAL.c.learner_id, _JOURNAL.c.seq)
+    )
+    rows: dict[str, list[Any]] = {}
+    for row in session.execute(query):
+        rows.setdefault(row.learner_id, []).append(row)
+    return rows
+
+
+def _slices(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def reconvert(

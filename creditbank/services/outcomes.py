@@ -29,7 +29,7 @@ from creditbank.errors import (
 from creditbank.extensions import db
 from creditbank.journal import Entry, LockedAccount, append, entry_document, lock_accounts
 from creditbank.models import Account, IdempotencyKey, JournalEntry, NewOutcomeState, OutcomeState
-from creditbank.services.conversion import load_rulesets, reconvert
+from creditbank.services.conversion import load_rulesets, prepare, reconvert
 from creditbank.services.pagination import Page, decode_cursor, page_of
 from creditbank.services.transaction import utcnow, write_transaction
 
@@ -152,6 +152,7 @@ def _record(
     for index, item in enumerate(items):
         if index not in results:
             fresh.setdefault(item["learner_id"], []).append(index)
+    prepare(session, [accounts[learner_id] for learner_id in fresh], rulesets)
     states: list[NewOutcomeState] = []
     keys: list[dict[str, Any]] = []
     for learner_id in sorted(fresh):
