@@ -4,13 +4,18 @@ Every value can be overridden from the environment (``CREDITBANK_WORKERS``, …)
 suit the 2-core machine this service is measured on: requests spend much of their time in the
 database, so two threads per worker keep the cores busy without more processes.
 
-Chosen with ``make bench`` (bench/single_posts.py, bench/reads.py; 16 clients, PostgreSQL) over
-2×2, 2×4, 3×4, 4×4 and 2×8 (workers × threads): one worker per core, two threads each, was as
-fast as any and had the lowest p99 (single posts 92 req/s, p99 510 ms against 51–71 req/s, p99
-508–645 ms for the others; balance reads 263 req/s against 100–259). More processes than cores
-only trade CPU between them and split the per-process conversion snapshots
-(services/conversion.py) across more caches; more threads only queue on the GIL. A machine with
-more cores: one worker per core, ``CREDITBANK_WORKERS``; keep the threads at 2.
+Chosen with ``make bench`` on PostgreSQL (bench/single_posts.py, bench/ingestion.py,
+bench/reads.py; 2026-11-30, after the set-based posting path) over 2×2, 2×1, 3×1 and 4×1
+(workers × threads): 2×2 ingested the most (2,400 outcomes/s against 1,750–2,340) and posted
+as fast as any (270–300 single posts/s against 265–306), with p99 under 110 ms. Every figure is
+CPU-bound: the two cores are shared by the workers, PostgreSQL and the load generator, so more
+processes only trade CPU between them and split the per-process conversion snapshots
+(services/conversion.py) across more caches; more threads only queue on the GIL. A machine
+with more cores: one worker per core, ``CREDITBANK_WORKERS``; keep the threads at 2.
+
+Behind nginx, give the upstream ``keepalive_requests 10`` (README § Production): a kept-alive
+connection stays with the worker that accepted it, and reopening it now and then spreads the
+connections over the workers.
 """
 
 import os
