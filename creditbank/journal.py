@@ -39,6 +39,12 @@ _LOCKED = "creditbank.journal.locked"  # Session.info: learner_id -> LockedAccou
 _INSERT = insert(JournalEntry.__table__)
 _ROW = tuple(column.name for column in JournalEntry.__table__.columns)
 _ACCOUNTS = Account.__table__
+_LOCK = (
+    select(_ACCOUNTS)
+    .where(_ACCOUNTS.c.learner_id.in_(bindparam("learner_ids", expanding=True)))
+    .order_by(_ACCOUNTS.c.learner_id)
+    .with_for_update()
+)
 _HEAD = ("head_seq", "head_hash", "head_recorded_at", "balance", "balance_by_category")
 _UPDATE_HEAD = (
     update(_ACCOUNTS)
@@ -101,12 +107,7 @@ def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, Loc
     # In sorted slices, so that a batch of any size stays within the database's limit on bound
     # parameters; the slices follow one another in order, so the locks are still taken in order.
     for start in range(0, len(wanted), _LOCK_SLICE):
-        rows = session.execute(
-            select(_ACCOUNTS)
-            .where(_ACCOUNTS.c.learner_id.in_(wanted[start : start + _LOCK_SLICE]))
-            .order_by(_ACCOUNTS.c.learner_id)
-            .with_for_update()
-        )
+        rows = session.execute(_LOCK, {"learner_ids": wanted[start : start + _LOCK_SLICE]})
         for row in rows:
             account = LockedAccount(**row._mapping)
             account.written = account.head()

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from creditbank.domain.amounts import format_tenths, parse_tenths
 from creditbank.domain.canonical import format_instant
@@ -19,7 +19,9 @@ from creditbank.services.pagination import Page, decode_cursor, page_of
 from creditbank.services.transaction import utcnow
 
 _ACCOUNTS = Account.__table__
-_BALANCE_NOW = select(_ACCOUNTS.c.balance, _ACCOUNTS.c.balance_by_category, _ACCOUNTS.c.head_seq)
+_BALANCE_NOW = select(
+    _ACCOUNTS.c.balance, _ACCOUNTS.c.balance_by_category, _ACCOUNTS.c.head_seq
+).where(_ACCOUNTS.c.learner_id == bindparam("learner_id"))
 
 
 def readable_account(principal: Principal, learner_id: str) -> Account:
@@ -37,8 +39,7 @@ def balance(principal: Principal, learner_id: str, as_of: datetime | None) -> di
         _check_reader(principal, learner_id)
         # The three cached columns as a plain row (Core, no ORM object): the most frequent
         # read of the bank.
-        query = _BALANCE_NOW.where(_ACCOUNTS.c.learner_id == learner_id)
-        cached = db.session.connection().execute(query).first()
+        cached = db.session.connection().execute(_BALANCE_NOW, {"learner_id": learner_id}).first()
         if cached is None:
             raise NotFound("No such learner")
         total, by_category, seq = (

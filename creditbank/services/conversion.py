@@ -43,6 +43,7 @@ _DATE_FIELDS = ("valid_until",)
 
 # Published rulesets never change, so each process parses each one once.
 _PARSED_RULESETS: dict[str, Ruleset] = {}
+_RULESET_IDS = select(RulesetRow.id).order_by(RulesetRow.version)
 # Per process: learner_id -> the engine's state after the learner's history up to an entry
 # (seq, hash), the chain's head when the state was remembered. Appending outcomes never changes
 # earlier decisions, so a post only has to fold its own outcomes into that state. The journal
@@ -59,7 +60,7 @@ def load_rulesets(session: Session) -> dict[str, Ruleset]:
     """Every published ruleset, by id (a handful of rows; they never change once written)."""
     rulesets = {}
     # Ids only, on every post; a document is read (and parsed) once per process.
-    ids = session.scalars(select(RulesetRow.id).order_by(RulesetRow.version)).all()
+    ids = session.scalars(_RULESET_IDS).all()
     missing = [row_id for row_id in ids if row_id not in _PARSED_RULESETS]
     if missing:
         query = select(RulesetRow.id, RulesetRow.version, RulesetRow.document)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import bindparam, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,11 @@ _IDEMPOTENCY_RETRIES = 3
 _IN_CHUNK = 500
 
 Progress = Callable[[int], None]
+# Built once: every post asks it, and SQLAlchemy then finds it compiled without rebuilding it.
+_KEYS_OF = select(IdempotencyKey).where(
+    IdempotencyKey.provider_id == bindparam("provider_id"),
+    IdempotencyKey.external_ref.in_(bindparam("refs", expanding=True)),
+)
 
 
 @dataclass
@@ -219,11 +224,7 @@ def _existing_keys(
 ) -> dict[str, IdempotencyKey]:
     found: dict[str, IdempotencyKey] = {}
     for refs in _chunks([item["external_ref"] for item in items]):
-        rows = session.scalars(
-            select(IdempotencyKey).where(
-                IdempotencyKey.provider_id == provider_id, IdempotencyKey.external_ref.in_(refs)
-            )
-        )
+        rows = session.scalars(_KEYS_OF, {"provider_id": provider_id, "refs": list(refs)})
         found.update((row.external_ref, row) for row in rows)
     return found
 
