@@ -76,3 +76,37 @@ def test_a_forgotten_or_stale_snapshot_falls_back_to_a_full_replay(api):
     _post_mix(api, provider, learner, 3)
 
     assert _stored_decisions(learner) == _replayed_decisions(learner)
+
+
+def test_a_snapshot_behind_the_chain_catches_up_with_what_another_worker_posted(api):
+    """Another worker posted since this process remembered the learner: the post reads only
+    the entries after the remembered head and still stores what a full replay decides."""
+    api.publish_ruleset(caps={"per_year": "12.0"})
+    learner = api.new_learner()
+    _, provider = api.new_provider()
+    _post_mix(api, provider, learner, 6)
+    older = conversion._SNAPSHOTS[learner]
+    _post_mix(api, provider, learner, 9)  # as if posted through the other worker
+    conversion._SNAPSHOTS[learner] = older
+
+    _post_mix(api, provider, learner, 6)
+
+    assert conversion._SNAPSHOTS[learner][1] > older[1]  # brought forward, not dropped
+    assert _stored_decisions(learner) == _replayed_decisions(learner)
+
+
+def test_a_void_since_the_remembered_head_means_a_full_replay(api):
+    api.publish_ruleset(caps={"per_year": "12.0"})
+    learner = api.new_learner()
+    _, provider = api.new_provider()
+    _post_mix(api, provider, learner, 6)
+    older = conversion._SNAPSHOTS[learner]
+    first = sorted(_stored_decisions(learner))[0]
+    voided = api.post(f"/api/v1/outcomes/{first}/void", provider, json={"reason": "posted twice"})
+    assert voided.status_code == 201, voided.text
+    conversion._SNAPSHOTS[learner] = older  # remembered from before the void
+
+    _post_mix(api, provider, learner, 6)
+
+    assert _stored_decisions(learner) == _replayed_decisions(learner)
+    assert _stored_decisions(learner)[first][0] == "voided"
