@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,15 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
 WRITE_OPTION = "creditbank_write"
+# Values per ``IN (...)`` list, so that a batch of any size stays within every database's
+# limit on bound parameters (SQLite: 32,766 per statement).
+IN_LIST_SIZE = 500
+
+
+def in_slices(values: Sequence[Any], size: int = IN_LIST_SIZE) -> Iterator[Sequence[Any]]:
+    """``values`` in consecutive slices of at most ``size``, one ``IN (...)`` list each."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

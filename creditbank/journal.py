@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from creditbank.db import in_slices
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import canonical_bytes, entry_hash, format_instant
 from creditbank.models import Account, JournalEntry
@@ -106,8 +107,8 @@ def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, Loc
     wanted = [learner_id for learner_id in wanted if learner_id not in known]
     # In sorted slices, so that a batch of any size stays within the database's limit on bound
     # parameters; the slices follow one another in order, so the locks are still taken in order.
-    for start in range(0, len(wanted), _LOCK_SLICE):
-        rows = session.execute(_LOCK, {"learner_ids": wanted[start : start + _LOCK_SLICE]})
+    for learner_ids in in_slices(wanted, _LOCK_SLICE):
+        rows = session.execute(_LOCK, {"learner_ids": learner_ids})
         for row in rows:
             account = LockedAccount(**row._mapping)
             account.written = account.head()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from creditbank.conversion import (
     Void,
     ruleset_from_document,
 )
+from creditbank.db import in_slices
 from creditbank.domain.amounts import format_tenths, parse_tenths
 from creditbank.domain.canonical import canonical_bytes
 from creditbank.journal import Entry, LockedAccount, append
@@ -141,7 +142,7 @@ def prepare(
             unseen.append(account)
         elif remembered[1:3] != (account.head_seq, account.head_hash):
             behind.append((account, *remembered[1:]))
-    for chunk in _slices(behind):
+    for chunk in in_slices(behind):
         since = min(seq for _, seq, _, _ in chunk)  # the anchors and everything after them
         rows = _rows_by_learner(session, [a.learner_id for a, *_ in chunk], _JOURNAL.c.seq >= since)
         for account, seq, digest, snapshot in chunk:
@@ -164,7 +165,7 @@ def prepare(
                 account.head_hash,
                 snapshot.copy().apply_all(newer),
             )
-    for chunk in _slices(unseen):
+    for chunk in in_slices(unseen):
         rows = _rows_by_learner(
             session, [a.learner_id for a in chunk], _JOURNAL.c.kind.in_(HISTORY_KINDS)
         )
@@ -193,11 +194,6 @@ def _rows_by_learner(
     for row in session.execute(query):
         rows.setdefault(row.learner_id, []).append(row)
     return rows
-
-
-def _slices(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def reconvert(

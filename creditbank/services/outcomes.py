@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from creditbank.conversion import Reason, Ruleset, Status, ruleset_in_force
+from creditbank.db import in_slices
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import canonical_bytes, format_instant
 from creditbank.domain.ids import new_id
@@ -35,10 +36,6 @@ from creditbank.services.transaction import utcnow, write_transaction
 
 COMMON_FIELDS = ("learner_id", "external_ref", "kind", "achieved_on", "title", "category")
 _IDEMPOTENCY_RETRIES = 3
-# Values per ``IN (...)`` list, so that a batch of any size stays within every database's
-# limit on bound parameters (SQLite: 32,766 per statement).
-_IN_CHUNK = 500
-
 Progress = Callable[[int], None]
 # Built once: every post asks it, and SQLAlchemy then finds it compiled without rebuilding it.
 _KEYS_OF = select(IdempotencyKey).where(
@@ -196,7 +193,7 @@ def _learner_errors(
 
 def _known_learners(session: Session, learner_ids: Sequence[str]) -> set[str]:
     known: set[str] = set()
-    for chunk in _chunks(sorted(set(learner_ids))):
+    for chunk in in_slices(sorted(set(learner_ids))):
         known.update(
             session.scalars(select(Account.learner_id).where(Account.learner_id.in_(chunk)))
         )
@@ -223,7 +220,7 @@ def _existing_keys(
     session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]
 ) -> dict[str, IdempotencyKey]:
     found: dict[str, IdempotencyKey] = {}
-    for refs in _chunks([item["external_ref"] for item in items]):
+    for refs in in_slices([item["external_ref"] for item in items]):
         rows = session.scalars(_KEYS_OF, {"provider_id": provider_id, "refs": list(refs)})
         found.update((row.external_ref, row) for row in rows)
     return found
@@ -310,16 +307,16 @@ def replay(session: Session, key: IdempotencyKey) -> Posted:
 def replays(session: Session, keys: Sequence[IdempotencyKey]) -> list[Posted]:
     """:func:`replay` of many keys, in their order, with a few queries per 500 of them."""
     states: dict[str, OutcomeState] = {}
-    for chunk in _chunks([(key.learner_id, key.outcome_id) for key in keys]):
+    for chunk in in_slices([(key.learner_id, key.outcome_id) for key in keys]):
         pair = tuple_(OutcomeState.learner_id, OutcomeState.outcome_id)
         states.update(
             (s.outcome_id, s) for s in session.scalars(select(OutcomeState).where(pair.in_(chunk)))
         )
     entries: dict[str, JournalEntry] = {}
-    for chunk in _chunks(list(states.values())):
+    for chunk in in_slices(list(states.values())):
         entries.update(_outcome_entries(session, chunk))
     credits: dict[str, list[JournalEntry]] = {}
-    for chunk in _chunks(list(entries)):
+    for chunk in in_slices(list(entries)):
         rows = session.scalars(
             select(JournalEntry)
             .where(JournalEntry.kind == "credit", JournalEntry.outcome_id.in_(chunk))
@@ -494,11 +491,6 @@ def credit_view(entry: JournalEntry | Entry) -> dict[str, Any]:
 def entry_view(entry: JournalEntry | Entry) -> dict[str, Any]:
     """Any journal entry as the ledger shows it: its hashed document plus its hash."""
     return {**entry_document(entry), "hash": entry.hash}
-
-
-def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _path(items: Sequence[Mapping[str, Any]], index: int, name: str) -> str:
