@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench._harness import Api
+from bench._harness import Api, settle
 from bench.posting_history import outcome
 from creditbank.domain.canonical import GENESIS_HASH, canonical_bytes, entry_hash
 from creditbank.domain.ids import new_id
@@ -206,14 +206,3 @@ def _write(connection: sa.Connection, table: str, columns: Sequence[str], rows: 
         marks = ", ".join("?" * len(columns))
         values = [(*row[:-1], *row[-1]) for row in rows]
         connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
-
-
-def settle() -> None:
-    """On PostgreSQL, vacuum and analyze the new rows as a bank at rest has been, so that the
-    measurements that follow neither pay for first visits to them (hint bits) nor share the
-    machine with the autovacuum that a million new rows would start."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        connection.exec_driver_sql("VACUUM (ANALYZE) accounts, journal_entries")

@@ -7,7 +7,7 @@ import json
 import os
 import statistics
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from bench import Figure, Options, Result
 from config.settings import Settings, normalise_database_url
 from creditbank.app import create_app
 from creditbank.extensions import db
@@ -38,6 +39,35 @@ def settings_for(database_url: str, folder: Path) -> Settings:
         ratelimit_storage="memory://",
         log_level="WARNING",
     )
+
+
+def on_each_backend(
+    options: Options,
+    result: Result,
+    measure: Callable[[str, str, Path], dict[str, Any]],
+    figures: Callable[[str, dict[str, Any]], list[Figure]],
+) -> Result:
+    """``measure(backend, url, folder)`` on every database of the run (:func:`each_backend`);
+    what it measured goes into ``result.details[backend]``, and its ``figures`` into
+    ``result.figures``."""
+    with each_backend(options.database_url) as backends:
+        for backend, url, folder in backends:
+            measured = measure(backend, url, folder)
+            result.details[backend] = measured
+            result.figures.extend(figures(backend, measured))
+    return result
+
+
+def settle() -> None:
+    """On PostgreSQL, vacuum and analyze the accounts and the journal after a bulk load, as a
+    bank at rest has been: the measurements that follow neither pay for first visits to the
+    new rows (hint bits) nor share the machine with the autovacuum those rows would start in
+    the middle of a run (and with stale statistics the planner misjudges a learner's rows)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("VACUUM (ANALYZE) accounts, journal_entries")
 
 
 @contextmanager

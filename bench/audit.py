@@ -35,7 +35,7 @@ import sqlalchemy as sa
 
 from bench import Figure, Options, Result
 from bench._bank import build_bank
-from bench._harness import Api, each_backend, migrated_app, settings_for
+from bench._harness import Api, migrated_app, on_each_backend, settings_for
 
 RULESET = Path(__file__).resolve().parent.parent / "config" / "rulesets" / "yunyang-2026.json"
 ENTRIES = {"sqlite": 200_000, "postgresql": 1_000_000}
@@ -46,12 +46,12 @@ MAX_MEMORY_MB = 300.0
 def run(options: Options, entries: int | None = None) -> Result:
     override = entries or int(os.environ.get("CREDITBANK_BENCH_AUDIT_ENTRIES", "0") or 0)
     result = Result(details={"cores": os.cpu_count(), "ruleset": RULESET.name})
-    with each_backend(options.database_url) as backends:
-        for backend, url, folder in backends:
-            measured = measure(backend, url, override or ENTRIES[backend], folder)
-            result.details[backend] = measured
-            result.figures.extend(figures(backend, measured))
-    return result
+    return on_each_backend(
+        options,
+        result,
+        lambda backend, url, folder: measure(backend, url, override or ENTRIES[backend], folder),
+        figures,
+    )
 
 
 def measure(backend: str, url: str, entries: int, folder: Path) -> dict[str, Any]:

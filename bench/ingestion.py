@@ -29,7 +29,7 @@ import psycopg
 import sqlalchemy as sa
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, each_backend, migrated_app
+from bench._harness import Api, add_learners, migrated_app, on_each_backend
 from bench._load import run_load
 from bench._server import gunicorn
 from bench.posting_history import outcome
@@ -66,12 +66,7 @@ _COLUMNS = (
 
 def run(options: Options) -> Result:
     result = Result(details={"batch": BATCH, "seconds": SECONDS, "warmup_seconds": WARMUP_SECONDS})
-    with each_backend(options.database_url) as backends:
-        for backend, url, folder in backends:
-            measured = measure(backend, url, folder)
-            result.details[backend] = measured
-            result.figures.extend(figures(backend, measured))
-    return result
+    return on_each_backend(options, result, measure, figures)
 
 
 def measure(backend: str, url: str, folder: Path) -> dict[str, Any]:

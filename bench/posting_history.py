@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, each_backend, migrated_app, summary
+from bench._harness import Api, migrated_app, on_each_backend, summary
 from creditbank.conversion.calendar import shanghai_date
 
 RULESET = Path(__file__).resolve().parent.parent / "config" / "rulesets" / "yunyang-2026.json"
@@ -84,12 +84,12 @@ def run(options: Options) -> Result:
             "ruleset": RULESET.name,
         }
     )
-    with each_backend(options.database_url) as backends:
-        for backend, url, folder in backends:
-            measured = measure(backend, url, folder, options)
-            result.details[backend] = measured
-            result.figures.extend(figures(backend, measured["veteran"], measured["newcomer"]))
-    return result
+    return on_each_backend(
+        options,
+        result,
+        lambda backend, url, folder: measure(backend, url, folder, options),
+        lambda backend, measured: figures(backend, measured["veteran"], measured["newcomer"]),
+    )
 
 
 def measure(backend: str, url: str, folder: Path, options: Options) -> dict[str, Any]:

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, each_backend, grow_journal, migrated_app
+from bench._harness import Api, add_learners, grow_journal, migrated_app, on_each_backend, settle
 from bench._load import run_load
 from bench._server import Server, gunicorn
-from creditbank.extensions import db
 from creditbank.services.pagination import encode_cursor
 
 CLIENTS = 16
@@ -44,12 +43,7 @@ def run(options: Options) -> Result:
             "seconds": SECONDS,
         }
     )
-    with each_backend(options.database_url) as backends:
-        for backend, url, folder in backends:
-            measured = measure(backend, url, folder)
-            result.details[backend] = measured
-            result.figures.extend(figures(backend, measured))
-    return result
+    return on_each_backend(options, result, measure, figures)
 
 
 def measure(backend: str, url: str, folder: Path) -> dict[str, Any]:
@@ -61,13 +55,7 @@ def measure(backend: str, url: str, folder: Path) -> dict[str, Any]:
         grow_journal(large, LARGE)
         built = time.perf_counter() - started
         print(f"   {backend}: {LARGE:,} journal entries in {built:.1f} s", flush=True)
-        if backend == "postgresql":
-            # What autovacuum does after a bulk load, done before measuring rather than during
-            # it: without it, autovacuum's VACUUM and ANALYZE of the 100,000 new rows start in
-            # the middle of a run and take the CPU from whichever figure is being measured (and
-            # with stale statistics the planner sorts all 100,000 rows for page 1).
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.exec_driver_sql("VACUUM (ANALYZE)")
+        settle()
     measured: dict[str, Any] = {"journal_build_seconds": round(built, 1)}
     with gunicorn(url, folder, app="bench._minimal_app:app") as server:
         measured["primary_key_select"] = _load(server, [f"/balance/{large}"], {})

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, each_backend, migrated_app
+from bench._harness import Api, add_learners, migrated_app, on_each_backend
 from bench._load import run_load
 from bench._server import gunicorn
 from creditbank.conversion.calendar import shanghai_date
@@ -35,12 +35,12 @@ MAX_P99_MS = 100.0
 def run(options: Options) -> Result:
     details = {"clients": CLIENTS, "learners": LEARNERS, "seconds": SECONDS}
     result = Result(details={**details, "warmup_seconds": WARMUP_SECONDS})
-    with each_backend(options.database_url) as backends:
-        for backend, url, folder in backends:
-            measured = measure(backend, url, folder)
-            result.details[backend] = measured
-            result.figures.extend(figures(backend, measured["posts"], measured["healthz"]))
-    return result
+    return on_each_backend(
+        options,
+        result,
+        measure,
+        lambda backend, measured: figures(backend, measured["posts"], measured["healthz"]),
+    )
 
 
 def measure(backend: str, url: str, folder: Path) -> dict[str, Any]:
