@@ -393,13 +393,19 @@ class Bank:
     def post_all(
         self, bodies: list[dict[str, Any]], clients: int, path: str = "/outcomes"
     ) -> list[tuple[int, dict[str, Any]]]:
-        """POST each body as the provider from ``clients`` threads released together, each
-        with its own connection; ``(status, json)`` in the order of ``bodies``."""
+        """POST each body to ``path``: :meth:`post_calls` with one path."""
+        return self.post_calls([(path, body) for body in bodies], clients)
+
+    def post_calls(
+        self, calls: list[tuple[str, dict[str, Any]]], clients: int
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """POST each ``(path, body)`` as the provider from ``clients`` threads released
+        together, each with its own connection; ``(status, json)`` in the order of ``calls``."""
 
         def work(index: int) -> list[tuple[int, dict[str, Any]]]:
             with requests.Session() as http:
                 replies = []
-                for body in bodies[index::clients]:
+                for path, body in calls[index::clients]:
                     response = http.post(
                         f"{self.base_url}/api/v1{path}",
                         headers=self.provider,
@@ -410,7 +416,7 @@ class Bank:
                 return replies
 
         per_thread = run_in_threads(clients, work)
-        return [per_thread[i % clients][i // clients] for i in range(len(bodies))]
+        return [per_thread[i % clients][i // clients] for i in range(len(calls))]
 
 
 def hours_body(learner_id: str, external_ref: str, hours: str = "10") -> dict[str, Any]:
