@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, stream_with_context
 from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
+from creditbank.api.parsing import negotiate
 from creditbank.api.schemas import PageArgs, PageSchema, StrictSchema, text
 from creditbank.auth import allow, current_principal
 from creditbank.domain.chain_checks import CHECKS
 from creditbank.domain.roles import STAFF
-from creditbank.errors import NotAcceptable
 from creditbank.services import audit_reports, audits
 
 blp = Blueprint("audits", __name__, description="Audits of the journal (workstation, auditor)")
@@ -92,7 +92,7 @@ def start_audit(body: dict[str, Any]) -> Any:
 )
 def get_audit(audit_id: str) -> Any:
     """One audit: JSON, every finding as CSV (text/csv), or a printable report (text/html)."""
-    media = _negotiate(JSON, CSV, HTML)
+    media = negotiate(JSON, CSV, HTML)
     audit_reports.get_audit(audit_id)  # a 404 before any streaming starts
     if media == CSV:
         lines = stream_with_context(audit_reports.csv_lines(audit_id))
@@ -112,13 +112,3 @@ def list_findings(query: dict[str, Any], audit_id: str) -> Any:
     """Every finding of an audit, in order, by keyset pages."""
     audit_reports.get_audit(audit_id)
     return audit_reports.findings_page(audit_id, query["cursor"], query["limit"])
-
-
-def _negotiate(*offered: str) -> str:
-    """The offered media type the client prefers; the first when it sends no Accept."""
-    if not request.accept_mimetypes:
-        return offered[0]
-    chosen = request.accept_mimetypes.best_match(offered)
-    if chosen is None:
-        raise NotAcceptable(f"Available as {', '.join(offered)}")
-    return chosen

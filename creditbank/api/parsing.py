@@ -1,4 +1,5 @@
-"""Reading request bodies: exact decimals, problem+json errors, and flat error keys."""
+"""Reading requests: bodies with exact decimals, problem+json errors, flat error keys, and the
+media type a client asks for."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
-from creditbank.errors import MalformedJson, ValidationFailed
+from creditbank.errors import MalformedJson, NotAcceptable, ValidationFailed
 
 # Arrays and objects nested in a request body, the outermost counting as 1.
 MAX_DEPTH = 32
@@ -151,3 +152,13 @@ class Parser(FlaskParser):
             if location in ("json", "query", "form", "json_or_form", "view_args"):
                 messages = inner
         raise ValidationFailed(errors=flatten_errors(messages))
+
+
+def negotiate(*offered: str) -> str:
+    """The offered media type the client prefers; the first when it sends no Accept."""
+    if not flask.request.accept_mimetypes:
+        return offered[0]
+    chosen = flask.request.accept_mimetypes.best_match(offered)
+    if chosen is None:
+        raise NotAcceptable(f"Available as {', '.join(offered)}")
+    return chosen

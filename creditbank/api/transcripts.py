@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, render_template
 from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
+from creditbank.api.parsing import negotiate
 from creditbank.auth import allow, current_principal
 from creditbank.documents.labels import shanghai_time
 from creditbank.domain.roles import Role
-from creditbank.errors import NotAcceptable
 from creditbank.services import credentials, transcripts
 
 blp = Blueprint("transcripts", __name__, description="Transcripts and verifiable credentials")
@@ -129,16 +129,6 @@ def credential(learner_id: str) -> Any:
     if media == VC_JWT:
         return Response(token, mimetype=VC_JWT)
     return {"credential": token}
-
-
-def negotiate(*offered: str) -> str:
-    """The offered media type the client prefers; the first when it sends no Accept."""
-    if not request.accept_mimetypes:
-        return offered[0]
-    chosen = request.accept_mimetypes.best_match(offered)
-    if chosen is None:
-        raise NotAcceptable(f"Available as {', '.join(offered)}")
-    return chosen
 
 
 def _private(response: Response) -> Response:
