@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from tests.integration.chains import (
     assert_head_matches,
     assert_running_totals,
 )
-from tests.system.servers import REPO, TIMEOUT, Gunicorn, executable
+from tests.system.servers import Gunicorn, executable, run_cli
 
 
 @dataclass
@@ -87,16 +86,6 @@ def audit_if_available(server: Gunicorn, database_url: str) -> dict[str, Any] | 
     creditbank = executable("creditbank")
     assert creditbank is not None
     env = {**server.env, "CREDITBANK_DATABASE_URL": database_url}
-    result = subprocess.run(
-        [str(creditbank), "audit", "--workers", "1", "--format", "json"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
-    )
-    assert result.returncode == 0, f"audit: {result.stdout[-4000:]}\n{result.stderr[-2000:]}"
-    report = json.loads(result.stdout)
+    report = json.loads(run_cli(creditbank, env, "audit", "--workers", "1", "--format", "json"))
     assert report["status"] == "passed", report
     return report

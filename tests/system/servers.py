@@ -89,7 +89,9 @@ def run_cli(command: Path, env: dict[str, str], *args: str) -> str:
         timeout=TIMEOUT * 2,
         check=False,
     )
-    assert result.returncode == 0, f"{command.name} {' '.join(args)} failed:\n{result.stderr}"
+    # An audit's findings are on stdout: the failure shows both streams.
+    failed = f"{command.name} {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr}"
+    assert result.returncode == 0, failed
     return result.stdout
 
 
