@@ -9,8 +9,9 @@ from flask import Flask, request
 from config.settings import Settings
 from creditbank import ops
 from creditbank.api import init_api
+from creditbank.api.problems import register_error_handlers
 from creditbank.db import configure_sqlite
-from creditbank.errors import PayloadTooLarge, register_error_handlers
+from creditbank.domain.errors import PayloadTooLarge
 from creditbank.extensions import db, init_migrations
 from creditbank.logs import init_logging
 from creditbank.metrics import init_metrics

@@ -28,7 +28,7 @@ class Api(SmorestApi):
     """flask-smorest, with our error handlers instead of its own."""
 
     def _register_error_handlers(self) -> None:
-        """Errors are rendered by :mod:`creditbank.errors` (problem+json)."""
+        """Errors are rendered by :mod:`creditbank.api.problems` (problem+json)."""
 
     def _openapi_json(self) -> Response:
         """The OpenAPI document, with every operation's error responses filled in."""

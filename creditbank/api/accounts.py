@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow, current_principal
 from creditbank.api.schemas import BalanceQuery, BalanceSchema, LedgerPage, PageArgs
-from creditbank.auth import allow, current_principal
 from creditbank.domain.roles import Role
 from creditbank.services import accounts
 

@@ -13,9 +13,9 @@ from flask import Response, stream_with_context
 from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow, current_principal
 from creditbank.api.parsing import negotiate
 from creditbank.api.schemas import PageArgs, PageSchema, StrictSchema, text
-from creditbank.auth import allow, current_principal
 from creditbank.domain.chain_checks import CHECKS
 from creditbank.domain.roles import STAFF
 from creditbank.services import audit_reports, audits

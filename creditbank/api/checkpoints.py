@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow
 from creditbank.api.schemas import StrictSchema, text
-from creditbank.auth import allow
 from creditbank.domain.roles import STAFF, Role
 from creditbank.services import checkpoints
 

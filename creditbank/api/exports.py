@@ -8,11 +8,11 @@ from typing import Any
 from flask import Response, send_file, stream_with_context
 
 from creditbank.api import Blueprint
-from creditbank.auth import allow, current_principal
+from creditbank.api.access import allow, current_principal
+from creditbank.documents.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_line, xlsx_file
 from creditbank.domain.roles import STAFF
 from creditbank.services import exports
 from creditbank.services.transaction import utcnow
-from creditbank.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_line, xlsx_file
 
 blp = Blueprint("exports", __name__, description="Exports for the workstation and auditors")
 

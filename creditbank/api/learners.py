@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow, current_principal
 from creditbank.api.schemas import (
     LearnerCreate,
     LearnerPage,
@@ -13,9 +14,8 @@ from creditbank.api.schemas import (
     LearnerSchema,
     PasswordChange,
 )
-from creditbank.auth import allow, current_principal
+from creditbank.domain.errors import Forbidden
 from creditbank.domain.roles import STAFF, Role
-from creditbank.errors import Forbidden
 from creditbank.services import identities, learners
 
 blp = Blueprint("learners", __name__, description="Learner accounts")

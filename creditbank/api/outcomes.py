@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
-from marshmallow import ValidationError
 
 from creditbank.api import Blueprint
-from creditbank.api.parsing import flatten_errors, json_body
+from creditbank.api.access import allow, current_principal
+from creditbank.api.parsing import json_body
 from creditbank.api.schemas import (
-    OUTCOME_SCHEMAS,
     OutcomePage,
     OutcomeQuery,
     OutcomeSchema,
@@ -19,17 +18,11 @@ from creditbank.api.schemas import (
     VoidRequest,
     VoidResponse,
 )
-from creditbank.auth import allow, current_principal
 from creditbank.domain.roles import STAFF, Role
-from creditbank.errors import ValidationFailed
+from creditbank.intake.outcomes import MAX_BATCH, OUTCOME_SCHEMAS, parse_outcomes
 from creditbank.services import outcomes
 
 blp = Blueprint("outcomes", __name__, description="Outcomes posted by training providers")
-
-MAX_BATCH = 1000
-# One instance per kind serves every request, as flask-smorest does with its own schemas: a
-# schema keeps no state between loads, and building one costs more than a load does.
-_LOADERS = {kind: schema() for kind, schema in OUTCOME_SCHEMAS.items()}
 
 
 def _request_body_doc() -> dict[str, Any]:
@@ -83,54 +76,6 @@ def post_outcomes() -> Any:
 
 def _posted(result: outcomes.Posted) -> dict[str, Any]:
     return {"outcome": result.outcome, "credits": result.credits, "replayed": result.replayed}
-
-
-def parse_outcomes(payload: Any) -> tuple[list[dict[str, Any]], bool]:
-    """One outcome or ``{"items": [...]}``, each validated by its kind's schema."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed(errors={"body": ["Expected a JSON object."]})
-    batch = "items" in payload and "kind" not in payload
-    if not batch:
-        return [load_outcome(payload, "")], False
-    if set(payload) != {"items"}:
-        extra = sorted(set(payload) - {"items"})
-        raise ValidationFailed(errors={name: ["Unknown field."] for name in extra})
-    raw_items = payload["items"]
-    if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_BATCH:
-        raise ValidationFailed(errors={"items": [f"Expected a list of 1 to {MAX_BATCH} outcomes."]})
-    errors: dict[str, list[str]] = {}
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(raw_items):
-        try:
-            item = load_outcome(raw, f"items.{index}")
-        except ValidationFailed as exc:
-            errors.update(exc.errors or {})
-            continue
-        if item["external_ref"] in seen:
-            errors[f"items.{index}.external_ref"] = ["Repeats an earlier item of this batch."]
-        seen.add(item["external_ref"])
-        items.append(item)
-    if errors:
-        raise ValidationFailed(errors=errors)
-    return items, True
-
-
-def load_outcome(raw: Any, path: str) -> dict[str, Any]:
-    """One outcome validated by its kind's schema; errors keyed under ``path`` (spreadsheet
-    uploads validate each row with this too, so both follow exactly the same rules)."""
-    prefix = f"{path}." if path else ""
-    if not isinstance(raw, dict):
-        raise ValidationFailed(errors={path or "body": ["Expected a JSON object."]})
-    kind = raw.get("kind")
-    schema = OUTCOME_SCHEMAS.get(kind) if isinstance(kind, str) else None  # a list is unhashable
-    if schema is None:
-        kinds = ", ".join(OUTCOME_SCHEMAS)
-        raise ValidationFailed(errors={f"{prefix}kind": [f"Must be one of: {kinds}."]})
-    try:
-        return _LOADERS[kind].load(raw)
-    except ValidationError as exc:
-        raise ValidationFailed(errors=flatten_errors(exc.messages, path)) from exc
 
 
 @blp.route("/outcomes/<outcome_id>/void", methods=["POST"])

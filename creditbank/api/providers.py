@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow
 from creditbank.api.schemas import (
     ClientCreate,
     ClientSchema,
@@ -14,7 +15,6 @@ from creditbank.api.schemas import (
     ProviderPage,
     ProviderSchema,
 )
-from creditbank.auth import allow
 from creditbank.domain.roles import STAFF, Role
 from creditbank.services import clients
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow, current_principal
 from creditbank.api.schemas import OutcomePage, ReviewDecision, ReviewQuery, ReviewResponse
-from creditbank.auth import allow, current_principal
 from creditbank.domain.amounts import parse_tenths
 from creditbank.domain.roles import STAFF, Role
 from creditbank.services import reviews

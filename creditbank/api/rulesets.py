@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow, current_principal
 from creditbank.api.parsing import json_body
 from creditbank.api.schemas import PageArgs, RulesetPage, RulesetSchema
-from creditbank.auth import allow, current_principal
 from creditbank.domain.roles import EVERYONE, Role
 from creditbank.services import rulesets
 

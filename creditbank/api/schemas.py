@@ -15,8 +15,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from creditbank.api.fields import Amount, Instant, PastDate
 from creditbank.conversion import REASON_TEXT, STATUS_TEXT
+from creditbank.intake.fields import Amount, Instant, StrictSchema, text
 
 MAX_PAGE = 500
 
@@ -42,23 +42,6 @@ class OpenSchema(Schema):
             for key, value in original.items():
                 data.setdefault(key, value)
         return data
-
-
-class StrictSchema(Schema):
-    """Unknown fields are an error (marshmallow's default, stated here on purpose)."""
-
-    class Meta:
-        unknown = "raise"
-        ordered = True
-
-
-def text(max_length: int, *, required: bool = True) -> fields.String:
-    """A non-empty string of bounded length; optional ones default to ``null``."""
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(min=1, max=max_length)
-    )
 
 
 # --- pagination -------------------------------------------------------------------------------
@@ -187,73 +170,6 @@ class ClientSchema(Schema):
 
 
 # --- outcomes -----------------------------------------------------------------------------------
-
-
-class OutcomeCommon(StrictSchema):
-    learner_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    external_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    kind = fields.String(required=True)
-    achieved_on = PastDate(required=True)
-    title = text(200, required=False)
-    category = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
-    )
-
-
-class TrainingHoursOutcome(OutcomeCommon):
-    hours = Amount(required=True, minimum=1, maximum=20000)
-    category = fields.String(
-        required=True,
-        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
-    )
-
-
-class CertificateOutcome(OutcomeCommon):
-    certificate_code = text(64)
-    level = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.OneOf(["junior", "intermediate", "senior"]),
-    )
-    certificate_no = text(64)
-    valid_until = fields.Date(load_default=None, allow_none=True)
-
-
-class SkillLevelOutcome(OutcomeCommon):
-    occupation_code = text(64)
-    level = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    certificate_no = text(64)
-
-
-class CompetitionOutcome(OutcomeCommon):
-    scope = fields.String(
-        required=True, validate=validate.OneOf(["national", "provincial", "municipal", "county"])
-    )
-    rank = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3))
-    event = text(200)
-
-
-class CourseOutcome(OutcomeCommon):
-    course_code = text(64)
-    credits = Amount(required=True, minimum=0, maximum=1000)
-    score = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100))
-    institution = text(200)
-
-
-class InformalOutcome(OutcomeCommon):
-    description = text(2000)
-
-
-OUTCOME_SCHEMAS: dict[str, type[OutcomeCommon]] = {
-    "training_hours": TrainingHoursOutcome,
-    "certificate": CertificateOutcome,
-    "skill_level": SkillLevelOutcome,
-    "competition": CompetitionOutcome,
-    "course": CourseOutcome,
-    "informal": InformalOutcome,
-}
 
 
 class OutcomeSchema(OpenSchema):

@@ -27,7 +27,8 @@ from flask_limiter.util import get_remote_address
 
 from config.settings import Settings
 from creditbank.api.parsing import parse_json_bytes
-from creditbank.errors import DomainError, TooManyRequests, problem_response
+from creditbank.api.problems import problem_response
+from creditbank.domain.errors import DomainError, TooManyRequests
 
 # When the breached window cannot be read (storage gone in between), ask for this many seconds.
 _FALLBACK_RETRY_AFTER = 60

@@ -9,8 +9,8 @@ from flask import Response, render_template
 from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
+from creditbank.api.access import allow, current_principal
 from creditbank.api.parsing import negotiate
-from creditbank.auth import allow, current_principal
 from creditbank.documents.labels import shanghai_time
 from creditbank.domain.roles import Role
 from creditbank.services import credentials, transcripts

@@ -1,37 +1,24 @@
-"""Spreadsheet uploads of outcomes (CSV or XLSX) and their templates, for training providers.
-
-``import_sheet`` is the one code path: ``POST /outcomes/upload`` and ``creditbank import`` both
-call it, so a file behaves the same whichever way it comes in.
-"""
+"""Spreadsheet uploads of outcomes (CSV or XLSX) and their templates, for training providers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import IO, Any, Protocol
+from typing import Any
 
 from flask import request, send_file
 from marshmallow import fields, validate
 
 from creditbank.api import Blueprint
-from creditbank.api.outcome_sheets import KIND_NAMES, ParsedSheet, RowError, keyed, parse_sheet
-from creditbank.api.outcome_template import build_template
-from creditbank.api.schemas import StrictSchema
-from creditbank.auth import allow, current_principal
-from creditbank.domain.roles import STAFF, Principal, Role
-from creditbank.errors import DomainError, ValidationFailed
-from creditbank.services import outcomes
-from creditbank.spreadsheets import XLSX_MIMETYPE, SheetError, read_sheet
+from creditbank.api.access import allow, current_principal
+from creditbank.documents.spreadsheets import XLSX_MIMETYPE
+from creditbank.domain.errors import ValidationFailed
+from creditbank.domain.roles import STAFF, Role
+from creditbank.intake.fields import StrictSchema
+from creditbank.intake.outcome_sheets import KIND_NAMES
+from creditbank.intake.outcome_template import build_template
+from creditbank.services.rulesets import ruleset_in_force_now
+from creditbank.services.uploads import import_sheet
 
 blp = Blueprint("uploads", __name__, description="Outcomes from spreadsheets (CSV, XLSX)")
-
-# Ten thousand rows must go through (issue 7); twice that still fits one request's time.
-MAX_SHEET_ROWS = 20_000
-
-
-class ImportProgress(Protocol):
-    def begin(self, total: int) -> None: ...
-
-    def advance(self, count: int) -> None: ...
 
 
 class UploadQuery(StrictSchema):
@@ -83,83 +70,8 @@ def outcome_template(query: dict[str, Any]) -> Any:
     """Download an upload template for one outcome kind (``kind`` in English or Chinese)."""
     kind = {zh: en for en, zh in KIND_NAMES.items()}.get(query["kind"], query["kind"])
     return send_file(
-        build_template(kind),
+        build_template(kind, ruleset_in_force_now()),
         mimetype=XLSX_MIMETYPE,
         as_attachment=True,
         download_name=f"outcomes-{kind}.xlsx",
     )
-
-
-def import_sheet(
-    principal: Principal,
-    stream: IO[bytes],
-    *,
-    dry_run: bool,
-    progress: ImportProgress | None = None,
-) -> dict[str, Any]:
-    """Read, validate and post (or, in a dry run, only check) every row of a spreadsheet."""
-    try:
-        header, rows = read_sheet(stream, MAX_SHEET_ROWS)
-        parsed = parse_sheet(header, rows)
-    except SheetError as exc:
-        raise ValidationFailed(str(exc), errors={"file": [str(exc)]}) from None
-    if dry_run:
-        return _dry_run(principal, parsed)
-    if parsed.errors:
-        count = len({error.row for error in parsed.errors})
-        raise ValidationFailed(f"{count} row(s) are not valid", errors=keyed(parsed.errors))
-    if not parsed.items:
-        raise ValidationFailed("The file has no rows", errors={"file": ["No rows to post."]})
-    if progress:
-        progress.begin(len(parsed.items))
-    advance: Callable[[int], None] | None = progress.advance if progress else None
-    try:
-        results = outcomes.record_outcomes(principal, parsed.items, batch=True, progress=advance)
-    except DomainError as exc:
-        if exc.errors:  # keyed items.<i>.<field>: say which row and column instead
-            exc.errors = keyed(parsed.row_errors(exc.errors))
-        raise
-    replayed = sum(1 for result in results if result.replayed)
-    return {
-        "dry_run": False,
-        "rows": parsed.rows,
-        "posted": len(results) - replayed,
-        "replayed": replayed,
-        "items": [
-            _line(row, result) for row, result in zip(parsed.row_numbers, results, strict=True)
-        ],
-    }
-
-
-def _dry_run(principal: Principal, parsed: ParsedSheet) -> dict[str, Any]:
-    errors = list(parsed.errors)
-    posted = replayed = 0
-    if parsed.items:
-        check = outcomes.check_outcomes(principal, parsed.items, batch=True)
-        errors.extend(parsed.row_errors(check.errors))
-        posted, replayed = check.fresh, check.replays
-    if not parsed.rows:
-        errors.append(RowError(1, "", "No rows below the header."))
-    errors.sort(key=lambda error: error.row)
-    return {
-        "dry_run": True,
-        "rows": parsed.rows,
-        "valid": not errors,
-        "would_post": posted,
-        "would_replay": replayed,
-        "errors": [error.as_json() for error in errors],
-    }
-
-
-def _line(row: int, result: outcomes.Posted) -> dict[str, Any]:
-    outcome = result.outcome
-    return {
-        "row": row,
-        "external_ref": outcome["external_ref"],
-        "outcome_id": outcome["id"],
-        "learner_id": outcome["learner_id"],
-        "status": outcome["status"],
-        "reason": outcome["reason"],
-        "credits": outcome["credits"],
-        "replayed": result.replayed,
-    }

@@ -12,7 +12,7 @@ import re
 
 from flask import request
 
-from creditbank.errors import NotFound, ValidationFailed
+from creditbank.domain.errors import NotFound, ValidationFailed
 
 # In JSON text a NUL can only be written as the escape \u0000; an even run of backslashes
 # before it is escaped backslashes, so the escape is the NUL (and "\\u0000" is not one).

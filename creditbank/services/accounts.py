@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, func, select
 
 from creditbank.domain.amounts import format_tenths, parse_tenths
 from creditbank.domain.canonical import format_instant
+from creditbank.domain.errors import Forbidden, NotFound
 from creditbank.domain.roles import Principal
-from creditbank.errors import Forbidden, NotFound
 from creditbank.extensions import db
 from creditbank.models import Account, JournalEntry
 from creditbank.services.outcomes import entry_view

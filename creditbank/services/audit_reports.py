@@ -15,7 +15,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from creditbank.domain.canonical import format_instant
-from creditbank.errors import NotFound
+from creditbank.domain.errors import NotFound
 from creditbank.extensions import db
 from creditbank.models import Audit, AuditFinding, Checkpoint
 from creditbank.services.checkpoints import checkpoint_view

@@ -25,7 +25,7 @@ from creditbank.db import configure_sqlite
 from creditbank.domain.chain_checks import BalanceCheck, ChainCheck, Finding, format_totals
 from creditbank.journal import entry_document
 from creditbank.models import Account, JournalEntry
-from creditbank.services.conversion import HISTORY_KINDS, history_entry, load_rulesets
+from creditbank.services.history import HISTORY_KINDS, history_entry, load_rulesets
 
 STREAM_BATCH = 2000  # rows per round trip of the server-side cursor
 _ENTRIES = JournalEntry.__table__

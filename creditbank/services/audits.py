@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from creditbank.context import settings
 from creditbank.domain.chain_checks import Finding
+from creditbank.domain.errors import UnknownLearner
 from creditbank.domain.ids import new_id
 from creditbank.domain.roles import Principal
-from creditbank.errors import UnknownLearner
 from creditbank.extensions import db
 from creditbank.models import Account, Audit, AuditFinding
 from creditbank.services import checkpoints
@@ -37,7 +37,7 @@ from creditbank.services.audit_scan import (
     scan,
     scan_in_worker,
 )
-from creditbank.services.conversion import load_rulesets
+from creditbank.services.history import load_rulesets
 from creditbank.services.transaction import utcnow, write_transaction
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from creditbank.context import keyring, settings
 from creditbank.domain.canonical import format_instant
 from creditbank.domain.chain_checks import Finding
 from creditbank.domain.checkpoint import sign_checkpoint, verify_checkpoint
+from creditbank.domain.errors import Conflict, NotFound
 from creditbank.domain.ids import new_id
 from creditbank.domain.merkle import (
     inclusion_proof,
@@ -28,7 +29,6 @@ from creditbank.domain.merkle import (
     learner_leaf,
     root_from_leaf_hashes,
 )
-from creditbank.errors import Conflict, NotFound
 from creditbank.extensions import db
 from creditbank.models import Account, Checkpoint, CheckpointLeaf, JournalEntry
 from creditbank.services.transaction import utcnow, write_transaction

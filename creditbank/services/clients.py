@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from creditbank.context import keyring, settings
+from creditbank.domain.errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from creditbank.domain.ids import new_id
 from creditbank.domain.roles import CLIENT_ROLES, Role
-from creditbank.errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from creditbank.extensions import db
 from creditbank.models import Client, Provider
 from creditbank.security.passwords import (

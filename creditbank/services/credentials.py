@@ -28,8 +28,8 @@ from typing import Any
 
 from creditbank.context import keyring, settings
 from creditbank.domain.amounts import tenths_to_number
+from creditbank.domain.errors import NotFound
 from creditbank.domain.roles import Principal
-from creditbank.errors import NotFound
 from creditbank.security.tokens import sign_jws
 from creditbank.services.transcripts import (
     CreditedOutcome,

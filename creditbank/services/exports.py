@@ -30,8 +30,8 @@ from creditbank.documents.labels import (
     rule_text,
 )
 from creditbank.domain.amounts import format_tenths
+from creditbank.domain.errors import Forbidden
 from creditbank.domain.roles import Principal, Role
-from creditbank.errors import Forbidden
 from creditbank.extensions import db
 from creditbank.models import Account, Identity, JournalEntry, OutcomeState, Provider
 

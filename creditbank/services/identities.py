@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from creditbank.context import keyring
+from creditbank.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from creditbank.domain.national_id import NationalIdError, mask_national_id, validate_national_id
 from creditbank.domain.roles import Principal, Role
-from creditbank.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from creditbank.events import EventTag, record_event
 from creditbank.models import Account, Identity
 from creditbank.services.learners import LearnerView, get_learner

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from creditbank.domain.canonical import canonical_bytes, format_instant
-from creditbank.errors import UnknownLearner
+from creditbank.domain.errors import UnknownLearner
 from creditbank.extensions import db
 from creditbank.journal import entry_document
 from creditbank.models import Account

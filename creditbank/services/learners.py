@@ -9,6 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from creditbank.context import keyring
+from creditbank.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidCredentials,
+    NotFound,
+    ValidationFailed,
+)
 from creditbank.domain.ids import new_id
 from creditbank.domain.national_id import (
     NationalIdError,
@@ -16,7 +23,6 @@ from creditbank.domain.national_id import (
     validate_national_id,
 )
 from creditbank.domain.roles import Principal, Role
-from creditbank.errors import Conflict, Forbidden, InvalidCredentials, NotFound, ValidationFailed
 from creditbank.extensions import db
 from creditbank.models import Account, Identity
 from creditbank.security.passwords import dummy_verify, hash_secret, verify_secret

@@ -17,9 +17,7 @@ from creditbank.conversion import Reason, Ruleset, Status, ruleset_in_force
 from creditbank.db import in_slices
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import canonical_bytes, format_instant
-from creditbank.domain.ids import new_id
-from creditbank.domain.roles import Principal, Role
-from creditbank.errors import (
+from creditbank.domain.errors import (
     AlreadyVoided,
     Forbidden,
     IdempotencyConflict,
@@ -27,10 +25,14 @@ from creditbank.errors import (
     UnknownLearner,
     ValidationFailed,
 )
+from creditbank.domain.ids import new_id
+from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
 from creditbank.journal import Entry, LockedAccount, append, entry_document, lock_accounts
 from creditbank.models import Account, IdempotencyKey, JournalEntry, NewOutcomeState, OutcomeState
-from creditbank.services.conversion import load_rulesets, prepare, reconvert
+from creditbank.services.conversion import reconvert
+from creditbank.services.evaluator_state import prepare
+from creditbank.services.history import load_rulesets
 from creditbank.services.pagination import Page, decode_cursor, page_of
 from creditbank.services.transaction import utcnow, write_transaction
 

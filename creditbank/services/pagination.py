@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from creditbank.errors import ValidationFailed
+from creditbank.domain.errors import ValidationFailed
 
 T = TypeVar("T")
 

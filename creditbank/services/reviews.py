@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 from creditbank.conversion import Status
 from creditbank.domain.amounts import format_tenths
+from creditbank.domain.errors import NotFound, NotPendingReview
 from creditbank.domain.roles import Principal
-from creditbank.errors import NotFound, NotPendingReview
 from creditbank.extensions import db
 from creditbank.journal import append, lock_accounts
 from creditbank.models import OutcomeState
-from creditbank.services.conversion import load_rulesets, reconvert
+from creditbank.services.conversion import reconvert
+from creditbank.services.history import load_rulesets
 from creditbank.services.outcomes import _outcome_key, credit_view, entry_view, outcome_views
 from creditbank.services.pagination import Page, decode_cursor, page_of
 from creditbank.services.transaction import utcnow, write_transaction

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from creditbank.conversion import RulesetInvalid, validate_ruleset_document
+from creditbank.conversion import Ruleset as ParsedRuleset
+from creditbank.conversion import RulesetInvalid, ruleset_in_force, validate_ruleset_document
 from creditbank.domain.canonical import canonical_bytes, format_instant, parse_instant
+from creditbank.domain.errors import NotFound, ValidationFailed
 from creditbank.domain.ids import new_id
-from creditbank.errors import NotFound, ValidationFailed
 from creditbank.extensions import db
 from creditbank.models import Ruleset
 from creditbank.services.pagination import Page, decode_cursor, page_of
@@ -58,6 +59,13 @@ def active_ruleset(at: datetime | None = None) -> dict[str, Any]:
     if row is None:
         raise NotFound("No ruleset is in force")
     return ruleset_view(row)
+
+
+def ruleset_in_force_now() -> ParsedRuleset | None:
+    """The parsed ruleset in force now, as the engine reads it (``None`` before any)."""
+    from creditbank.services.history import load_rulesets
+
+    return ruleset_in_force(load_rulesets(db.session).values(), utcnow())
 
 
 def list_rulesets(cursor: str | None, limit: int) -> Page[dict[str, Any]]:

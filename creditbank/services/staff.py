@@ -7,8 +7,8 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
+from creditbank.domain.errors import Conflict, NotFound, ValidationFailed
 from creditbank.domain.roles import STAFF, Role
-from creditbank.errors import Conflict, NotFound, ValidationFailed
 from creditbank.extensions import db
 from creditbank.models import StaffAccount
 from creditbank.security.passwords import dummy_verify, hash_secret, needs_rehash, verify_secret

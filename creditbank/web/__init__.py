@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
+from creditbank.context import BROWSER_PRINCIPAL
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
 from creditbank.domain.amounts import format_tenths
-from creditbank.web.session import StaffSessionInterface
+from creditbank.web.session import StaffSessionInterface, staff_principal
 
 csrf = CSRFProtect()
 STATIC = Path(__file__).resolve().parent / "static"
@@ -49,6 +50,7 @@ def init_web(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the session is
     app.session_interface = StaffSessionInterface()
+    app.extensions[BROWSER_PRINCIPAL] = staff_principal
     csrf.init_app(app)
     app.jinja_env.filters.update(
         credits=format_tenths,

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from creditbank.errors import DomainError
+from creditbank.domain.errors import DomainError
 from creditbank.services import workstation
 from creditbank.services.staff import verify_staff_password
 from creditbank.web import session as staff_session

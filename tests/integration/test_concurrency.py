@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from creditbank.conversion import evaluate
 from creditbank.extensions import db as flask_db
 from creditbank.models import Account, JournalEntry, OutcomeState
-from creditbank.services.conversion import history_of, load_rulesets
+from creditbank.services.history import history_of, load_rulesets
 from tests.integration.chains import (
     assert_chain_intact,
     assert_head_matches,

@@ -3,6 +3,7 @@ what a full replay of the journal gives (DESIGN.md invariant 4)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from sqlalchemy import select
@@ -10,7 +11,8 @@ from sqlalchemy import select
 from creditbank.conversion import evaluate
 from creditbank.extensions import db
 from creditbank.models import OutcomeState
-from creditbank.services import conversion
+from creditbank.services.evaluator_state import EVALUATOR_STATES
+from creditbank.services.history import history_of, load_rulesets
 
 
 def _post_mix(api, provider, learner, count):
@@ -43,8 +45,8 @@ def _stored_decisions(learner):
 
 
 def _replayed_decisions(learner):
-    history = conversion.history_of(db.session, learner)
-    decisions = evaluate(history, conversion.load_rulesets(db.session))
+    history = history_of(db.session, learner)
+    decisions = evaluate(history, load_rulesets(db.session))
     return {
         d.outcome_id: (d.status.value, d.reason.value, d.credits, d.category)
         for d in decisions.values()
@@ -58,7 +60,7 @@ def test_incremental_posts_store_what_a_full_replay_decides(api):
 
     _post_mix(api, provider, learner, 24)
 
-    assert learner in conversion._SNAPSHOTS  # the incremental path was taken
+    assert learner in EVALUATOR_STATES  # the incremental path was taken
     assert _stored_decisions(learner) == _replayed_decisions(learner)
 
 
@@ -67,12 +69,14 @@ def test_a_forgotten_or_stale_snapshot_falls_back_to_a_full_replay(api):
     learner = api.new_learner()
     _, provider = api.new_provider()
     _post_mix(api, provider, learner, 6)
-    rulesets, seq, _, evaluator = conversion._SNAPSHOTS[learner]
+    snapshot = EVALUATOR_STATES.peek(learner)
+    assert snapshot is not None
     # A snapshot whose anchor hash no longer matches the journal must not be trusted.
-    conversion._SNAPSHOTS[learner] = (rulesets, seq, "0" * 64, evaluator.copy())
+    stale = dataclasses.replace(snapshot, hash="0" * 64, evaluator=snapshot.evaluator.copy())
+    EVALUATOR_STATES.put(learner, stale)
 
     _post_mix(api, provider, learner, 6)
-    conversion._SNAPSHOTS.pop(learner)
+    EVALUATOR_STATES.forget(learner)
     _post_mix(api, provider, learner, 3)
 
     assert _stored_decisions(learner) == _replayed_decisions(learner)
@@ -85,13 +89,15 @@ def test_a_snapshot_behind_the_chain_catches_up_with_what_another_worker_posted(
     learner = api.new_learner()
     _, provider = api.new_provider()
     _post_mix(api, provider, learner, 6)
-    older = conversion._SNAPSHOTS[learner]
+    older = EVALUATOR_STATES.peek(learner)
+    assert older is not None
     _post_mix(api, provider, learner, 9)  # as if posted through the other worker
-    conversion._SNAPSHOTS[learner] = older
+    EVALUATOR_STATES.put(learner, older)
 
     _post_mix(api, provider, learner, 6)
 
-    assert conversion._SNAPSHOTS[learner][1] > older[1]  # brought forward, not dropped
+    brought = EVALUATOR_STATES.peek(learner)
+    assert brought is not None and brought.seq > older.seq  # brought forward, not dropped
     assert _stored_decisions(learner) == _replayed_decisions(learner)
 
 
@@ -100,11 +106,12 @@ def test_a_void_since_the_remembered_head_means_a_full_replay(api):
     learner = api.new_learner()
     _, provider = api.new_provider()
     _post_mix(api, provider, learner, 6)
-    older = conversion._SNAPSHOTS[learner]
+    older = EVALUATOR_STATES.peek(learner)
+    assert older is not None
     first = sorted(_stored_decisions(learner))[0]
     voided = api.post(f"/api/v1/outcomes/{first}/void", provider, json={"reason": "posted twice"})
     assert voided.status_code == 201, voided.text
-    conversion._SNAPSHOTS[learner] = older  # remembered from before the void
+    EVALUATOR_STATES.put(learner, older)  # remembered from before the void
 
     _post_mix(api, provider, learner, 6)
 

@@ -19,7 +19,7 @@ from typing import IO, Any, NoReturn
 import click
 from flask.cli import with_appcontext
 
-from creditbank.errors import DomainError
+from creditbank.domain.errors import DomainError
 
 OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 

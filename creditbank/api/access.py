@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from sqlalchemy import Row, Select, bindparam, select
 
+from creditbank.context import browser_principal
+from creditbank.domain.errors import Forbidden, Unauthorized
 from creditbank.domain.roles import Principal, Role
-from creditbank.errors import Forbidden, Unauthorized
 from creditbank.extensions import db
 from creditbank.models import Client, Identity
 from creditbank.security.tokens import InvalidToken, verify_access_token
-from creditbank.web.session import staff_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 # What tokens are checked against on every request: a few columns, read as plain rows, by
@@ -44,8 +44,8 @@ def current_principal() -> Principal:
 def authenticate() -> Principal:
     """Verify the bearer token and that its client or learner may still use it."""
     header = request.headers.get("Authorization", "")
-    if not header and (staff := staff_principal()) is not None:
-        return staff  # a signed-in workstation page opening an HTML report (web/session.py)
+    if not header and (staff := browser_principal()) is not None:
+        return staff  # a signed-in workstation page opening an HTML report
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required")

@@ -8,13 +8,10 @@ import io
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from creditbank.api.fields import today_in_shanghai
-from creditbank.api.outcome_sheets import COLUMNS, KIND_NAMES, NOTE_MARK, VALUE_NAMES
-from creditbank.api.schemas import OUTCOME_SCHEMAS
-from creditbank.conversion import Ruleset, ruleset_in_force
-from creditbank.extensions import db
-from creditbank.services.conversion import load_rulesets
-from creditbank.services.transaction import utcnow
+from creditbank.conversion import Ruleset
+from creditbank.intake.fields import today_in_shanghai
+from creditbank.intake.outcome_sheets import COLUMNS, KIND_NAMES, NOTE_MARK, VALUE_NAMES
+from creditbank.intake.outcomes import OUTCOME_SCHEMAS
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -60,15 +57,15 @@ _EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-def build_template(kind: str) -> io.BytesIO:
-    """The template workbook of ``kind``, ready to send."""
+def build_template(kind: str, in_force: Ruleset | None) -> io.BytesIO:
+    """The template workbook of ``kind``, ready to send; ``in_force`` (the ruleset in force,
+    if any) names the training-hours categories the drop-down offers."""
     # openpyxl (and numpy with it) would add 0.15 s to every start-up: imported on first use.
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     declared = OUTCOME_SCHEMAS[kind]().fields
     columns = [column for column in COLUMNS if column.field in declared]
-    in_force = ruleset_in_force(load_rulesets(db.session).values(), utcnow())
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = KIND_NAMES[kind]
@@ -115,58 +112,46 @@ def _example(kind: str, in_force: Ruleset | None) -> dict[str, Any]:
     return example
 
 
+# The number and date checks: (type, operator, formula1, formula2, the message shown).
+_CHECKS: dict[str, tuple[str, str, str, str | None, str]] = {
+    "achieved_on": ("date", "greaterThan", "1", None, "请填写日期（YYYY-MM-DD）"),
+    "valid_until": ("date", "greaterThan", "1", None, "请填写日期（YYYY-MM-DD）"),
+    "hours": ("decimal", "greaterThanOrEqual", "0", None, "请填写数字，至多一位小数"),
+    "credits": ("decimal", "greaterThanOrEqual", "0", None, "请填写数字，至多一位小数"),
+    "score": ("whole", "between", "0", "100", "请填写 0–100 的整数"),
+}
+
+
 def _validation(kind: str, name: str, in_force: Ruleset | None) -> DataValidation | None:
     """A drop-down list (a warning, not a refusal: other accepted spellings still go in), or a
     number or date check, for the columns that have one."""
     from openpyxl.worksheet.datavalidation import DataValidation  # see build_template
 
-    choices: list[str] = []
-    if name == "kind":
-        choices = list(KIND_NAMES.values())
-    elif (kind, name) in VALUE_NAMES:
-        choices = _labels(VALUE_NAMES[(kind, name)])
-    elif name == "category" and kind == "training_hours" and in_force:
-        choices = sorted(in_force.hours_per_credit)
+    # A warning, never a refusal: the file is checked again, row by row, on upload.
+    warning: dict[str, Any] = {
+        "allow_blank": True,
+        "errorStyle": "warning",
+        "showErrorMessage": True,
+    }
+    choices = _choices(kind, name, in_force)
     if choices:
-        return DataValidation(
-            type="list",
-            formula1='"' + ",".join(choices) + '"',
-            allow_blank=True,
-            errorStyle="warning",
-            showErrorMessage=True,
-        )
-    if name in ("achieved_on", "valid_until"):
-        return DataValidation(
-            type="date",
-            operator="greaterThan",
-            formula1="1",
-            allow_blank=True,
-            errorStyle="warning",
-            showErrorMessage=True,
-            error="请填写日期（YYYY-MM-DD）",
-        )
-    if name in ("hours", "credits"):
-        return DataValidation(
-            type="decimal",
-            operator="greaterThanOrEqual",
-            formula1="0",
-            allow_blank=True,
-            errorStyle="warning",
-            showErrorMessage=True,
-            error="请填写数字，至多一位小数",
-        )
-    if name == "score":
-        return DataValidation(
-            type="whole",
-            operator="between",
-            formula1="0",
-            formula2="100",
-            allow_blank=True,
-            errorStyle="warning",
-            showErrorMessage=True,
-            error="请填写 0–100 的整数",
-        )
-    return None
+        return DataValidation(type="list", formula1='"' + ",".join(choices) + '"', **warning)
+    if name not in _CHECKS:
+        return None
+    kind_of_check, operator, low, high, message = _CHECKS[name]
+    return DataValidation(
+        type=kind_of_check, operator=operator, formula1=low, formula2=high, error=message, **warning
+    )
+
+
+def _choices(kind: str, name: str, in_force: Ruleset | None) -> list[str]:
+    if name == "kind":
+        return list(KIND_NAMES.values())
+    if (kind, name) in VALUE_NAMES:
+        return _labels(VALUE_NAMES[(kind, name)])
+    if name == "category" and kind == "training_hours" and in_force:
+        return sorted(in_force.hours_per_credit)
+    return []
 
 
 def _labels(values: dict[str, Any]) -> list[str]:

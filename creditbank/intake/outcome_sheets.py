@@ -1,7 +1,7 @@
 """Outcomes in a spreadsheet: the columns (Chinese or English headers), reading each row into
 the same outcome the JSON batch takes, and keying every error by row and column.
 
-Each row is validated by :func:`creditbank.api.outcomes.load_outcome` and posted by
+Each row is validated by :func:`creditbank.intake.outcomes.load_outcome` and posted by
 :func:`creditbank.services.outcomes.record_outcomes`, so an upload follows exactly the rules of
 ``POST /outcomes``: all or nothing, replays answered from the original, conflicts refused.
 """
@@ -16,10 +16,9 @@ from typing import Any
 
 from marshmallow import fields
 
-from creditbank.api.outcomes import load_outcome
-from creditbank.api.schemas import OUTCOME_SCHEMAS
-from creditbank.errors import ValidationFailed
-from creditbank.spreadsheets import Row, iso_date
+from creditbank.domain.errors import ValidationFailed
+from creditbank.intake.outcomes import OUTCOME_SCHEMAS, load_outcome
+from creditbank.intake.sheets import Row, iso_date
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,13 @@
-"""Every error the service can answer with, and the one place that renders them.
+"""The one place that renders errors: every error body is ``application/problem+json``
+(RFC 9457) with a stable ``type`` slug, and none ever shows a traceback or SQL.
 
-Services raise :class:`DomainError` subclasses; HTTP errors from Flask, webargs and werkzeug are
-translated here too, so that every error body is ``application/problem+json`` (RFC 9457)
-with a stable ``type`` slug, and none ever shows a traceback or SQL.
+Services raise :mod:`creditbank.domain.errors`; HTTP errors from Flask, webargs and werkzeug
+are translated into the same vocabulary here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, json
@@ -16,103 +15,25 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from creditbank.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InternalError,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-
-
-class DomainError(Exception):
-    """An error with a status and a slug that clients can rely on (API.md § Conventions)."""
-
-    status = 400
-    slug = "bad_request"
-    title = "Bad request"
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        errors: Mapping[str, list[str]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
-        self.errors = dict(errors) if errors else None
-        self.headers = dict(headers or {})
-
-
-class MalformedJson(DomainError):
-    status, slug, title = 400, "malformed_json", "The body is not valid JSON"
-
-
-class Unauthorized(DomainError):
-    status, slug, title = 401, "unauthorized", "Authentication required"
-
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="creditbank"'})
-
-
-class InvalidCredentials(Unauthorized):
-    title = "Wrong credentials"
-
-
-class Forbidden(DomainError):
-    status, slug, title = 403, "forbidden", "Not allowed for this token"
-
-
-class NotFound(DomainError):
-    status, slug, title = 404, "not_found", "Not found"
-
-
-class MethodNotAllowed(DomainError):
-    status, slug, title = 405, "method_not_allowed", "Method not allowed"
-
-
-class NotAcceptable(DomainError):
-    status, slug, title = 406, "not_acceptable", "None of the accepted media types is available"
-
-
-class Conflict(DomainError):
-    status, slug, title = 409, "conflict", "Conflicts with an existing record"
-
-
-class IdempotencyConflict(Conflict):
-    slug, title = "idempotency_conflict", "external_ref already used with a different body"
-
-
-class AlreadyVoided(Conflict):
-    slug, title = "already_voided", "The outcome is already voided"
-
-
-class NotPendingReview(Conflict):
-    slug, title = "not_pending_review", "The outcome is not waiting for review"
-
-
-class PayloadTooLarge(DomainError):
-    status, slug, title = 413, "payload_too_large", "The body is too large"
-
-
-class UnsupportedMediaType(DomainError):
-    status, slug, title = 415, "unsupported_media_type", "Unsupported content type"
-
-
-class ValidationFailed(DomainError):
-    status, slug, title = 422, "validation_error", "The request is not valid"
-
-
-class UnknownLearner(ValidationFailed):
-    slug, title = "unknown_learner", "No such learner"
-
-
-class TooManyRequests(DomainError):
-    status, slug, title = 429, "too_many_requests", "Too many requests"
-
-
-class ServiceUnavailable(DomainError):
-    status, slug, title = 503, "service_unavailable", "The database is unreachable"
-
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, headers={"Retry-After": "5"})
 
 
 _HTTP_TO_DOMAIN: dict[int, type[DomainError]] = {
@@ -167,10 +88,6 @@ def from_http_exception(error: HTTPException) -> DomainError:
         if name.lower() in ("retry-after", "allow"):
             domain.headers[name] = value
     return domain
-
-
-class InternalError(DomainError):
-    status, slug, title = 500, "internal_error", "Internal error"
 
 
 def register_error_handlers(app: Flask) -> None:

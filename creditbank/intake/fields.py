@@ -1,4 +1,5 @@
-"""Fields that marshmallow lacks: exact one-place amounts and Asia/Shanghai calendar dates."""
+"""Fields that marshmallow lacks (exact one-place amounts, Asia/Shanghai calendar dates, RFC 3339
+instants) and the strict schema every request body is read with."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from marshmallow import ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from creditbank.domain.amounts import AmountError, format_tenths, parse_tenths
 from creditbank.domain.canonical import format_instant
@@ -74,3 +75,20 @@ class Instant(fields.DateTime):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format_instant(value)
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error (marshmallow's default, stated here on purpose)."""
+
+    class Meta:
+        unknown = "raise"
+        ordered = True
+
+
+def text(max_length: int, *, required: bool = True) -> fields.String:
+    """A non-empty string of bounded length; optional ones default to ``null``."""
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
+    return fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=max_length)
+    )

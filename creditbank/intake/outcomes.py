@@ -1,0 +1,137 @@
+"""Outcomes as providers send them (API.md § Outcomes): one schema per kind, and the reading
+of one outcome or a batch into validated, normalised commands for the posting service.
+
+A JSON body, a spreadsheet row and a CLI import all go through :func:`load_outcome`, so an
+outcome follows exactly the same rules whichever way it comes in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+from creditbank.domain.errors import ValidationFailed
+from creditbank.intake.fields import Amount, PastDate, StrictSchema, text
+from creditbank.intake.json_documents import flatten_errors
+
+MAX_BATCH = 1000
+
+
+class OutcomeCommon(StrictSchema):
+    learner_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    external_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    kind = fields.String(required=True)
+    achieved_on = PastDate(required=True)
+    title = text(200, required=False)
+    category = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
+    )
+
+
+class TrainingHoursOutcome(OutcomeCommon):
+    hours = Amount(required=True, minimum=1, maximum=20000)
+    category = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
+    )
+
+
+class CertificateOutcome(OutcomeCommon):
+    certificate_code = text(64)
+    level = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(["junior", "intermediate", "senior"]),
+    )
+    certificate_no = text(64)
+    valid_until = fields.Date(load_default=None, allow_none=True)
+
+
+class SkillLevelOutcome(OutcomeCommon):
+    occupation_code = text(64)
+    level = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    certificate_no = text(64)
+
+
+class CompetitionOutcome(OutcomeCommon):
+    scope = fields.String(
+        required=True, validate=validate.OneOf(["national", "provincial", "municipal", "county"])
+    )
+    rank = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3))
+    event = text(200)
+
+
+class CourseOutcome(OutcomeCommon):
+    course_code = text(64)
+    credits = Amount(required=True, minimum=0, maximum=1000)
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100))
+    institution = text(200)
+
+
+class InformalOutcome(OutcomeCommon):
+    description = text(2000)
+
+
+OUTCOME_SCHEMAS: dict[str, type[OutcomeCommon]] = {
+    "training_hours": TrainingHoursOutcome,
+    "certificate": CertificateOutcome,
+    "skill_level": SkillLevelOutcome,
+    "competition": CompetitionOutcome,
+    "course": CourseOutcome,
+    "informal": InformalOutcome,
+}
+
+# One instance per kind serves every request, as flask-smorest does with its own schemas: a
+# schema keeps no state between loads, and building one costs more than a load does.
+_LOADERS = {kind: schema() for kind, schema in OUTCOME_SCHEMAS.items()}
+
+
+def parse_outcomes(payload: Any) -> tuple[list[dict[str, Any]], bool]:
+    """One outcome or ``{"items": [...]}``, each validated by its kind's schema."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed(errors={"body": ["Expected a JSON object."]})
+    batch = "items" in payload and "kind" not in payload
+    if not batch:
+        return [load_outcome(payload, "")], False
+    if set(payload) != {"items"}:
+        extra = sorted(set(payload) - {"items"})
+        raise ValidationFailed(errors={name: ["Unknown field."] for name in extra})
+    raw_items = payload["items"]
+    if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_BATCH:
+        raise ValidationFailed(errors={"items": [f"Expected a list of 1 to {MAX_BATCH} outcomes."]})
+    errors: dict[str, list[str]] = {}
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_items):
+        try:
+            item = load_outcome(raw, f"items.{index}")
+        except ValidationFailed as exc:
+            errors.update(exc.errors or {})
+            continue
+        if item["external_ref"] in seen:
+            errors[f"items.{index}.external_ref"] = ["Repeats an earlier item of this batch."]
+        seen.add(item["external_ref"])
+        items.append(item)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return items, True
+
+
+def load_outcome(raw: Any, path: str) -> dict[str, Any]:
+    """One outcome validated by its kind's schema; errors keyed under ``path`` (spreadsheet
+    uploads validate each row with this too, so both follow exactly the same rules)."""
+    prefix = f"{path}." if path else ""
+    if not isinstance(raw, dict):
+        raise ValidationFailed(errors={path or "body": ["Expected a JSON object."]})
+    kind = raw.get("kind")
+    schema = OUTCOME_SCHEMAS.get(kind) if isinstance(kind, str) else None  # a list is unhashable
+    if schema is None:
+        kinds = ", ".join(OUTCOME_SCHEMAS)
+        raise ValidationFailed(errors={f"{prefix}kind": [f"Must be one of: {kinds}."]})
+    try:
+        return _LOADERS[kind].load(raw)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=flatten_errors(exc.messages, path)) from exc
