@@ -20,7 +20,8 @@ from creditbank.api.schemas import (
 )
 from creditbank.domain.roles import STAFF, Role
 from creditbank.intake.outcomes import MAX_BATCH, OUTCOME_SCHEMAS, parse_outcomes
-from creditbank.services import outcomes
+from creditbank.services import outcomes, posting, voiding
+from creditbank.services.outcome_views import Posted
 
 blp = Blueprint("outcomes", __name__, description="Outcomes posted by training providers")
 
@@ -64,7 +65,7 @@ def _request_body_doc() -> dict[str, Any]:
 def post_outcomes() -> Any:
     """Post one outcome, or up to 1,000 as ``{"items": [...]}``, all or nothing."""
     items, batch = parse_outcomes(json_body())
-    results = outcomes.record_outcomes(current_principal(), items, batch=batch)
+    results = posting.record_outcomes(current_principal(), items, batch=batch)
     status = 200 if all(result.replayed for result in results) else 201
     # The service's views are already the documented shapes (PostedSchema, PostedBatchSchema;
     # tests/api check them against the OpenAPI document), so they are not dumped again. A
@@ -74,7 +75,7 @@ def post_outcomes() -> Any:
     return jsonify({"items": [_posted(result) for result in results]}), status
 
 
-def _posted(result: outcomes.Posted) -> dict[str, Any]:
+def _posted(result: Posted) -> dict[str, Any]:
     return {"outcome": result.outcome, "credits": result.credits, "replayed": result.replayed}
 
 
@@ -84,7 +85,7 @@ def _posted(result: outcomes.Posted) -> dict[str, Any]:
 @blp.response(201, VoidResponse)
 def void_outcome(body: dict[str, Any], outcome_id: str) -> Any:
     """Void an outcome (its provider or the workstation); everything after is re-converted."""
-    void, credits = outcomes.void_outcome(current_principal(), outcome_id, body["reason"])
+    void, credits = voiding.void_outcome(current_principal(), outcome_id, body["reason"])
     return {"void": void, "credits": credits}
 
 

@@ -14,8 +14,8 @@ from creditbank.domain.errors import Forbidden, NotFound
 from creditbank.domain.roles import Principal
 from creditbank.extensions import db
 from creditbank.models import Account, JournalEntry
-from creditbank.services.outcomes import entry_view
-from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.outcome_views import entry_view
+from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow
 
 _ACCOUNTS = Account.__table__
@@ -96,13 +96,6 @@ def ledger(
 ) -> Page[dict[str, Any]]:
     """Journal entries in ``seq`` order, a keyset page at a time."""
     readable_account(principal, learner_id)
-    after = decode_cursor(cursor, int) or 0
-    rows = list(
-        db.session.scalars(
-            select(JournalEntry)
-            .where(JournalEntry.learner_id == learner_id, JournalEntry.seq > after)
-            .order_by(JournalEntry.seq)
-            .limit(limit + 1)
-        )
-    )
-    return page_of([entry_view(row) for row in rows], limit, lambda view: view["seq"])
+    query = select(JournalEntry).where(JournalEntry.learner_id == learner_id)
+    page = keyset_page(query, JournalEntry.seq, cursor, limit)
+    return page.map(lambda rows: [entry_view(row) for row in rows])

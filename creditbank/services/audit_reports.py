@@ -19,7 +19,7 @@ from creditbank.domain.errors import NotFound
 from creditbank.extensions import db
 from creditbank.models import Audit, AuditFinding, Checkpoint
 from creditbank.services.checkpoints import checkpoint_view
-from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.pagination import Page, keyset_page
 
 INLINE_FINDINGS = 1000
 CSV_COLUMNS = ("learner_id", "seq", "check", "expected", "found")
@@ -72,15 +72,9 @@ def _checkpoint(audit: Audit) -> dict[str, Any] | None:
 
 def findings_page(audit_id: str, cursor: str | None, limit: int) -> Page[dict[str, Any]]:
     """``GET /audits/{id}/findings``: keyset pages in finding order."""
-    after = decode_cursor(cursor, int) or 0
-    rows = db.session.scalars(
-        select(AuditFinding)
-        .where(AuditFinding.audit_id == audit_id, AuditFinding.number > after)
-        .order_by(AuditFinding.number)
-        .limit(limit + 1)
-    ).all()
-    page = page_of(list(rows), limit, lambda row: row.number)
-    return Page([finding_view(row) for row in page.items], page.next_cursor)
+    query = select(AuditFinding).where(AuditFinding.audit_id == audit_id)
+    page = keyset_page(query, AuditFinding.number, cursor, limit)
+    return page.map(lambda rows: [finding_view(row) for row in rows])
 
 
 def finding_view(row: AuditFinding) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from creditbank.security.passwords import (
 )
 from creditbank.security.tokens import issue_access_token
 from creditbank.services.learners import verify_learner_password
-from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
 
@@ -102,20 +102,8 @@ def get_provider(provider_id: str) -> Provider:
     return provider
 
 
-def provider_by_code(code: str) -> Provider:
-    provider = db.session.scalar(select(Provider).where(Provider.code == code))
-    if provider is None:
-        raise NotFound(f"No provider with code {code}")
-    return provider
-
-
 def list_providers(cursor: str | None, limit: int) -> Page[Provider]:
-    query = select(Provider).order_by(Provider.id)
-    after = decode_cursor(cursor, str)
-    if after is not None:
-        query = query.where(Provider.id > after)
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    return page_of(rows, limit, lambda provider: provider.id)
+    return keyset_page(select(Provider), Provider.id, cursor, limit)
 
 
 def issue_client_token(client_id: str, client_secret: str) -> AccessToken:

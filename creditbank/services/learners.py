@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,7 @@ from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
 from creditbank.models import Account, Identity
 from creditbank.security.passwords import dummy_verify, hash_secret, verify_secret
-from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
 
@@ -79,7 +80,7 @@ def find_learners(
     *, national_id: str | None, name: str | None, cursor: str | None, limit: int
 ) -> Page[LearnerView]:
     """Learners in account order, filtered by national ID (through its HMAC) or name."""
-    query = select(Account, Identity).outerjoin(Identity).order_by(Account.learner_id)
+    query = select(Account, Identity).outerjoin(Identity)
     if national_id:
         try:
             fingerprint = keyring().pii.fingerprint(validate_national_id(national_id))
@@ -88,11 +89,8 @@ def find_learners(
         query = query.where(Identity.national_id_fingerprint == fingerprint)
     if name:
         query = query.where(Identity.name == name)
-    after = decode_cursor(cursor, str)
-    if after is not None:
-        query = query.where(Account.learner_id > after)
-    rows = db.session.execute(query.limit(limit + 1)).all()
-    return page_of([_view(account, identity) for account, identity in rows], limit, _key)
+    page = keyset_page(query, Account.learner_id, cursor, limit, key_of=_learner_id)
+    return page.map(lambda rows: [_view(account, identity) for account, identity in rows])
 
 
 def change_password(
@@ -152,5 +150,5 @@ def _view(account: Account, identity: Identity | None) -> LearnerView:
     )
 
 
-def _key(view: LearnerView) -> str:
-    return view.learner_id
+def _learner_id(row: Any) -> str:
+    return row.Account.learner_id

@@ -15,8 +15,8 @@ from creditbank.journal import append, lock_accounts
 from creditbank.models import OutcomeState
 from creditbank.services.conversion import reconvert
 from creditbank.services.history import load_rulesets
-from creditbank.services.outcomes import _outcome_key, credit_view, entry_view, outcome_views
-from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.outcome_views import credit_view, entry_view, outcome_views
+from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
 
@@ -25,17 +25,11 @@ def list_reviews(
 ) -> Page[dict[str, Any]]:
     """Outcomes by review status: ``pending`` (waiting) or ``decided`` (reviewed)."""
     wanted = Status.PENDING_REVIEW.value
-    query = select(OutcomeState).order_by(OutcomeState.outcome_id)
-    query = (
-        query.where(OutcomeState.status == wanted)
-        if status == "pending"
-        else query.where(OutcomeState.reason == "reviewed")
+    query = select(OutcomeState).where(
+        OutcomeState.status == wanted if status == "pending" else OutcomeState.reason == "reviewed"
     )
-    after = decode_cursor(cursor, str)
-    if after is not None:
-        query = query.where(OutcomeState.outcome_id > after)
-    page = page_of(list(db.session.scalars(query.limit(limit + 1))), limit, _outcome_key)
-    return Page(outcome_views(db.session, page.items), page.next_cursor)
+    page = keyset_page(query, OutcomeState.outcome_id, cursor, limit)
+    return page.map(lambda states: outcome_views(db.session, states))
 
 
 def decide_review(

@@ -16,7 +16,7 @@ from creditbank.domain.errors import NotFound, ValidationFailed
 from creditbank.domain.ids import new_id
 from creditbank.extensions import db
 from creditbank.models import Ruleset
-from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
 
@@ -69,12 +69,8 @@ def ruleset_in_force_now() -> ParsedRuleset | None:
 
 
 def list_rulesets(cursor: str | None, limit: int) -> Page[dict[str, Any]]:
-    query = select(Ruleset).order_by(Ruleset.version)
-    after = decode_cursor(cursor, int)
-    if after is not None:
-        query = query.where(Ruleset.version > after)
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    return page_of([ruleset_view(row) for row in rows], limit, lambda view: view["version"])
+    page = keyset_page(select(Ruleset), Ruleset.version, cursor, limit)
+    return page.map(lambda rows: [ruleset_view(row) for row in rows])
 
 
 def ruleset_view(row: Ruleset) -> dict[str, Any]:

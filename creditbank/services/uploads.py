@@ -13,7 +13,8 @@ from creditbank.domain.errors import DomainError, ValidationFailed
 from creditbank.domain.roles import Principal
 from creditbank.intake.outcome_sheets import ParsedSheet, RowError, keyed, parse_sheet
 from creditbank.intake.sheets import SheetError, read_sheet
-from creditbank.services import outcomes
+from creditbank.services import posting
+from creditbank.services.outcome_views import Posted
 
 # Ten thousand rows must go through (issue 7); twice that still fits one request's time.
 MAX_SHEET_ROWS = 20_000
@@ -49,7 +50,7 @@ def import_sheet(
         progress.begin(len(parsed.items))
     advance: Callable[[int], None] | None = progress.advance if progress else None
     try:
-        results = outcomes.record_outcomes(principal, parsed.items, batch=True, progress=advance)
+        results = posting.record_outcomes(principal, parsed.items, batch=True, progress=advance)
     except DomainError as exc:
         if exc.errors:  # keyed items.<i>.<field>: say which row and column instead
             exc.errors = keyed(parsed.row_errors(exc.errors))
@@ -70,7 +71,7 @@ def _dry_run(principal: Principal, parsed: ParsedSheet) -> dict[str, Any]:
     errors = list(parsed.errors)
     posted = replayed = 0
     if parsed.items:
-        check = outcomes.check_outcomes(principal, parsed.items, batch=True)
+        check = posting.check_outcomes(principal, parsed.items, batch=True)
         errors.extend(parsed.row_errors(check.errors))
         posted, replayed = check.fresh, check.replays
     if not parsed.rows:
@@ -86,7 +87,7 @@ def _dry_run(principal: Principal, parsed: ParsedSheet) -> dict[str, Any]:
     }
 
 
-def _line(row: int, result: outcomes.Posted) -> dict[str, Any]:
+def _line(row: int, result: Posted) -> dict[str, Any]:
     outcome = result.outcome
     return {
         "row": row,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from creditbank.conversion import Status
 from creditbank.extensions import db
 from creditbank.models import Account, Audit, Identity, OutcomeState, Provider
-from creditbank.services.outcomes import outcome_views
-from creditbank.services.pagination import Page, decode_cursor, page_of
+from creditbank.services.outcome_views import outcome_views
+from creditbank.services.pagination import Page, keyset_page
 
 
 @dataclass(frozen=True)
@@ -27,60 +27,49 @@ class LearnerRow:
 
 def learners(cursor: str | None, limit: int) -> Page[LearnerRow]:
     """Learners in account order (oldest first), with their balance."""
-    query = select(Account, Identity).outerjoin(Identity).order_by(Account.learner_id)
-    after = decode_cursor(cursor, str)
-    if after is not None:
-        query = query.where(Account.learner_id > after)
-    rows = [
-        LearnerRow(
-            account.learner_id,
-            identity.name if identity else None,
-            identity.national_id_masked if identity else None,
-            account.opened_at,
-            account.balance,
-        )
-        for account, identity in db.session.execute(query.limit(limit + 1))
-    ]
-    return page_of(rows, limit, lambda row: row.learner_id)
+    query = select(Account, Identity).outerjoin(Identity)
+    page = keyset_page(query, Account.learner_id, cursor, limit, key_of=_learner_id)
+    return page.map(lambda rows: [_learner_row(account, identity) for account, identity in rows])
+
+
+def _learner_row(account: Account, identity: Identity | None) -> LearnerRow:
+    return LearnerRow(
+        account.learner_id,
+        identity.name if identity else None,
+        identity.national_id_masked if identity else None,
+        account.opened_at,
+        account.balance,
+    )
+
+
+def _learner_id(row: Any) -> str:
+    return row.Account.learner_id
 
 
 def recent_outcomes(cursor: str | None, limit: int) -> Page[dict[str, Any]]:
     """Posted outcomes, newest first (outcome ids are ULIDs: they sort by time)."""
-    query = select(OutcomeState).order_by(OutcomeState.outcome_id.desc())
-    before = decode_cursor(cursor, str)
-    if before is not None:
-        query = query.where(OutcomeState.outcome_id < before)
-    return _outcome_page(query, limit)
+    return _outcome_page(select(OutcomeState), cursor, limit, descending=True)
 
 
 def pending_reviews(cursor: str | None, limit: int) -> Page[dict[str, Any]]:
     """Outcomes waiting for a review, oldest first (the order they should be decided in)."""
-    query = (
-        select(OutcomeState)
-        .where(OutcomeState.status == Status.PENDING_REVIEW.value)
-        .order_by(OutcomeState.outcome_id)
-    )
-    after = decode_cursor(cursor, str)
-    if after is not None:
-        query = query.where(OutcomeState.outcome_id > after)
-    return _outcome_page(query, limit)
+    query = select(OutcomeState).where(OutcomeState.status == Status.PENDING_REVIEW.value)
+    return _outcome_page(query, cursor, limit)
 
 
 def latest_audit() -> Audit | None:
     return db.session.scalar(select(Audit).order_by(Audit.started_at.desc()).limit(1))
 
 
-def _outcome_page(query: Any, limit: int) -> Page[dict[str, Any]]:
-    page = page_of(list(db.session.scalars(query.limit(limit + 1))), limit, _outcome_id)
+def _outcome_page(
+    query: Any, cursor: str | None, limit: int, *, descending: bool = False
+) -> Page[dict[str, Any]]:
+    page = keyset_page(query, OutcomeState.outcome_id, cursor, limit, descending=descending)
     views = outcome_views(db.session, page.items)
     names = _provider_names({view["provider_id"] for view in views})
     for view in views:
         view["provider_name"] = names.get(view["provider_id"], view["provider_id"])
     return Page(views, page.next_cursor)
-
-
-def _outcome_id(state: OutcomeState) -> str:
-    return state.outcome_id
 
 
 def _provider_names(provider_ids: set[str]) -> dict[str, str]:

@@ -2,7 +2,7 @@
 tests, which read stored rows, and the system tests, which read the ledger over HTTP.
 
 Both hand in entry *views*: the hashed document of an entry plus its ``hash``
-(``creditbank.services.outcomes.entry_view`` of a stored row, or an item of
+(``creditbank.services.outcome_views.entry_view`` of a stored row, or an item of
 ``GET /learners/<id>/ledger``). The hash is recomputed here from the document alone.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from creditbank.domain.amounts import parse_tenths
 from creditbank.domain.canonical import GENESIS_HASH, entry_hash, parse_instant
 from creditbank.models import Account, JournalEntry
-from creditbank.services.outcomes import entry_view
+from creditbank.services.outcome_views import entry_view
 
 EntryView = Mapping[str, Any]
 

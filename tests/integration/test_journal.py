@@ -18,7 +18,7 @@ from creditbank.domain.canonical import entry_hash, format_instant
 from creditbank.extensions import db as flask_db
 from creditbank.journal import entry_document
 from creditbank.models import Account
-from creditbank.services import outcomes as outcome_service
+from creditbank.services import posting
 from tests.integration.chains import (
     assert_chain_intact,
     assert_head_matches,
@@ -176,7 +176,7 @@ def clock(monkeypatch: pytest.MonkeyPatch):
     """Set the instant the posting service reads as "now"."""
 
     def set_now(instant: datetime) -> None:
-        monkeypatch.setattr(outcome_service, "utcnow", lambda: instant)
+        monkeypatch.setattr(posting, "utcnow", lambda: instant)
 
     return set_now
 

@@ -41,7 +41,7 @@ def read_journal(database_url: str) -> Journal:
     invariants 2 and 3 on each: seq 1..n, linked, hashes recompute from the content,
     ``recorded_at`` never goes back, the cached head and balance agree with the entries,
     every running total is the sum of the deltas before it."""
-    from creditbank.services.outcomes import entry_view
+    from creditbank.services.outcome_views import entry_view
 
     engine = sa.create_engine(normalise_database_url(database_url))
     try:
