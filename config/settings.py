@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -64,6 +65,10 @@ class Settings:
         """Read the settings; raise :class:`SettingsError` naming whatever is wrong."""
         env_vars = os.environ if environ is None else environ
 
+        @overload
+        def get(name: str) -> str | None: ...
+        @overload
+        def get(name: str, default: str) -> str: ...
         def get(name: str, default: str | None = None) -> str | None:
             value = env_vars.get(f"CREDITBANK_{name}")
             return value if value not in (None, "") else default

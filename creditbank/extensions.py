@@ -7,7 +7,7 @@ Flask-Migrate is bound lazily: it imports Alembic (0.1 s of every start-up), and
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 from flask import Flask
@@ -16,6 +16,9 @@ from sqlalchemy import MetaData
 
 if TYPE_CHECKING:
     from flask_migrate import Migrate
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy import Table
+    from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names, so that Alembic migrations and the models agree on both
 # databases and a later migration can drop a constraint by name.
@@ -28,6 +31,22 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+# The base class of the models. At run time it is ``db.Model`` itself. Type checkers cannot
+# take an attribute of an instance as a base class (mypy: 'Name "db.Model" is not defined'),
+# so they are shown what ``db.Model`` offers: Flask-SQLAlchemy's model mixin and the
+# declarative surface (keyword constructor, ``metadata``, ``__table__``, ``Mapped`` columns)
+# as SQLAlchemy 2.x types it on DeclarativeBase. (Passing ``model_class=`` a DeclarativeBase
+# would not spare this: Flask-SQLAlchemy 3.1 builds ``db.Model`` anew from that class's bases.)
+if TYPE_CHECKING:
+
+    class Model(_FlaskModel, DeclarativeBase):
+        # DeclarativeBase says FromClause, as a model may map a join or a select; each model
+        # here maps the Table its ``__tablename__`` names, which insert() and update() take.
+        __table__: ClassVar[Table]
+
+else:
+    Model = db.Model
 
 
 class Migrations:

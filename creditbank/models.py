@@ -16,13 +16,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from creditbank.db import UTCDateTime
 from creditbank.domain.canonical import GENESIS_HASH
-from creditbank.extensions import db
+from creditbank.extensions import Model
 
 ID = String(40)
 HASH = String(64)
 
 
-class Account(db.Model):
+class Account(Model):
     """A learner's account: the cached head of its chain and its balance (invariants 2, 3)."""
 
     __tablename__ = "accounts"
@@ -37,7 +37,7 @@ class Account(db.Model):
     balance_by_category: Mapped[str] = mapped_column(Text, default="{}")
 
 
-class Identity(db.Model):
+class Identity(Model):
     """Personal data, outside the journal so that it can be corrected or erased."""
 
     __tablename__ = "identities"
@@ -53,7 +53,7 @@ class Identity(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Provider(db.Model):
+class Provider(Model):
     """A training provider (school, company, training centre) that posts outcomes."""
 
     __tablename__ = "providers"
@@ -64,7 +64,7 @@ class Provider(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Client(db.Model):
+class Client(Model):
     """An API client: the workstation, an auditor, or one of a provider's systems."""
 
     __tablename__ = "clients"
@@ -80,7 +80,7 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Ruleset(db.Model):
+class Ruleset(Model):
     """A published conversion ruleset; never edited (the document is canonical JSON)."""
 
     __tablename__ = "rulesets"
@@ -94,7 +94,7 @@ class Ruleset(db.Model):
     published_by: Mapped[str | None] = mapped_column(ID)
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """One fact in a learner's chain. Kind-specific fields that are not queried live in
     ``data`` (canonical JSON); the hash covers the columns and ``data`` together."""
 
@@ -123,7 +123,7 @@ class JournalEntry(db.Model):
     )
 
 
-class OutcomeState(db.Model):
+class OutcomeState(Model):
     """What each outcome stands at now: a cache of the journal, rewritten in the same
     transaction as the credit entries that change it."""
 
@@ -171,7 +171,7 @@ class NewOutcomeState:
     rule: str | None = None
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """``(provider, external_ref)``: the one bank-wide uniqueness (DESIGN.md § Scale)."""
 
     __tablename__ = "idempotency_keys"
@@ -184,7 +184,7 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Audit(db.Model):
+class Audit(Model):
     """One audit run (DESIGN.md § Audit): what was checked and how it ended."""
 
     __tablename__ = "audits"
@@ -203,7 +203,7 @@ class Audit(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-class AuditFinding(db.Model):
+class AuditFinding(Model):
     """One thing an audit found wrong, numbered within its audit."""
 
     __tablename__ = "audit_findings"
@@ -217,7 +217,7 @@ class AuditFinding(db.Model):
     found: Mapped[str | None] = mapped_column(Text)
 
 
-class Checkpoint(db.Model):
+class Checkpoint(Model):
     """A signed RFC 9162 tree head over the learners' chain heads (invariant 6)."""
 
     __tablename__ = "checkpoints"
@@ -234,7 +234,7 @@ class Checkpoint(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class CheckpointLeaf(db.Model):
+class CheckpointLeaf(Model):
     """One learner's chain head as a checkpoint signed it (leaf index = position by learner_id)."""
 
     __tablename__ = "checkpoint_leaves"
@@ -250,7 +250,7 @@ class CheckpointLeaf(db.Model):
     )
 
 
-class StaffAccount(db.Model):
+class StaffAccount(Model):
     """A person at the workstation who signs in to the web pages (role workstation or auditor)."""
 
     __tablename__ = "staff_accounts"
@@ -262,7 +262,7 @@ class StaffAccount(db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Something done to data outside the journal (an identity corrected or erased, …),
     tagged ``source:subject:action`` (:class:`creditbank.events.EventTag`)."""
 

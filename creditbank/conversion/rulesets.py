@@ -233,7 +233,7 @@ def _caps(check: _Check, value: object) -> dict[str, Any]:
 def ruleset_from_document(id: str, version: int, document: Mapping[str, Any]) -> Ruleset:
     """The engine's view of a ruleset document (validated again, so a raw one is refused)."""
     normal = validate_ruleset_document(document)
-    certificates = {
+    certificates: dict[str, dict[str | None, int]] = {
         code: {None: parse_tenths(entry)}
         if isinstance(entry, str)
         else {level: parse_tenths(amount) for level, amount in entry.items()}

@@ -68,7 +68,10 @@ def _xlsx_values(sheet: WriteOnlyWorksheet) -> Callable[[Any], Any]:
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if isinstance(value, Decimal):
-            cell = WriteOnlyCell(sheet, value=value)
+            # Set through Cell.value, as WriteOnlyCell(value=...) does: types-openpyxl types
+            # WriteOnlyCell's value narrower than Cell's, without Decimal.
+            cell = WriteOnlyCell(sheet)
+            cell.value = value
             cell.number_format = "0.0"
             return cell
         if isinstance(value, str) and value.startswith("="):

@@ -51,7 +51,7 @@ class Report:
         }
 
 
-class _Sink(list):  # type: ignore[type-arg]
+class _Sink(list[Finding]):
     """The findings list the chain checks append to: counts all, keeps the first few."""
 
     def __init__(self, report: Report) -> None:
