@@ -15,9 +15,9 @@ as successes) and ``requests_per_connection`` (default 10). Every request has a 
 the whole run stops after ``warmup_seconds + seconds``.
 
 A connection is closed and opened again after ``requests_per_connection`` requests, as nginx
-does with its upstream connections (``keepalive_requests``, set to 10 in the README's
-configuration). gunicorn's workers share one listening socket and a kept-alive connection stays
-with the worker that accepted it: without this, all 16 connections can end up on one worker
+does with its upstream connections (``keepalive_requests``, set to 10 in docs/operations.md's
+nginx configuration). gunicorn's workers share one listening socket and a kept-alive connection
+stays with the worker that accepted it: without this, all 16 connections can end up on one worker
 for the whole run, and the figure measures one core, or two, by chance.
 """
 

@@ -13,7 +13,7 @@ processes only trade CPU between them and split the per-process conversion snaps
 (services/conversion.py) across more caches; more threads only queue on the GIL. A machine
 with more cores: one worker per core, ``CREDITBANK_WORKERS``; keep the threads at 2.
 
-Behind nginx, give the upstream ``keepalive_requests 10`` (README § Production): a kept-alive
+Behind nginx, give the upstream ``keepalive_requests 10`` (docs/operations.md, step 5): a kept-alive
 connection stays with the worker that accepted it, and reopening it now and then spreads the
 connections over the workers.
 """

@@ -1,6 +1,6 @@
 """Offline verification of an export against a signed checkpoint: no database, no server.
 
-This is the reference implementation of README § "Offline verification". It checks every
+This is the reference implementation of docs/verification.md. It checks every
 chain (seq 1..n, links, recomputed hashes) and its running totals; the checkpoint's Ed25519
 signature; and then either the root over the export's leaves (whole bank) or the inclusion
 proof of the learner's signed head (one learner), and that the journal still holds every head

@@ -1,6 +1,6 @@
 """``creditbank export``: the journal, or one learner's chain, as JSON lines that anyone can
-verify offline against a signed checkpoint (the format is in the README, § Offline
-verification; the reference verifier is :mod:`creditbank.domain.verify`).
+verify offline against a signed checkpoint (the format is in docs/verification.md; the
+reference verifier is :mod:`creditbank.domain.verify`).
 
 Line 1 is a header; then the latest checkpoint's leaves (whole bank) or the inclusion proof
 of the learner's signed head (one learner); then every entry, in ``(learner_id, seq)`` order,

@@ -1,4 +1,4 @@
-"""The README's walkthrough, through the test client: the path every user takes first."""
+"""The walkthrough of docs/api.md, through the test client: the path every user takes first."""
 
 
 def test_post_outcome_and_read_balance_and_ledger(api):

@@ -1,6 +1,7 @@
 """Exports verify offline: by ``creditbank verify`` (run with no database and no keys at all),
-and by a verifier written here from the README's description alone — hashlib, json, base64 and
-cryptography's Ed25519, nothing of creditbank's — which a third party could have written.
+and by a verifier written here from the description in docs/verification.md alone — hashlib,
+json, base64 and cryptography's Ed25519, nothing of creditbank's — which a third party could
+have written.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("cheap_secret_hashing")
 CREDITBANK = Path(sys.executable).with_name("creditbank")
 
 
-# --- a verifier written from README § "Audits, checkpoints and offline verification" ----------
+# --- a verifier written from docs/verification.md ---------------------------------------------
 
 
 def sha256(data: bytes) -> bytes:
@@ -110,7 +111,7 @@ def chain_problems(entry_lines: list[dict[str, Any]]) -> tuple[list[str], dict[t
 
 
 def readme_verify(text: str, checkpoint: dict[str, Any], jwks: dict[str, Any]) -> list[str]:
-    """Every problem found, as README § "Verifying" lists the steps."""
+    """Every problem found, as docs/verification.md § "Verifying an export" lists the steps."""
     assert text.endswith("\n")
     items = [json.loads(line) for line in text.split("\n")[:-1]]
     header = items[0]

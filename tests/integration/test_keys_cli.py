@@ -1,5 +1,5 @@
 """``creditbank keys generate`` in production: it must make a new server's first signing key,
-so it may not load the keys it is about to create (README § Production, step 3)."""
+so it may not load the keys it is about to create (docs/operations.md, step 3)."""
 
 from __future__ import annotations
 

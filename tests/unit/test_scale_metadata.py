@@ -1,4 +1,4 @@
-"""The schema stays distributable by learner (README § Scale beyond one machine, DESIGN.md § Scale).
+"""The schema stays distributable by learner (docs/scaling.md, DESIGN.md § Scale).
 
 On Citus every table is one of: distributed by a column (its rows spread over the workers by
 that column's hash; every primary key and unique index must include it, and a foreign key
@@ -75,8 +75,8 @@ def test_every_table_is_classified_once():
     classified = [name for group in CLASSES.values() for name in group]
     assert len(classified) == len(set(classified)), "a table is in two classes"
     assert set(classified) == set(tables()), (
-        "classify each new table in tests/unit/test_scale_metadata.py (README § Scale beyond "
-        "one machine); stale entries must go"
+        "classify each new table in tests/unit/test_scale_metadata.py (docs/scaling.md); "
+        "stale entries must go"
     )
 
 
