@@ -21,13 +21,17 @@ run: $(STAMP)
 	$(BIN)/creditbank rules publish --if-none config/rulesets/yunyang-2026.json
 	$(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
-## test: install with test extras, lint, then the whole suite (PostgreSQL too when CREDITBANK_TEST_DATABASE_URL is set)
+## test: install with test extras; ruff, mypy and the layer contracts; then the whole suite
+## (PostgreSQL too when CREDITBANK_TEST_DATABASE_URL is set; with CI=true nothing may skip)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
+## lint: ruff, the types (mypy: strict on the pure packages, pyproject.toml) and the layers (.importlinter)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -41,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench --database-url '$(CREDITBANK_BENCH_DATABASE_URL)'
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, json
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 
+from creditbank.api.paging import NEXT_LINK_HEADER, with_next_link
 from creditbank.api.parsing import Parser
 
 
@@ -22,6 +24,15 @@ class Blueprint(SmorestBlueprint):
         if isinstance(schema, type):
             schema = schema()
         return super().arguments(schema, *args, **kwargs)
+
+    def page(self, schema: Any) -> Callable[[Callable[..., Any]], Any]:
+        """A list: 200 with ``schema`` (items and next_cursor) and the ``Link`` to the next
+        page (:mod:`creditbank.api.paging`), for a view that returns a service's Page."""
+
+        def decorator(view: Callable[..., Any]) -> Any:
+            return self.response(200, schema, headers=NEXT_LINK_HEADER)(with_next_link(view))
+
+        return decorator
 
 
 class Api(SmorestApi):

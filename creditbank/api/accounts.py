@@ -6,7 +6,8 @@ from typing import Any
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
-from creditbank.api.schemas import BalanceQuery, BalanceSchema, LedgerPage, PageArgs
+from creditbank.api.ledger_schemas import BalanceQuery, BalanceSchema, LedgerPage
+from creditbank.api.schemas import PageArgs
 from creditbank.domain.roles import Role
 from creditbank.services import accounts
 
@@ -26,7 +27,7 @@ def balance(query: dict[str, Any], learner_id: str) -> Any:
 @blp.route("/learners/<learner_id>/ledger", methods=["GET"])
 @allow(*READERS)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, LedgerPage)
+@blp.page(LedgerPage)
 def ledger(query: dict[str, Any], learner_id: str) -> Any:
     """Journal entries in seq order, with their hashes (keyset cursor)."""
     return accounts.ledger(current_principal(), learner_id, query["cursor"], query["limit"])

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
+from creditbank.api.background import in_background
 from creditbank.api.parsing import negotiate
 from creditbank.api.schemas import PageArgs, PageSchema, StrictSchema, text
 from creditbank.domain.chain_checks import CHECKS
@@ -71,7 +72,9 @@ class FindingPage(PageSchema):
 @blp.alt_response(202, schema=AuditSchema, description="Running in the background: poll it")
 def start_audit(body: dict[str, Any]) -> Any:
     """Audit the whole bank, or one learner (``learner_id``)."""
-    audit_id, finished = audits.request_audit(current_principal(), body["learner_id"])
+    audit_id, finished = audits.request_audit(
+        current_principal(), body["learner_id"], in_background=in_background
+    )
     return audit_reports.audit_document(audit_id), 201 if finished else 202
 
 
@@ -107,7 +110,7 @@ def get_audit(audit_id: str) -> Any:
 @blp.route("/audits/<audit_id>/findings", methods=["GET"])
 @allow(*STAFF)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, FindingPage)
+@blp.page(FindingPage)
 def list_findings(query: dict[str, Any], audit_id: str) -> Any:
     """Every finding of an audit, in order, by keyset pages."""
     audit_reports.get_audit(audit_id)

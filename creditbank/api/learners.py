@@ -33,7 +33,7 @@ def open_learner(body: dict[str, Any]) -> Any:
 @blp.route("/learners", methods=["GET"])
 @allow(*STAFF)
 @blp.arguments(LearnerQuery, location="query")
-@blp.response(200, LearnerPage)
+@blp.page(LearnerPage)
 def find_learners(query: dict[str, Any]) -> Any:
     """List learners, or find one by national ID (matched through its HMAC) or name."""
     return learners.find_learners(

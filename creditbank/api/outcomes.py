@@ -8,8 +8,7 @@ from flask import jsonify
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
-from creditbank.api.parsing import json_body
-from creditbank.api.schemas import (
+from creditbank.api.ledger_schemas import (
     OutcomePage,
     OutcomeQuery,
     OutcomeSchema,
@@ -18,6 +17,7 @@ from creditbank.api.schemas import (
     VoidRequest,
     VoidResponse,
 )
+from creditbank.api.parsing import json_body
 from creditbank.domain.roles import STAFF, Role
 from creditbank.intake.outcomes import MAX_BATCH, OUTCOME_SCHEMAS, parse_outcomes
 from creditbank.services import outcomes, posting, voiding
@@ -92,7 +92,7 @@ def void_outcome(body: dict[str, Any], outcome_id: str) -> Any:
 @blp.route("/outcomes", methods=["GET"])
 @allow(*STAFF, Role.PROVIDER)
 @blp.arguments(OutcomeQuery, location="query")
-@blp.response(200, OutcomePage)
+@blp.page(OutcomePage)
 def list_outcomes(query: dict[str, Any]) -> Any:
     """List outcomes: staff see all, a provider its own; filter by learner, provider, status."""
     return outcomes.list_outcomes(

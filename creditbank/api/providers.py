@@ -33,7 +33,7 @@ def register_provider(body: dict[str, Any]) -> Any:
 @blp.route("/providers", methods=["GET"])
 @allow(*STAFF, Role.PROVIDER)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, ProviderPage)
+@blp.page(ProviderPage)
 def list_providers(query: dict[str, Any]) -> Any:
     """List providers."""
     return clients.list_providers(query["cursor"], query["limit"])

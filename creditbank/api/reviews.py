@@ -6,7 +6,7 @@ from typing import Any
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
-from creditbank.api.schemas import OutcomePage, ReviewDecision, ReviewQuery, ReviewResponse
+from creditbank.api.ledger_schemas import OutcomePage, ReviewDecision, ReviewQuery, ReviewResponse
 from creditbank.domain.amounts import parse_tenths
 from creditbank.domain.roles import STAFF, Role
 from creditbank.services import reviews
@@ -17,7 +17,7 @@ blp = Blueprint("reviews", __name__, description="Reviews of outcomes no rule co
 @blp.route("/reviews", methods=["GET"])
 @allow(*STAFF)
 @blp.arguments(ReviewQuery, location="query")
-@blp.response(200, OutcomePage)
+@blp.page(OutcomePage)
 def list_reviews(query: dict[str, Any]) -> Any:
     """Outcomes waiting for review (``status=pending``) or already decided."""
     return reviews.list_reviews(

@@ -6,8 +6,9 @@ from typing import Any
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
+from creditbank.api.ledger_schemas import RulesetPage, RulesetSchema
 from creditbank.api.parsing import json_body
-from creditbank.api.schemas import PageArgs, RulesetPage, RulesetSchema
+from creditbank.api.schemas import PageArgs
 from creditbank.domain.roles import EVERYONE, Role
 from creditbank.services import rulesets
 
@@ -31,7 +32,7 @@ def publish_ruleset() -> Any:
 @blp.route("/rulesets", methods=["GET"])
 @allow(*EVERYONE)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, RulesetPage)
+@blp.page(RulesetPage)
 def list_rulesets(query: dict[str, Any]) -> Any:
     """Every published ruleset, by version."""
     return rulesets.list_rulesets(query["cursor"], query["limit"])

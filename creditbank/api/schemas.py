@@ -15,13 +15,12 @@ from marshmallow import (
     validates_schema,
 )
 
-from creditbank.conversion import REASON_TEXT, STATUS_TEXT
-from creditbank.intake.fields import Amount, Instant, StrictSchema, text
+from creditbank.intake.fields import Instant, StrictSchema, text
 
 MAX_PAGE = 500
 
 
-def _described(texts: Mapping[Any, tuple[str, str]]) -> dict[str, Any]:
+def described(texts: Mapping[Any, tuple[str, str]]) -> dict[str, Any]:
     """OpenAPI metadata listing each slug with its English sentence."""
     lines = [f"- `{slug}`: {english}" for slug, (_, english) in texts.items()]
     return {"enum": [str(slug) for slug in texts], "description": "\n".join(lines)}
@@ -167,140 +166,6 @@ class CredentialsSchema(Schema):
 class ClientSchema(Schema):
     client_id = fields.String()
     disabled = fields.Boolean()
-
-
-# --- outcomes -----------------------------------------------------------------------------------
-
-
-class OutcomeSchema(OpenSchema):
-    """An outcome as it stands: what was posted, plus status, reason and credits so far."""
-
-    id = fields.String()
-    learner_id = fields.String()
-    provider_id = fields.String()
-    external_ref = fields.String()
-    kind = fields.String()
-    category = fields.String()
-    achieved_on = fields.String()
-    seq = fields.Integer()
-    recorded_at = fields.String()
-    ruleset_id = fields.String(allow_none=True)
-    status = fields.String(metadata=_described(STATUS_TEXT))
-    reason = fields.String(metadata=_described(REASON_TEXT))
-    credits = fields.String(metadata={"example": "0.5"})
-    rule = fields.String(allow_none=True)
-
-
-class CreditSchema(Schema):
-    outcome_id = fields.String()
-    seq = fields.Integer()
-    delta = fields.String(metadata={"example": "0.5"})
-    category = fields.String()
-    reason = fields.String(metadata=_described(REASON_TEXT))
-    ruleset_id = fields.String(allow_none=True)
-    running_total = fields.String()
-    running_by_category = fields.Dict(keys=fields.String(), values=fields.String())
-    rule = fields.String(allow_none=True)
-
-
-class PostedSchema(Schema):
-    outcome = fields.Nested(OutcomeSchema)
-    credits = fields.List(fields.Nested(CreditSchema))
-    replayed = fields.Boolean()
-
-
-class PostedBatchSchema(Schema):
-    items = fields.List(fields.Nested(PostedSchema))
-
-
-class OutcomePage(PageSchema):
-    items = fields.List(fields.Nested(OutcomeSchema))
-
-
-class OutcomeQuery(PageArgs):
-    learner_id = fields.String(load_default=None, validate=validate.Length(max=40))
-    provider_id = fields.String(load_default=None, validate=validate.Length(max=40))
-    status = fields.String(
-        load_default=None,
-        validate=validate.OneOf(["credited", "not_credited", "pending_review", "voided"]),
-    )
-
-
-class VoidRequest(StrictSchema):
-    reason = text(500)
-
-
-class EntrySchema(OpenSchema):
-    """A journal entry: its hashed fields plus its hash (fields vary by kind)."""
-
-    learner_id = fields.String()
-    seq = fields.Integer()
-    kind = fields.String(metadata={"enum": ["outcome", "void", "review", "credit"]})
-    recorded_at = fields.String()
-    prev_hash = fields.String()
-    hash = fields.String()
-
-
-class VoidResponse(Schema):
-    void = fields.Dict()
-    credits = fields.List(fields.Nested(CreditSchema))
-
-
-# --- rulesets, reviews, balances ----------------------------------------------------------------
-
-
-class RulesetSchema(OpenSchema):
-    id = fields.String()
-    version = fields.Integer()
-    name = fields.String()
-    effective_from = fields.String()
-    published_at = fields.String()
-    credit_step = fields.String()
-    validity_years = fields.Integer()
-    hours_per_credit = fields.Dict(keys=fields.String(), values=fields.String())
-    certificates = fields.Dict()
-    skill_levels = fields.Dict()
-    competitions = fields.Dict()
-    course_min_score = fields.Integer()
-    caps = fields.Dict()
-
-
-class RulesetPage(PageSchema):
-    items = fields.List(fields.Nested(RulesetSchema))
-
-
-class ReviewQuery(PageArgs):
-    status = fields.String(load_default="pending", validate=validate.OneOf(["pending", "decided"]))
-
-
-class ReviewDecision(StrictSchema):
-    credits = Amount(required=True, minimum=0, maximum=1000)
-    category = fields.String(
-        required=True,
-        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
-    )
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-
-
-class ReviewResponse(Schema):
-    review = fields.Dict()
-    credits = fields.List(fields.Nested(CreditSchema))
-
-
-class BalanceQuery(StrictSchema):
-    as_of = Instant(load_default=None)
-
-
-class BalanceSchema(Schema):
-    learner_id = fields.String()
-    total = fields.String(metadata={"example": "12.5"})
-    by_category = fields.Dict(keys=fields.String(), values=fields.String())
-    as_of = fields.String()
-    seq = fields.Integer()
-
-
-class LedgerPage(PageSchema):
-    items = fields.List(fields.Nested(EntrySchema))
 
 
 class ProblemSchema(Schema):

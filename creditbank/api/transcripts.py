@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template
+from flask import Response
 from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
 from creditbank.api.parsing import negotiate
-from creditbank.documents.labels import shanghai_time
+from creditbank.documents.html import transcript_page
 from creditbank.domain.roles import Role
 from creditbank.services import credentials, transcripts
 
@@ -96,7 +96,7 @@ def transcript(learner_id: str) -> Any:
     media = negotiate(JSON, HTML, PDF)
     document = transcripts.transcript(current_principal(), learner_id)
     if media == HTML:
-        page = render_template("learners/transcript.html", t=document, local=shanghai_time)
+        page = transcript_page(document)
         return _private(Response(page, mimetype=HTML))
     if media == PDF:
         # reportlab would add 0.1 s to every start-up: loaded with the first PDF instead.

@@ -13,8 +13,8 @@ from creditbank.documents.spreadsheets import XLSX_MIMETYPE
 from creditbank.domain.errors import ValidationFailed
 from creditbank.domain.roles import STAFF, Role
 from creditbank.intake.fields import StrictSchema
-from creditbank.intake.outcome_sheets import KIND_NAMES
 from creditbank.intake.outcome_template import build_template
+from creditbank.labels import SHEET_KIND_NAMES as KIND_NAMES
 from creditbank.services.rulesets import ruleset_in_force_now
 from creditbank.services.uploads import import_sheet
 

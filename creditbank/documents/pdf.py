@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from creditbank.documents.fonts import PdfFont, cjk_font
-from creditbank.documents.labels import shanghai_time
+from creditbank.labels import shanghai_time
 
 GRID = colors.HexColor("#9aa5b1")
 HEADER_FILL = colors.HexColor("#e8edf2")

@@ -19,6 +19,7 @@ from marshmallow import fields
 from creditbank.domain.errors import ValidationFailed
 from creditbank.intake.outcomes import OUTCOME_SCHEMAS, load_outcome
 from creditbank.intake.sheets import Row, iso_date
+from creditbank.labels import SHEET_KIND_NAMES as KIND_NAMES
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,6 @@ BY_FIELD = {column.field: column for column in COLUMNS}
 # Columns a provider may keep for its own checking; they are read past, never posted.
 IGNORED_HEADERS = frozenset({"姓名", "name"})
 
-KIND_NAMES = {
-    "training_hours": "培训学时",
-    "certificate": "证书",
-    "skill_level": "技能等级",
-    "competition": "竞赛",
-    "course": "课程",
-    "informal": "非正式学习",
-}
 # Chinese spellings of coded values, per (kind, field); the codes themselves are accepted too.
 VALUE_NAMES: dict[tuple[str, str], dict[str, Any]] = {
     ("certificate", "level"): {"初级": "junior", "中级": "intermediate", "高级": "senior"},

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from creditbank.conversion import Ruleset
 from creditbank.intake.fields import today_in_shanghai
-from creditbank.intake.outcome_sheets import COLUMNS, KIND_NAMES, NOTE_MARK, VALUE_NAMES
+from creditbank.intake.outcome_sheets import COLUMNS, NOTE_MARK, VALUE_NAMES
 from creditbank.intake.outcomes import OUTCOME_SCHEMAS
+from creditbank.labels import SHEET_KIND_NAMES as KIND_NAMES
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.datavalidation import DataValidation

@@ -11,9 +11,9 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from flask import render_template
 from sqlalchemy import select
 
+from creditbank.documents.html import audit_report
 from creditbank.domain.canonical import format_instant
 from creditbank.domain.errors import NotFound
 from creditbank.extensions import db
@@ -24,15 +24,6 @@ from creditbank.services.pagination import Page, keyset_page
 INLINE_FINDINGS = 1000
 CSV_COLUMNS = ("learner_id", "seq", "check", "expected", "found")
 # What each check means, for the printed report (Chinese, with the English term beside it).
-CHECK_TEXT = {
-    "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),
-    "chain_link": ("链接断裂", "prev_hash is not the previous entry's hash, or the head moved"),
-    "entry_hash": ("哈希不符", "the hash does not match the entry's content"),
-    "balance": ("余额不符", "running totals, deltas and the cached balance disagree"),
-    "replay": ("重算不符", "re-running the conversion rules gives other credits"),
-    "checkpoint": ("检查点不符", "the signed checkpoint does not match the journal"),
-}
-STATUS_TEXT = {"running": "进行中", "passed": "通过", "failed": "未通过", "error": "出错"}
 
 
 def get_audit(audit_id: str) -> Audit:
@@ -107,12 +98,5 @@ def csv_lines(audit_id: str) -> Iterator[str]:
 
 
 def html_report(audit_id: str) -> str:
-    """The printable report (Chinese, English terms beside), from a Jinja template."""
-    document = audit_document(audit_id)
-    return render_template(
-        "audits/report.html",
-        audit=document,
-        check_text=CHECK_TEXT,
-        status_text=STATUS_TEXT,
-        inline_limit=INLINE_FINDINGS,
-    )
+    """The printable report (Chinese, English terms beside)."""
+    return audit_report(audit_document(audit_id), INLINE_FINDINGS)

@@ -9,16 +9,15 @@ memory stays flat; the journal itself is only ever read.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 from multiprocessing import get_context
 from typing import Any
 
-from flask import Flask, current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -41,6 +40,8 @@ from creditbank.services.history import load_rulesets
 from creditbank.services.transaction import utcnow, write_transaction
 
 log = logging.getLogger(__name__)
+# Runs ``work`` after the request, named ``name`` (the API passes a thread with the app).
+Background = Callable[[Callable[[], None], str], None]
 
 SLICE_ENTRIES = 20_000  # entries per slice: a unit of work, of progress and of snapshot
 PARALLEL_MIN_ENTRIES = 100_000  # below this, starting worker processes costs more than it saves
@@ -213,29 +214,26 @@ class Recorder:
             log.exception("could not record the failure of audit %s", self.audit_id)
 
 
-def request_audit(principal: Principal, learner_id: str | None) -> tuple[str, bool]:
+def request_audit(
+    principal: Principal, learner_id: str | None, *, in_background: Background
+) -> tuple[str, bool]:
     """``POST /audits``: audit within the request when the scope holds at most
-    ``audit_inline_max_entries`` entries; otherwise start a background thread. Returns
-    ``(audit id, finished)``."""
+    ``audit_inline_max_entries`` entries; otherwise open the audit and hand its run to
+    ``in_background`` (the caller's way of running work after the request, with the app).
+    Returns ``(audit id, finished)``."""
     if entries_in_scope(learner_id) <= settings().audit_inline_max_entries:
         return run_audit(learner_id, requested_by=principal.subject).id, True
     audit_id = open_audit(learner_id, principal.subject)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    thread = threading.Thread(
-        target=_run_in_background, args=(app, audit_id, learner_id), name=f"audit-{audit_id}"
-    )
-    # A daemon thread: a worker that is restarted mid-run leaves the audit "running" (start
-    # another, or run `creditbank audit`); it must not hold the worker's shutdown hostage.
-    thread.daemon = True
-    thread.start()
+    in_background(functools.partial(_run_opened, audit_id, learner_id), f"audit-{audit_id}")
     return audit_id, False
 
 
-def _run_in_background(app: Flask, audit_id: str, learner_id: str | None) -> None:
-    with app.app_context():
-        try:
-            run_audit(learner_id, audit_id=audit_id)
-        except Exception:
-            log.exception("audit %s failed", audit_id)
-        finally:
-            db.session.remove()
+def _run_opened(audit_id: str, learner_id: str | None) -> None:
+    # A worker that is restarted mid-run leaves the audit "running" (start another, or run
+    # `creditbank audit`).
+    try:
+        run_audit(learner_id, audit_id=audit_id)
+    except Exception:
+        log.exception("audit %s failed", audit_id)
+    finally:
+        db.session.remove()

@@ -19,7 +19,11 @@ from sqlalchemy import func, select, tuple_
 
 from creditbank.context import keyring
 from creditbank.conversion import SHANGHAI, Status
-from creditbank.documents.labels import (
+from creditbank.domain.amounts import format_tenths
+from creditbank.domain.errors import Forbidden
+from creditbank.domain.roles import Principal, Role
+from creditbank.extensions import db
+from creditbank.labels import (
     CERTIFICATE_LEVEL_TEXT,
     RANK_TEXT,
     SCOPE_TEXT,
@@ -29,10 +33,6 @@ from creditbank.documents.labels import (
     outcome_summary,
     rule_text,
 )
-from creditbank.domain.amounts import format_tenths
-from creditbank.domain.errors import Forbidden
-from creditbank.domain.roles import Principal, Role
-from creditbank.extensions import db
 from creditbank.models import Account, Identity, JournalEntry, OutcomeState, Provider
 
 PAGE = 500

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from creditbank.context import settings
 from creditbank.conversion import Reason, Status, describe
-from creditbank.documents.labels import category_text, kind_text, outcome_summary, rule_text
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import format_instant
 from creditbank.domain.roles import Principal
 from creditbank.extensions import db
+from creditbank.labels import category_text, kind_text, outcome_summary, rule_text
 from creditbank.models import Account, Identity, JournalEntry, OutcomeState, Provider
 from creditbank.models import Ruleset as RulesetRow
 from creditbank.services.accounts import readable_account

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
@@ -14,28 +13,17 @@ from creditbank.context import BROWSER_PRINCIPAL
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
 from creditbank.domain.amounts import format_tenths
+from creditbank.labels import (
+    AUDIT_STATUS_NAMES,
+    OUTCOME_STATUS_NAMES,
+    ROLE_NAMES,
+    SHANGHAI,
+    kind_text,
+)
 from creditbank.web.session import StaffSessionInterface, staff_principal
 
 csrf = CSRFProtect()
 STATIC = Path(__file__).resolve().parent / "static"
-
-KIND_LABELS = {
-    "training_hours": "培训学时",
-    "certificate": "职业技能等级证书",
-    "skill_level": "职业技能等级",
-    "competition": "技能竞赛",
-    "course": "课程",
-    "informal": "非正式学习",
-}
-STATUS_LABELS = {
-    "credited": "已认定",
-    "not_credited": "未认定",
-    "pending_review": "待审核",
-    "voided": "已撤销",
-}
-ROLE_LABELS = {"workstation": "工作站", "auditor": "审计员"}
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-AUDIT_LABELS = {"running": "进行中", "passed": "通过", "failed": "未通过", "error": "出错"}
 
 
 def init_web(app: Flask) -> None:
@@ -54,10 +42,10 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     app.jinja_env.filters.update(
         credits=format_tenths,
-        kind_label=lambda kind: KIND_LABELS.get(kind, kind),
-        status_label=lambda status: STATUS_LABELS.get(status, status),
-        role_label=lambda role: ROLE_LABELS.get(role, role),
-        audit_label=lambda status: AUDIT_LABELS.get(status, status),
+        kind_label=lambda kind: kind_text(kind)["zh"],
+        status_label=lambda status: OUTCOME_STATUS_NAMES.get(status, status),
+        role_label=lambda role: ROLE_NAMES.get(role, role),
+        audit_label=lambda status: AUDIT_STATUS_NAMES.get(status, status),
         reason_text=_reason_text,
         local_time=_local_time,
     )

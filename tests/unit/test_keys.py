@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from creditbank.security import keys as keys_module
+from creditbank.security import key_files
 from creditbank.security.keys import (
     KeyRing,
     MalformedSecret,
@@ -141,8 +141,8 @@ def test_concurrent_threads_generate_one_key_set(tmp_path):
 
 def test_the_loser_of_a_creation_race_keeps_the_winners_file(tmp_path):
     path = tmp_path / "pii-hmac.key"
-    assert keys_module._publish(path, b"winner\n") is True
-    assert keys_module._publish(path, b"loser\n") is False
+    assert key_files.publish(path, b"winner\n") is True
+    assert key_files.publish(path, b"loser\n") is False
     assert path.read_bytes() == b"winner\n"
     assert mode(path) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["pii-hmac.key"]

@@ -1,5 +1,11 @@
-"""Words for people: outcome kinds, categories, levels and one-line outcome summaries, in
-Chinese (the transcript's language) and English (for colleges elsewhere)."""
+"""Every word the service shows people, in one place: outcome kinds, categories, levels,
+statuses, roles, audit checks and one-line outcome summaries, in Chinese (the county's
+language) and, where a document goes further, English (for colleges elsewhere).
+
+The sentences for conversion reasons live beside the engine that decides them
+(:mod:`creditbank.conversion.reasons`); everything else a page, a sheet or a document calls
+by name is here.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +56,34 @@ RANK_TEXT = {
     1: ("一等奖", "first prize"),
     2: ("二等奖", "second prize"),
     3: ("三等奖", "third prize"),
+}
+
+
+# The short names a provider types in a sheet's 成果类型 column (the template writes them).
+SHEET_KIND_NAMES = {
+    "training_hours": "培训学时",
+    "certificate": "证书",
+    "skill_level": "技能等级",
+    "competition": "竞赛",
+    "course": "课程",
+    "informal": "非正式学习",
+}
+# An outcome's status in one or two words, for lists (the full sentences: conversion.reasons).
+OUTCOME_STATUS_NAMES = {
+    "credited": "已认定",
+    "not_credited": "未认定",
+    "pending_review": "待审核",
+    "voided": "已撤销",
+}
+ROLE_NAMES = {"workstation": "工作站", "auditor": "审计员"}
+AUDIT_STATUS_NAMES = {"running": "进行中", "passed": "通过", "failed": "未通过", "error": "出错"}
+AUDIT_CHECK_TEXT = {
+    "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),
+    "chain_link": ("链接断裂", "prev_hash is not the previous entry's hash, or the head moved"),
+    "entry_hash": ("哈希不符", "the hash does not match the entry's content"),
+    "balance": ("余额不符", "running totals, deltas and the cached balance disagree"),
+    "replay": ("重算不符", "re-running the conversion rules gives other credits"),
+    "checkpoint": ("检查点不符", "the signed checkpoint does not match the journal"),
 }
 
 

@@ -1,0 +1,43 @@
+"""Printable HTML documents (the transcript page, the audit report), rendered from the package's
+Jinja templates with an environment of their own: a document needs no request, so the API, the
+pages and the command line all print the same one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from creditbank.labels import AUDIT_CHECK_TEXT, AUDIT_STATUS_NAMES, shanghai_time
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("creditbank", "templates"),
+        autoescape=select_autoescape(("html",)),
+        auto_reload=False,
+    )
+
+
+def transcript_page(document: Mapping[str, Any]) -> str:
+    """The learner's transcript as a printable page."""
+    template = _environment().get_template("learners/transcript.html")
+    return template.render(t=document, local=shanghai_time)
+
+
+def audit_report(document: Mapping[str, Any], inline_limit: int) -> str:
+    """An audit's report (Chinese, English terms beside) as a printable page; it lists at
+    most ``inline_limit`` findings and says where the rest are."""
+    return (
+        _environment()
+        .get_template("audits/report.html")
+        .render(
+            audit=document,
+            check_text=AUDIT_CHECK_TEXT,
+            status_text=AUDIT_STATUS_NAMES,
+            inline_limit=inline_limit,
+        )
+    )
