@@ -89,7 +89,7 @@ def run_audit(
     audit_id = audit_id or open_audit(learner_id, requested_by)
     recorder = Recorder(audit_id)
     try:
-        slices, total = plan(db.session, learner_id)
+        slices, total = plan(db.session(), learner_id)
         db.session.commit()  # end the planning read before the slices take their snapshots
         for result in _results(slices, _workers(workers, total), progress):
             recorder.add(result)

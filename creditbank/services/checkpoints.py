@@ -92,7 +92,7 @@ def latest(session: Session) -> Checkpoint | None:
 
 
 def latest_checkpoint() -> dict[str, Any]:
-    row = latest(db.session)
+    row = latest(db.session())
     if row is None:
         raise NotFound("No checkpoint has been made yet")
     return checkpoint_view(row)
@@ -132,10 +132,10 @@ def proof_of(session: Session, checkpoint: Checkpoint, learner_id: str) -> dict[
 
 def latest_proof(learner_id: str) -> dict[str, Any]:
     """``GET /checkpoints/latest/proof``: 404 without a checkpoint or a leaf of that learner."""
-    row = latest(db.session)
+    row = latest(db.session())
     if row is None:
         raise NotFound("No checkpoint has been made yet")
-    proof = proof_of(db.session, row, learner_id)
+    proof = proof_of(db.session(), row, learner_id)
     if proof is None:
         raise NotFound("The latest checkpoint has no leaf for this learner")
     return proof

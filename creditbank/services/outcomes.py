@@ -16,8 +16,8 @@ from creditbank.services.pagination import Page, keyset_page
 
 
 def get_outcome(principal: Principal, outcome_id: str) -> dict[str, Any]:
-    state = visible_state(db.session, principal, outcome_id)
-    entry = outcome_entry(db.session, state)
+    state = visible_state(db.session(), principal, outcome_id)
+    entry = outcome_entry(db.session(), state)
     return stored_outcome_view(entry, state)
 
 
@@ -45,7 +45,7 @@ def list_outcomes(
     if status:
         query = query.where(OutcomeState.status == status)
     page = keyset_page(query, OutcomeState.outcome_id, cursor, limit)
-    return page.map(lambda states: outcome_views(db.session, states))
+    return page.map(lambda states: outcome_views(db.session(), states))
 
 
 def visible_state(session: Session, principal: Principal, outcome_id: str) -> OutcomeState:

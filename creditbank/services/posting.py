@@ -91,7 +91,7 @@ def check_outcomes(
     keyed as it would key them, and nothing written."""
     provider_id = _posting_provider(principal)
     items = Items(items, batch)
-    session = db.session
+    session = db.session()
     known = _known_learners(session, [item["learner_id"] for item in items])
     in_force = ruleset_in_force(load_rulesets(session).values(), utcnow())
     existing = existing_keys(session, provider_id, items)

@@ -29,7 +29,7 @@ def list_reviews(
         OutcomeState.status == wanted if status == "pending" else OutcomeState.reason == "reviewed"
     )
     page = keyset_page(query, OutcomeState.outcome_id, cursor, limit)
-    return page.map(lambda states: outcome_views(db.session, states))
+    return page.map(lambda states: outcome_views(db.session(), states))
 
 
 def decide_review(

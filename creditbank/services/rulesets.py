@@ -65,7 +65,7 @@ def ruleset_in_force_now() -> ParsedRuleset | None:
     """The parsed ruleset in force now, as the engine reads it (``None`` before any)."""
     from creditbank.services.history import load_rulesets
 
-    return ruleset_in_force(load_rulesets(db.session).values(), utcnow())
+    return ruleset_in_force(load_rulesets(db.session()).values(), utcnow())
 
 
 def list_rulesets(cursor: str | None, limit: int) -> Page[dict[str, Any]]:

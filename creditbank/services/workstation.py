@@ -65,7 +65,7 @@ def _outcome_page(
     query: Any, cursor: str | None, limit: int, *, descending: bool = False
 ) -> Page[dict[str, Any]]:
     page = keyset_page(query, OutcomeState.outcome_id, cursor, limit, descending=descending)
-    views = outcome_views(db.session, page.items)
+    views = outcome_views(db.session(), page.items)
     names = _provider_names({view["provider_id"] for view in views})
     for view in views:
         view["provider_name"] = names.get(view["provider_id"], view["provider_id"])
