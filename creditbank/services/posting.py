@@ -135,8 +135,8 @@ def _record(
     if errors := conflict_errors(items, hashes, existing):
         raise IdempotencyConflict(errors=errors)
     replayed = [i for i, item in enumerate(items) if item["external_ref"] in existing]
-    keys = [existing[items[i]["external_ref"]] for i in replayed]
-    results: dict[int, Posted] = dict(zip(replayed, replays(session, keys), strict=True))
+    replayed_keys = [existing[items[i]["external_ref"]] for i in replayed]
+    results: dict[int, Posted] = dict(zip(replayed, replays(session, replayed_keys), strict=True))
     if progress and replayed:
         progress(len(replayed))
     fresh: dict[str, list[int]] = {}
@@ -145,7 +145,7 @@ def _record(
             fresh.setdefault(item["learner_id"], []).append(index)
     prepare(session, [accounts[learner_id] for learner_id in fresh], rulesets)
     states: list[NewOutcomeState] = []
-    keys: list[dict[str, Any]] = []
+    key_rows: list[dict[str, Any]] = []
     for learner_id in sorted(fresh):
         account = accounts[learner_id]
         posted = {
@@ -158,7 +158,7 @@ def _record(
             mine = [credit_view(c) for c in credits if c.outcome_id == entry.outcome_id]
             results[index] = Posted(outcome_view(entry, data, state), mine)
             states.append(state)
-            keys.append(key_row(items[index], hashes[index], state, now))
+            key_rows.append(key_row(items[index], hashes[index], state, now))
         if progress:
             progress(len(fresh[learner_id]))
     # The new rows go in set-based, one statement per table, once conversion has settled them
@@ -166,7 +166,7 @@ def _record(
     if states:
         connection = session.connection()
         connection.execute(insert(OutcomeState.__table__), [_row(state) for state in states])
-        connection.execute(insert(IdempotencyKey.__table__), keys)
+        connection.execute(insert(IdempotencyKey.__table__), key_rows)
     return [results[index] for index in range(len(items))]
 
 
