@@ -37,10 +37,10 @@ def reconvert(
     state this process remembers — or a new learner — is converted without a query.
     """
     known = {entry.outcome_id or "": state for entry, state in appended}
-    decisions = from_appended(account, rulesets, appended) or incremental(
+    remembered = from_appended(account, rulesets, appended) or incremental(
         session, account.learner_id, rulesets
     )
-    if decisions is None:
+    if remembered is None:
         history = history_of(session, account.learner_id)
         evaluator = Evaluator(rulesets).apply_all(history)
         decisions = evaluator.decisions()
@@ -52,10 +52,10 @@ def reconvert(
         }
         states.update(known)
     else:
-        evaluator, history, decisions = decisions
+        evaluator, history, decisions = remembered
         states = {
             outcome_id: known.get(outcome_id)
-            or session.get(OutcomeState, (account.learner_id, outcome_id))
+            or session.get_one(OutcomeState, (account.learner_id, outcome_id))
             for outcome_id in decisions
         }
     totals = json.loads(account.balance_by_category)
