@@ -20,7 +20,7 @@ def today_in_shanghai() -> date:
     return datetime.now(UTC).astimezone(SHANGHAI).date()
 
 
-class Amount(fields.Field):
+class Amount(fields.Field[str]):
     """A decimal with at most one place, given as a JSON number or a string.
 
     Loads to the canonical string (``3`` → ``"3.0"``); ``3.25`` is refused, never rounded.

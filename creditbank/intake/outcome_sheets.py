@@ -115,7 +115,7 @@ class ParsedSheet:
 
     def row_errors(self, keyed: Mapping[str, list[str]]) -> list[RowError]:
         """Errors keyed ``items.<i>.<field>`` (the service's keys) as row and column errors."""
-        found = []
+        found: list[RowError] = []
         for key, messages in keyed.items():
             _, index, name = key.split(".", 2)
             row = self.row_numbers[int(index)]

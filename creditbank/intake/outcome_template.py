@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from creditbank.conversion import Ruleset
 from creditbank.intake.fields import today_in_shanghai
@@ -64,11 +64,14 @@ def build_template(kind: str, in_force: Ruleset | None) -> io.BytesIO:
     # openpyxl (and numpy with it) would add 0.15 s to every start-up: imported on first use.
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     declared = OUTCOME_SCHEMAS[kind]().fields
     columns = [column for column in COLUMNS if column.field in declared]
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one sheet, a worksheet
     sheet.title = KIND_NAMES[kind]
     sheet.append([column.header for column in columns])
     notes = [("必填：" if declared[c.field].required else "选填：") + c.note for c in columns]
@@ -81,7 +84,7 @@ def build_template(kind: str, in_force: Ruleset | None) -> io.BytesIO:
     for cell in sheet[2]:
         cell.font = Font(italic=True, color="808080")
     for index, column in enumerate(columns):
-        letter = sheet.cell(row=1, column=index + 1).column_letter
+        letter = get_column_letter(index + 1)
         sheet.column_dimensions[letter].width = 18
         if column.field in ("achieved_on", "valid_until"):
             sheet.cell(row=FIRST_DATA_ROW, column=index + 1).number_format = "yyyy-mm-dd"
@@ -114,7 +117,9 @@ def _example(kind: str, in_force: Ruleset | None) -> dict[str, Any]:
 
 
 # The number and date checks: (type, operator, formula1, formula2, the message shown).
-_CHECKS: dict[str, tuple[str, str, str, str | None, str]] = {
+_CheckType = Literal["whole", "decimal", "date"]
+_Operator = Literal["between", "greaterThan", "greaterThanOrEqual"]
+_CHECKS: dict[str, tuple[_CheckType, _Operator, str, str | None, str]] = {
     "achieved_on": ("date", "greaterThan", "1", None, "请填写日期（YYYY-MM-DD）"),
     "valid_until": ("date", "greaterThan", "1", None, "请填写日期（YYYY-MM-DD）"),
     "hours": ("decimal", "greaterThanOrEqual", "0", None, "请填写数字，至多一位小数"),

@@ -127,11 +127,12 @@ def load_outcome(raw: Any, path: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValidationFailed(errors={path or "body": ["Expected a JSON object."]})
     kind = raw.get("kind")
-    schema = OUTCOME_SCHEMAS.get(kind) if isinstance(kind, str) else None  # a list is unhashable
-    if schema is None:
+    loader = _LOADERS.get(kind) if isinstance(kind, str) else None  # a list is unhashable
+    if loader is None:
         kinds = ", ".join(OUTCOME_SCHEMAS)
         raise ValidationFailed(errors={f"{prefix}kind": [f"Must be one of: {kinds}."]})
     try:
-        return _LOADERS[kind].load(raw)
+        loaded: dict[str, Any] = loader.load(raw)  # marshmallow types load() as Any
     except ValidationError as exc:
         raise ValidationFailed(errors=flatten_errors(exc.messages, path)) from exc
+    return loaded
