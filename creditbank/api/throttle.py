@@ -20,8 +20,9 @@ import logging
 import math
 import time
 from functools import partial
+from typing import TypeVar
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
@@ -33,9 +34,10 @@ from creditbank.domain.errors import DomainError, TooManyRequests
 # When the breached window cannot be read (storage gone in between), ask for this many seconds.
 _FALLBACK_RETRY_AFTER = 60
 log = logging.getLogger(__name__)
+_Hook = TypeVar("_Hook")
 
 
-def init_throttle(app: Flask, settings: Settings, token_blueprint: object) -> Limiter:
+def init_throttle(app: Flask, settings: Settings, token_blueprint: Blueprint) -> Limiter:
     """One limiter per app, with its own storage; its limits apply to ``token_blueprint``."""
     if settings.production and settings.ratelimit_storage.startswith("memory://"):
         log.warning(
@@ -65,7 +67,7 @@ def init_throttle(app: Flask, settings: Settings, token_blueprint: object) -> Li
         deduct_when=failed_login,
     )(token_blueprint)
 
-    _scope_hooks(app, limiter, token_blueprint.name)  # type: ignore[attr-defined]
+    _scope_hooks(app, limiter, token_blueprint.name)
 
     @app.errorhandler(RateLimitExceeded)
     def _throttled(_error: RateLimitExceeded) -> Response:
@@ -83,11 +85,17 @@ def _scope_hooks(app: Flask, limiter: Limiter, blueprint: str) -> None:
     """Flask-Limiter hooks itself into every request of the app, but only the token endpoint
     has limits: its before-, after- and teardown-request functions move to that blueprint's
     own lists (Flask runs those for its requests only), so no other request pays for them."""
-    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
-        everywhere = hooks.get(None, [])
-        mine = [hook for hook in everywhere if _bound_to(hook, limiter)]
-        hooks[None] = [hook for hook in everywhere if hook not in mine]  # type: ignore[index]
-        hooks.setdefault(blueprint, []).extend(mine)  # type: ignore[arg-type]
+    _move_hooks(app.before_request_funcs, limiter, blueprint)
+    _move_hooks(app.after_request_funcs, limiter, blueprint)
+    _move_hooks(app.teardown_request_funcs, limiter, blueprint)
+
+
+def _move_hooks(hooks: dict[str | None, list[_Hook]], limiter: Limiter, blueprint: str) -> None:
+    """One of the app's hook lists: ``limiter``'s hooks move from every request to ``blueprint``."""
+    everywhere = hooks.get(None, [])
+    mine = [hook for hook in everywhere if _bound_to(hook, limiter)]
+    hooks[None] = [hook for hook in everywhere if hook not in mine]
+    hooks.setdefault(blueprint, []).extend(mine)
 
 
 def _bound_to(hook: object, limiter: Limiter) -> bool:
