@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -13,6 +14,10 @@ from flask.sessions import SecureCookieSessionInterface
 from creditbank.domain.roles import Principal, Role
 from creditbank.models import StaffAccount
 from creditbank.services.staff import active_staff
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.strategies import RateLimiter
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "staff"
@@ -94,7 +99,7 @@ def count_failed_login(username: str) -> None:
         log.warning("login throttle storage unavailable", exc_info=True)
 
 
-def _throttle_keys(username: str) -> list[tuple[object, tuple[str, ...]]]:
+def _throttle_keys(username: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     from limits import parse
 
     settings = current_app.extensions["creditbank.settings"]
@@ -108,7 +113,7 @@ def _throttle_keys(username: str) -> list[tuple[object, tuple[str, ...]]]:
     ]
 
 
-def _rate_limiter():  # type: ignore[no-untyped-def]
+def _rate_limiter() -> RateLimiter | None:
     """The storage strategy of the app's Flask-Limiter, when it has an enabled one."""
     for limiter in current_app.extensions.get("limiter", ()):
         if getattr(limiter, "enabled", False) and getattr(limiter, "initialized", True):
