@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response as BaseResponse
 
 from creditbank.domain.errors import DomainError
 from creditbank.services import workstation
@@ -110,7 +111,7 @@ def login() -> Any:
 
 
 @blp.post("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     staff_session.sign_out()
     return redirect(url_for("workstation.login"))
 
