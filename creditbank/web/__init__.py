@@ -10,6 +10,7 @@ from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
 from creditbank.context import BROWSER_PRINCIPAL
+from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
 from creditbank.domain.amounts import format_tenths
@@ -17,7 +18,6 @@ from creditbank.labels import (
     AUDIT_STATUS_NAMES,
     OUTCOME_STATUS_NAMES,
     ROLE_NAMES,
-    SHANGHAI,
     kind_text,
 )
 from creditbank.web.session import StaffSessionInterface, staff_principal
