@@ -11,15 +11,7 @@ def error_path(items: Sequence[Mapping[str, Any]], index: int, name: str) -> str
     return f"items.{index}.{name}" if getattr(items, "batch", True) else name
 
 
-class _Items(list):  # type: ignore[type-arg]
-    """The items of one request, remembering whether they came as a batch."""
-
-    def __init__(self, items: Sequence[Mapping[str, Any]], batch: bool) -> None:
-        super().__init__(items)
-        self.batch = batch
-
-
-class Items(list):  # type: ignore[type-arg]
+class Items(list[Mapping[str, Any]]):
     """The items of one request, remembering whether they came as a batch."""
 
     def __init__(self, items: Sequence[Mapping[str, Any]], batch: bool) -> None:

@@ -39,7 +39,7 @@ def export_lines(learner_id: str | None = None) -> Iterator[str]:
             yield from _attestation(session, checkpoint, learner_id)
         part = Slice(learner_id=learner_id) if learner_id is not None else Slice()
         for row in journal_rows(connection, part):
-            yield _line({"entry": entry_document(row), "hash": row.hash})  # type: ignore[arg-type]
+            yield _line({"entry": entry_document(row), "hash": row.hash})
 
 
 def _header(learner_id: str | None, checkpoint: Any) -> dict[str, Any]:
