@@ -23,7 +23,7 @@ def write_transaction() -> Iterator[Session]:
     committed, and writers lock rows), which saves a commit and a pool check-out.
     """
     session = db.session()  # the request's (or command's) own Session
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # an Engine, whose .engine is itself (typed as Engine)
     turn: AbstractContextManager[None] = nullcontext()
     if engine.dialect.name == "sqlite":
         if session.in_transaction():
