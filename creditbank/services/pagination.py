@@ -35,7 +35,7 @@ class Page(Generic[T]):
 
 
 def keyset_page(
-    query: Select[Any],
+    query: Select[*tuple[Any, ...]],
     key: InstrumentedAttribute[Any],
     cursor: str | None,
     limit: int,
