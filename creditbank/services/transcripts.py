@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -23,6 +23,7 @@ from creditbank.models import Ruleset as RulesetRow
 from creditbank.services.accounts import readable_account
 from creditbank.services.transaction import utcnow
 
+_Row = TypeVar("_Row", Provider, RulesetRow)
 # Fields of an outcome entry's data that are not the kind's own details.
 _COMMON = ("outcome_kind", "external_ref", "achieved_on", "title")
 
@@ -157,7 +158,7 @@ def _credited(learner_id: str, states: Sequence[OutcomeState]) -> list[CreditedO
     ]
 
 
-def _by_id(model: type[Provider] | type[RulesetRow], ids: set[str]) -> dict[str, Any]:
+def _by_id(model: type[_Row], ids: set[str]) -> dict[str, _Row]:
     if not ids:
         return {}
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
