@@ -66,7 +66,7 @@ def _current_heads(session: Session) -> list[tuple[dict[str, Any], bytes]]:
     """Every learner with entries: its head and leaf data, sorted bytewise by ``learner_id``
     here rather than by the database, whose collation might not be bytewise."""
     query = select(Account.learner_id, Account.head_seq, Account.head_hash)
-    heads = []
+    heads: list[tuple[dict[str, Any], bytes]] = []
     for learner_id, seq, head_hash in session.execute(query.where(Account.head_seq > 0)):
         try:
             leaf = learner_leaf(learner_id, seq, head_hash)

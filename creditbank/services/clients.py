@@ -114,7 +114,7 @@ def issue_client_token(client_id: str, client_secret: str) -> AccessToken:
         raise InvalidCredentials()
     if not verify_secret(client_secret, client.secret_hash) or client.disabled_at is not None:
         raise InvalidCredentials()
-    extra = {"ver": client.token_version}
+    extra: dict[str, object] = {"ver": client.token_version}
     if client.provider_id:
         extra["provider_id"] = client.provider_id
     return _token(client.client_id, Role(client.role), extra)
