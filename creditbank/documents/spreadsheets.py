@@ -7,7 +7,8 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
@@ -37,36 +38,72 @@ def _inert(value: Any) -> Any:
     return value
 
 
-def xlsx_file(sheet_title: str, header: list[str], rows: Iterable[list[Any]]) -> IO[bytes]:
+@dataclass(frozen=True)
+class Column:
+    """A column of an exported sheet: its title, its width (in characters) and whether its
+    values are text that must stay text (an 18-digit national ID, a code like 0012, a YYYYMM
+    month), which a spreadsheet program would otherwise turn into a number and round."""
+
+    title: str
+    width: int = 12
+    text: bool = False
+
+
+def xlsx_file(sheet_title: str, columns: Sequence[Column], rows: Iterable[list[Any]]) -> IO[bytes]:
     """An XLSX of one sheet, written row by row (openpyxl write-only: constant memory) to a
-    temporary file that spills to disk past 8 MiB; returned rewound, ready to stream."""
+    temporary file that spills to disk past 8 MiB; returned rewound, ready to stream. The
+    header row is bold and frozen, and every column has its width."""
     from openpyxl import Workbook  # on first use: openpyxl (and numpy) slow start-up
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
     sheet.freeze_panes = "A2"
-    sheet.append(header)
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.append(_header_cells(sheet, columns))
     cell_value = _xlsx_values(sheet)
+    text = [column.text for column in columns]
     for row in rows:
-        sheet.append([cell_value(value) for value in row])
+        sheet.append([cell_value(value, as_text) for value, as_text in zip(row, text, strict=True)])
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned
     workbook.save(spool)
     spool.seek(0)
     return spool
 
 
-def _xlsx_values(sheet: WriteOnlyWorksheet) -> Callable[[Any], Any]:
+def _header_cells(sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    cells = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.title)
+        cell.font = bold
+        cells.append(cell)
+    return cells
+
+
+def _xlsx_values(sheet: WriteOnlyWorksheet) -> Callable[[Any, bool], Any]:
     """What each value is written as in ``sheet``. Amounts (decimals) are numbers shown with
     one place (openpyxl writes their own digits); text is always text, even when it starts
     with ``=`` (openpyxl would make it a formula). Control characters, which XML 1.0 cannot
-    hold (a name typed with one, say), are dropped: openpyxl would refuse the whole workbook."""
+    hold (a name typed with one, say), are dropped: openpyxl would refuse the whole workbook.
+    A text column's values are text cells in the Text format (``@``), so that a program that
+    re-reads or edits them never takes them for numbers."""
     # Imported once per sheet rather than per value (and not at the top: see xlsx_file).
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    def value_of(value: Any) -> Any:
+    def value_of(value: Any, as_text: bool) -> Any:
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if as_text and value is not None:
+            cell = WriteOnlyCell(sheet, value=str(value))
+            cell.data_type = "s"
+            cell.number_format = "@"
+            return cell
         if isinstance(value, Decimal):
             # Set through Cell.value, as WriteOnlyCell(value=...) does: types-openpyxl types
             # WriteOnlyCell's value narrower than Cell's, without Decimal.

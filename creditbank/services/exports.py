@@ -1,9 +1,9 @@
-"""Exports for the workstation: the national credit bank's conversion record (学分转换记录,
-one row per converted outcome) and every learner's balance per category.
+"""Exports for the workstation: the bank's own conversion record (one row per converted
+outcome, with the credits it earned) and every learner's balance per category.
 
 Both read the bank a page at a time in key order (keyset, never OFFSET), so an export of any
 size streams in constant memory. Personal data follows the caller's role: the workstation's
-conversion record carries the decrypted national ID (the national bank matches people by it),
+conversion record carries the decrypted national ID (a receiving body matches people by it),
 an auditor's only the masked form; an erased identity leaves both columns empty.
 """
 
@@ -19,6 +19,7 @@ from sqlalchemy import func, select, tuple_
 
 from creditbank.context import keyring
 from creditbank.conversion import SHANGHAI, Status
+from creditbank.documents.spreadsheets import Column
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.errors import Forbidden
 from creditbank.domain.roles import Principal, Role
@@ -37,27 +38,30 @@ from creditbank.models import Account, Identity, JournalEntry, OutcomeState, Pro
 
 PAGE = 500
 
-CONVERSION_HEADER = [
-    "学员编号",
-    "姓名",
-    "身份证号",
-    "成果类型",
-    "原课程/证书名称",
-    "原课程/证书代码",
-    "证书编号",
-    "机构",
-    "登记机构",
-    "等级",
-    "原学分",
-    "学时",
-    "成绩",
-    "获得年月",
-    "转换课程",
-    "转换依据",
-    "转换学分",
-    "转换日期",
-    "成果编号",
-]
+# The record's columns; identifiers and codes are text, never numbers (an 18-digit ID in a
+# number cell loses its last digits: 5.00235199001011E+17).
+CONVERSION_COLUMNS = (
+    Column("学员编号", 16, text=True),
+    Column("姓名", 10),
+    Column("身份证号", 21, text=True),
+    Column("成果类型", 16),
+    Column("原课程/证书名称", 28),
+    Column("原课程/证书代码", 18, text=True),
+    Column("证书编号", 18, text=True),
+    Column("机构", 20),
+    Column("登记机构", 20),
+    Column("等级", 14),
+    Column("原学分", 8),
+    Column("学时", 8),
+    Column("成绩", 8),
+    Column("获得年月", 10, text=True),
+    Column("转换课程", 14),
+    Column("转换依据", 24),
+    Column("转换学分", 10),
+    Column("转换日期", 12),
+    Column("成果编号", 30, text=True),
+)
+CONVERSION_HEADER = [column.title for column in CONVERSION_COLUMNS]
 _CODE_FIELDS = ("certificate_code", "occupation_code", "course_code", "event")
 
 
@@ -97,9 +101,18 @@ def balance_categories() -> list[str]:
     return sorted(names)
 
 
-def balance_header(categories: Sequence[str]) -> list[str]:
-    labels = [f"{category_text(name)['zh']}（{name}）" for name in categories]
-    return ["学员编号", "姓名", "身份证号", "总学分", *labels, "账页序号", "开户时间"]
+def balance_columns(categories: Sequence[str]) -> list[Column]:
+    """学员编号, 姓名, 身份证号, 总学分, one column per category (its Chinese name, then its
+    code), 账页序号 and 开户时间, each as wide as a clerk needs to read it."""
+    return [
+        Column("学员编号", 16, text=True),
+        Column("姓名", 10),
+        Column("身份证号", 21, text=True),
+        Column("总学分", 8),
+        *(Column(f"{category_text(name)['zh']}（{name}）", 14) for name in categories),
+        Column("账页序号", 9),
+        Column("开户时间", 18),
+    ]
 
 
 def balance_rows(principal: Principal, categories: Sequence[str]) -> Iterator[list[Any]]:

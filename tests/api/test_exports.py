@@ -162,3 +162,51 @@ def test_exports_are_for_staff(api: Any, bank: dict, path: str) -> None:
     learner = api.new_learner(password="correct horse battery")
     assert_problem(api.get(path, api.learner_headers(learner)), 403, "forbidden")
     assert_problem(api.get(path), 401, "unauthorized")
+
+
+SHEET = "/api/v1/exports/conversions.xlsx"
+
+
+def _sheet(response: Any) -> Any:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    return load_workbook(io.BytesIO(response.data)).worksheets[0]
+
+
+def test_the_record_as_xlsx_keeps_every_digit_of_a_national_id(api: Any, bank: dict) -> None:
+    """Excel turns an 18-digit ID in a CSV into 5.00235199001011E+17; in the XLSX it is a
+    text cell in the Text format, so it stays whole however the file is opened and saved."""
+    sheet = _sheet(api.get(SHEET, api.workstation))
+    header = [cell.value for cell in sheet[1]]
+    assert header == [row for row in read_csv(api.get(CONVERSIONS, api.workstation))[0]]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    zhang = [row for row in rows if row["学员编号"].value == bank["zhang"]]
+    assert {row["身份证号"].value for row in zhang} == {national_id(serial="123")}
+    for row in rows:
+        for title in ("学员编号", "身份证号", "证书编号", "获得年月", "成果编号"):
+            cell = row[title]
+            if cell.value is not None:
+                assert (cell.data_type, cell.number_format) == ("s", "@"), (title, cell.value)
+    course = next(row for row in rows if row["学员编号"].value == bank["li"])
+    assert course["原课程/证书代码"].value == "=HYPERLINK(1)"  # text, never a live formula
+    assert course["原课程/证书代码"].data_type == "s"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_balances_xlsx_is_laid_out_for_a_clerk(api: Any, bank: dict) -> None:
+    sheet = _sheet(api.get(BALANCES, api.workstation))
+    header = [cell.value for cell in sheet[1]]
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    widths = {
+        title: sheet.column_dimensions[cell.column_letter].width
+        for title, cell in zip(header, sheet[1], strict=True)
+    }
+    assert widths["身份证号"] >= 18 and widths["学员编号"] >= 14
+    assert "开户时间" in header and "总学分" in header
+    assert all(not title.isascii() for title in header)  # every title in Chinese
+
+
+def test_the_xlsx_record_is_for_staff(api: Any, bank: dict) -> None:
+    assert_problem(api.get(SHEET, bank["provider"]), 403, "forbidden")
+    assert_problem(api.get(SHEET), 401, "unauthorized")
