@@ -14,44 +14,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
 from config.settings import Settings, normalise_database_url
-from creditbank.app import create_app
-from creditbank.extensions import db as flask_db
-from creditbank.security.keys import load_keyring
+from tests.support.banks import app_on, keys_in, make_settings, migrate_to_head
 
 PG_URL = os.environ.get("CREDITBANK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def make_settings(database_url: str, instance: Path, keys_dir: Path) -> Settings:
-    return Settings(
-        env="test",
-        instance_path=instance,
-        database_url=normalise_database_url(database_url),
-        keys_dir=keys_dir,
-        issuer="https://creditbank.test/",
-        audience="creditbank-test",
-        token_ttl_seconds=900,
-        max_body_bytes=5 * 1024 * 1024,
-        ratelimit_storage="memory://",
-        log_level="WARNING",
-    )
-
-
-def migrate_to_head(settings: Settings) -> None:
-    app = create_app(settings)
-    with app.app_context():
-        upgrade()
-        flask_db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys")
-    load_keyring(path, create_missing=True)
-    return path
+    return keys_in(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture(scope="session")
@@ -110,12 +83,8 @@ def settings(database_url: str, tmp_path: Path, keys_dir: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    with app.app_context():
+    with app_on(settings) as app:
         yield app
-        flask_db.session.remove()
-        flask_db.engine.dispose()
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from creditbank.app import create_app
 from creditbank.extensions import db
 from tests.api.helpers import PROBLEM_JSON
-from tests.api.tcp_proxy import free_port
 from tests.api.test_role_matrix import DECISIONS, ROLES, World, route_keys, send
+from tests.support.processes import free_port
 
 LEAKS = (
     "Traceback",

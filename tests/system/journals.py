@@ -21,7 +21,8 @@ from tests.integration.chains import (
     assert_head_matches,
     assert_running_totals,
 )
-from tests.system.servers import Gunicorn, executable, run_cli
+from tests.support.gunicorn import Gunicorn
+from tests.support.processes import executable, run_cli
 
 
 @dataclass

@@ -25,18 +25,11 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.integration.databases import scratch_postgres
+from tests.support.databases import scratch_postgres
+from tests.support.processes import TIMEOUT, wait_for
 from tests.system.clusters import postgres_cluster, postgres_tool
 from tests.system.journals import Journal, audit_if_available, read_journal
-from tests.system.servers import (
-    DATABASE_PREFIX,
-    TIMEOUT,
-    Bank,
-    Templates,
-    bank_server,
-    hours_body,
-    wait_for,
-)
+from tests.system.servers import DATABASE_PREFIX, Bank, Templates, bank_server, hours_body
 
 pytestmark = pytest.mark.system
 

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from creditbank.models import Audit
-from tests.system.servers import TIMEOUT, Bank, bank_server, hours_body, skip_without_postgres
+from tests.support.processes import TIMEOUT
+from tests.system.servers import Bank, bank_server, hours_body, skip_without_postgres
 
 pytestmark = pytest.mark.system
 
