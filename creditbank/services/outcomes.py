@@ -31,6 +31,7 @@ from creditbank.extensions import db
 from creditbank.journal import Entry, LockedAccount, append, entry_document, lock_accounts
 from creditbank.models import Account, IdempotencyKey, JournalEntry, NewOutcomeState, OutcomeState
 from creditbank.services.conversion import load_rulesets, prepare, reconvert
+from creditbank.services.faults import pause_inside_transaction
 from creditbank.services.pagination import Page, decode_cursor, page_of
 from creditbank.services.transaction import utcnow, write_transaction
 
@@ -172,6 +173,7 @@ def _record(
             keys.append(_key_row(items[index], hashes[index], state, now))
         if progress:
             progress(len(fresh[learner_id]))
+        pause_inside_transaction(session)  # test-only; off unless configured
     # The new rows go in set-based, one statement per table, once conversion has settled them
     # (the journal's own entries go in the same way: creditbank/journal.py).
     if states:
