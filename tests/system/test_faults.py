@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from tests.support.databases import scratch_postgres
 from tests.support.processes import TIMEOUT, wait_for
 from tests.system.clusters import postgres_cluster, postgres_tool
-from tests.system.journals import Journal, audit_if_available, read_journal
+from tests.system.journals import Journal, audit, read_journal
 from tests.system.servers import DATABASE_PREFIX, Bank, Templates, bank_server, hours_body
 
 pytestmark = pytest.mark.system
@@ -254,7 +254,7 @@ def test_a_database_restart_fails_requests_cleanly_and_the_bank_recovers_by_itse
             refs = Counter(ref for (_, ref), n in journal.outcome_refs.items() for _ in range(n))
             assert set(refs) == created | {body["external_ref"] for body in failed}
             assert set(refs.values()) == {1}
-            audit_if_available(bank.server, url)  # and a replay reproduces every credit
+            audit(bank.server, url)  # and a replay reproduces every credit
 
 
 # -- backups taken while posting -------------------------------------------------------------
@@ -283,9 +283,9 @@ def assert_restored_bank_consistent(
     # A consistent snapshot: each restored chain is a prefix of the live one.
     for learner_id, entries in restored.entries.items():
         assert entries == live.entries[learner_id][: len(entries)], learner_id
-    report = audit_if_available(bank.server, restored_url)
+    report = audit(bank.server, restored_url)
     # The audit checks every account, including one opened but not yet posted to.
-    assert report is None or report["learners_checked"] == len(restored.balances), report
+    assert report["learners_checked"] == len(restored.balances), report
     return restored
 
 
