@@ -1,6 +1,6 @@
 """Fixtures shared by every tier: a migrated database per test on SQLite (always) and on
 PostgreSQL (when ``CREDITBANK_TEST_DATABASE_URL`` is set), the app, and a client with
-helpers that hand out a token per role.
+helpers that hand out a token per role. Helpers shared with bench/ are in tests/support/.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from flask import Flask
 from config.settings import Settings, normalise_database_url
 from tests.support.banks import app_on, keys_in, make_settings, migrate_to_head
 
+# Under CI=true a skipped test fails the run (tests/support/no_skips.py); pytester tests that.
+pytest_plugins = ["pytester", "tests.support.no_skips"]
 PG_URL = os.environ.get("CREDITBANK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
