@@ -1,5 +1,6 @@
-"""What benchmarks share: throw-away migrated databases, the app on them, an HTTP client with a
-real token per role, and latency summaries."""
+"""What benchmarks share: throw-away migrated databases, the app on them, a real gunicorn, an
+HTTP client with a real token per role, and latency summaries. The databases, the app and the
+server are the tests' own (``tests/support/``)."""
 
 from __future__ import annotations
 
@@ -11,34 +12,24 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
-import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
 from bench import Figure, Options, Result
-from config.settings import Settings, normalise_database_url
-from creditbank.app import create_app
+from config.settings import Settings
 from creditbank.extensions import db
-from creditbank.security.keys import load_keyring
+from tests.support.banks import app_on, keys_in, make_settings, migrate_to_head
+from tests.support.databases import scratch_postgres
+from tests.support.gunicorn import Gunicorn, serving
+from tests.support.processes import REPO
 
 
 def settings_for(database_url: str, folder: Path) -> Settings:
-    """Test-like settings on ``database_url``, with keys generated under ``folder``."""
-    keys_dir = folder / "keys"
-    load_keyring(keys_dir, create_missing=True)
-    return Settings(
-        env="test",
-        instance_path=folder,
-        database_url=normalise_database_url(database_url),
-        keys_dir=keys_dir,
-        issuer="https://creditbank.bench/",
-        audience="creditbank-bench",
-        token_ttl_seconds=3600,  # longer than any benchmark runs
-        max_body_bytes=5 * 1024 * 1024,
-        ratelimit_storage="memory://",
-        log_level="WARNING",
-    )
+    """A test bank's settings (``tests/support/banks.py``) on ``database_url``, with keys
+    generated under ``folder``, and tokens that outlive any benchmark."""
+    keys = keys_in(folder / "keys")
+    return make_settings(database_url, folder, keys, token_ttl_seconds=3600)
 
 
 def on_each_backend(
@@ -92,44 +83,57 @@ def scratch_databases(server_url: str | None) -> Iterator[list[tuple[str, str]]]
             return
         if not server_url.startswith(("postgresql", "postgres:")):
             raise SystemExit(f"--database-url must be a postgresql:// URL, not {server_url!r}")
-        with throwaway_postgres(server_url) as url:
+        prefix = os.environ.get("CREDITBANK_BENCH_DATABASE_PREFIX", "creditbank_bench")
+        with scratch_postgres(server_url, prefix) as url:
             yield [*databases, ("postgresql", url)]
-
-
-@contextmanager
-def throwaway_postgres(server_url: str) -> Iterator[str]:
-    """A new database on the server of ``server_url``, dropped (connections and all) after."""
-    server = sa.make_url(normalise_database_url(server_url))
-    prefix = os.environ.get("CREDITBANK_BENCH_DATABASE_PREFIX", "creditbank_bench_")
-    name = f"{prefix}{os.urandom(4).hex()}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
 
 
 @contextmanager
 def migrated_app(database_url: str, folder: Path) -> Iterator[Flask]:
     """The app on a database migrated to head, inside an app context."""
     settings = settings_for(database_url, folder)
-    app = create_app(settings)
-    with app.app_context():
-        upgrade()
-        db.session.remove()
-    app.config["TESTING"] = True
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    migrate_to_head(settings)
+    with app_on(settings) as app:
+        yield app
+
+
+@contextmanager
+def gunicorn(
+    database_url: str,
+    folder: Path,
+    *,
+    app: str = "wsgi:app",
+    workers: int | None = None,
+    threads: int | None = None,
+) -> Iterator[Gunicorn]:
+    """A real gunicorn (``tests/support/gunicorn.py``) with the project's settings
+    (``workers``/``threads`` override them when given) serving ``app`` until the block ends,
+    with the keys and token claims of :func:`settings_for`, so that tokens minted in the
+    benchmark's process are good on the server."""
+    settings = settings_for(database_url, folder)
+    given = {"CREDITBANK_WORKERS": workers, "CREDITBANK_THREADS": threads}
+    workers, threads = configured({name: str(n) for name, n in given.items() if n is not None})
+    with serving(
+        folder,
+        settings.database_url,
+        workers=workers,
+        threads=threads,
+        app=app,
+        ready_path="/readyz" if app == "wsgi:app" else "/healthz",  # the baseline has no readyz
+        KEYS_DIR=settings.keys_dir,
+        ISSUER=settings.issuer,
+        AUDIENCE=settings.audience,
+    ) as server:
+        yield server
+
+
+def configured(env: dict[str, str]) -> tuple[int, int]:
+    """``(workers, threads)`` that ``config/gunicorn.conf.py`` gives in environment ``env``."""
+    namespace: dict[str, Any] = {}
+    source = (REPO / "config" / "gunicorn.conf.py").read_text()
+    with patch.dict(os.environ, env, clear=True):
+        exec(compile(source, "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 (our file)
+    return int(namespace["workers"]), int(namespace["threads"])
 
 
 class Api:

@@ -29,9 +29,8 @@ import psycopg
 import sqlalchemy as sa
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, migrated_app, on_each_backend
+from bench._harness import Api, add_learners, gunicorn, migrated_app, on_each_backend
 from bench._load import run_load
-from bench._server import gunicorn
 from bench.posting_history import outcome
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import GENESIS_HASH, canonical_bytes, entry_hash, format_instant

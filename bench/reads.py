@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, grow_journal, migrated_app, on_each_backend, settle
+from bench._harness import (
+    Api,
+    add_learners,
+    grow_journal,
+    gunicorn,
+    migrated_app,
+    on_each_backend,
+    settle,
+)
 from bench._load import run_load
-from bench._server import Server, gunicorn
 from creditbank.services.pagination import encode_cursor
+from tests.support.gunicorn import Gunicorn
 
 CLIENTS = 16
 SMALL, LARGE = 10, 100_000
@@ -77,7 +85,7 @@ def measure(backend: str, url: str, folder: Path) -> dict[str, Any]:
     return measured
 
 
-def _load(server: Server, paths: list[str], headers: dict[str, str]) -> dict[str, Any]:
+def _load(server: Gunicorn, paths: list[str], headers: dict[str, str]) -> dict[str, Any]:
     return run_load(
         {
             "host": server.host,

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figure, Options, Result
-from bench._harness import Api, add_learners, migrated_app, on_each_backend
+from bench._harness import Api, add_learners, gunicorn, migrated_app, on_each_backend
 from bench._load import run_load
-from bench._server import gunicorn
 from creditbank.conversion.calendar import shanghai_date
 
 RULESET = Path(__file__).resolve().parent.parent / "config" / "rulesets" / "yunyang-2026.json"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench import Figure, Options, Result
 from bench._harness import migrated_app, scratch_databases, settings_for
+from tests.support.gunicorn import server_environment
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = 5
@@ -54,13 +55,8 @@ def _environment(url: str, folder: Path) -> dict[str, str]:
     with migrated_app(url, folder):
         pass
     settings = settings_for(url, folder)
-    env = {k: v for k, v in _without_bytecode_opt_out().items() if not k.startswith("CREDITBANK_")}
-    env.update(
-        CREDITBANK_ENV="development",
-        CREDITBANK_INSTANCE_PATH=str(folder),
-        CREDITBANK_DATABASE_URL=settings.database_url,
-        CREDITBANK_KEYS_DIR=str(settings.keys_dir),
-    )
+    env = server_environment(folder, settings.database_url, 0, KEYS_DIR=settings.keys_dir)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -45,6 +45,10 @@ class Settings:
     # POST /audits answers 201 after auditing in the request up to this many journal
     # entries; above it, 202 and the run goes on in a background thread.
     audit_inline_max_entries: int = 20_000
+    # Test-only (tests/system/test_faults.py): a folder through which a test pauses a worker
+    # inside a posting transaction, to kill it there (creditbank/services/faults.py). None,
+    # the default, turns the hook off; production refuses to start with it set.
+    fault_pause_dir: Path | None = None
 
     @property
     def production(self) -> bool:
@@ -111,6 +115,7 @@ class Settings:
             audit_inline_max_entries=_int(
                 get("AUDIT_INLINE_MAX_ENTRIES", "20000"), "AUDIT_INLINE_MAX_ENTRIES"
             ),
+            fault_pause_dir=_test_only_folder(get("FAULT_PAUSE_DIR"), env, "FAULT_PAUSE_DIR"),
         )
 
 
@@ -131,6 +136,15 @@ def _rate(text: str | None, name: str) -> str:
     except ValueError as exc:
         raise SettingsError(f"CREDITBANK_{name} must be a rate such as '5 per 15 minutes'") from exc
     return text or ""
+
+
+def _test_only_folder(text: str | None, env: str, name: str) -> Path | None:
+    """A folder for a test's fault injection; a production server must never wait on one."""
+    if text is None:
+        return None
+    if env == "production":
+        raise SettingsError(f"CREDITBANK_{name} is for tests only: unset it in production")
+    return Path(text).resolve()
 
 
 def _int(text: str | None, name: str) -> int:

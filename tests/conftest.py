@@ -1,6 +1,6 @@
 """Fixtures shared by every tier: a migrated database per test on SQLite (always) and on
 PostgreSQL (when ``CREDITBANK_TEST_DATABASE_URL`` is set), the app, and a client with
-helpers that hand out a token per role.
+helpers that hand out a token per role. Helpers shared with bench/ are in tests/support/.
 """
 
 from __future__ import annotations
@@ -14,44 +14,19 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
 from config.settings import Settings, normalise_database_url
-from creditbank.app import create_app
-from creditbank.extensions import db as flask_db
-from creditbank.security.keys import load_keyring
+from tests.support.banks import app_on, keys_in, make_settings, migrate_to_head
 
+# Under CI=true a skipped test fails the run (tests/support/no_skips.py); pytester tests that.
+pytest_plugins = ["pytester", "tests.support.no_skips"]
 PG_URL = os.environ.get("CREDITBANK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def make_settings(database_url: str, instance: Path, keys_dir: Path) -> Settings:
-    return Settings(
-        env="test",
-        instance_path=instance,
-        database_url=normalise_database_url(database_url),
-        keys_dir=keys_dir,
-        issuer="https://creditbank.test/",
-        audience="creditbank-test",
-        token_ttl_seconds=900,
-        max_body_bytes=5 * 1024 * 1024,
-        ratelimit_storage="memory://",
-        log_level="WARNING",
-    )
-
-
-def migrate_to_head(settings: Settings) -> None:
-    app = create_app(settings)
-    with app.app_context():
-        upgrade()
-        flask_db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys")
-    load_keyring(path, create_missing=True)
-    return path
+    return keys_in(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture(scope="session")
@@ -110,12 +85,8 @@ def settings(database_url: str, tmp_path: Path, keys_dir: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    with app.app_context():
+    with app_on(settings) as app:
         yield app
-        flask_db.session.remove()
-        flask_db.engine.dispose()
 
 
 @pytest.fixture

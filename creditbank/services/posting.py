@@ -30,6 +30,7 @@ from creditbank.journal import Entry, LockedAccount, append, lock_accounts
 from creditbank.models import Account, IdempotencyKey, NewOutcomeState, OutcomeState
 from creditbank.services.conversion import reconvert
 from creditbank.services.evaluator_state import prepare
+from creditbank.services.faults import pause_inside_transaction
 from creditbank.services.history import load_rulesets
 from creditbank.services.idempotency import (
     conflict_errors,
@@ -161,6 +162,7 @@ def _record(
             key_rows.append(key_row(items[index], hashes[index], state, now))
         if progress:
             progress(len(fresh[learner_id]))
+        pause_inside_transaction(session)  # test-only; off unless configured
     # The new rows go in set-based, one statement per table, once conversion has settled them
     # (the journal's own entries go in the same way: creditbank/journal.py).
     if states:

@@ -4,7 +4,6 @@ registry), so each test compares the counters before and after what it does."""
 
 from __future__ import annotations
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from creditbank import metrics
@@ -184,8 +183,6 @@ def test_an_audit_run_through_the_api_is_counted_by_its_result(api):
     before = scrape(api)
 
     response = api.post("/api/v1/audits", api.workstation, json={})
-    if response.status_code == 404:
-        pytest.skip("this build has no audits API")
     after = scrape(api)
 
     assert response.status_code == 201, response.get_json()

@@ -16,8 +16,10 @@ from creditbank.app import create_app
 from creditbank.extensions import db
 from creditbank.security.tokens import issue_access_token
 from tests.api.helpers import NO_TRACEBACK, assert_problem, bearer
-from tests.api.tcp_proxy import TcpProxy, free_port
-from tests.conftest import empty_postgres, make_settings
+from tests.api.tcp_proxy import TcpProxy
+from tests.conftest import empty_postgres
+from tests.support.banks import make_settings
+from tests.support.processes import free_port
 
 SQL_WORDS = ("SELECT", "INSERT", "sqlite3", "psycopg", "OperationalError")
 

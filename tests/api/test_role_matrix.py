@@ -1,9 +1,11 @@
 """Every endpoint × every role × own / other / missing resource, from the URL map.
 
-``DECISIONS`` says, for each route, which roles may call it and on whose resources. A route in
-the app's URL map (under ``/api/`` or at the root) without a decision fails
-``test_every_route_has_a_decision``: a new endpoint cannot ship without one. A decision whose
-route is not in the URL map (yet) skips. Expected answers (API.md § Auth, § Conventions):
+``DECISIONS`` says, for each route, which roles may call it and on whose resources, or that it
+is public. Every rule of the app's URL map — the API, the operations endpoints, the docs, the
+workstation's pages and their static files — needs one: a route without a decision fails
+``test_every_route_has_a_decision``, naming it, so a new endpoint cannot ship without one; a
+decision whose route is not in the URL map fails ``test_every_decision_is_a_route``. Expected
+answers (API.md § Auth, § Conventions):
 
 - no token → 401, except the public set of API.md (and the token endpoint itself);
 - a role the route does not let in → 403, whatever the resource;
@@ -13,6 +15,11 @@ route is not in the URL map (yet) skips. Expected answers (API.md § Auth, § Co
 
 "own" is the side of the provider and the learner whose tokens the matrix uses; "other" is a
 second provider and learner. Staff have no side: both are simply resources to them.
+
+The workstation's pages are for people in a browser (``browser`` rows): a signed-in staff
+session decides who sees them, never a bearer token. Without a session — no token, or any
+role's token — a page answers with the sign-in form (302); signed in, a staff role the row
+lets in gets its answer. Their forms carry the session's CSRF token, as a browser's do.
 """
 
 from __future__ import annotations
@@ -27,12 +34,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+
+from creditbank.domain.roles import Role
+from creditbank.services.staff import create_staff
+from tests.api.browsers import STAFF_PASSWORD, csrf_token, new_browser, sign_in
 
 ROLES = ("workstation", "auditor", "provider", "learner")
+STAFF_ROLES = ("workstation", "auditor")  # the only roles with a session in a browser
 PASSWORD = "correct horse battery"
-# Pages for people in a browser, signed in with a session cookie and CSRF tokens, not bearer
-# tokens (tests/api/test_workstation_pages.py decides who sees them), and the browser's icon.
-BROWSER_PAGES = ("/workstation/", "/favicon.ico")
+SIGN_IN_FORM = "/workstation/login"
 
 
 class Access(Enum):
@@ -67,6 +78,7 @@ class Row:
     targets: tuple[str, ...] = COLLECTION
     ok: tuple[int, ...] = (200,)
     public: bool = False
+    browser: bool = False  # decided by a staff session in a browser, not by a bearer token
 
 
 def staff(level: Access = ANY) -> dict[str, Access]:
@@ -102,6 +114,7 @@ class World:
             "learner": api.learner_headers(self.learner_id["own"], PASSWORD),
         }
         self._audit_id: str | None = None
+        self._sessions: dict[str, FlaskClient] = {}
 
     def new_outcome(self, side: str, **fields: Any) -> str:
         """An outcome the side's provider posts for the side's learner (16 h: 1.0 credit)."""
@@ -144,6 +157,21 @@ class World:
     def checkpoint(self) -> None:
         response = self.api.post("/api/v1/checkpoints", self.api.workstation)
         assert response.status_code == 201, response.get_json()
+
+    def staff_account(self, role: str) -> str:
+        """The username of the world's staff account of ``role``, made when first asked for."""
+        username = f"matrix.{role}"
+        if role not in self._sessions:
+            create_staff(username, Role(role), STAFF_PASSWORD)
+            browser = new_browser(self.api.app)
+            assert sign_in(browser, username).status_code == 302
+            self._sessions[role] = browser
+        return username
+
+    def signed_in(self, role: str) -> FlaskClient:
+        """A browser signed in as the world's staff account of ``role``."""
+        self.staff_account(role)
+        return self._sessions[role]
 
     def learner(self, target: str) -> str:
         return self.learner_id.get(target, MISSING["learner"])
@@ -270,6 +298,20 @@ def new_provider(_world: World, _role: str, _target: str) -> Call:
     return Call("/api/v1/providers", json=body)
 
 
+def sign_in_form(world: World, _role: str, _target: str) -> Call:
+    form = {"username": world.staff_account("workstation"), "password": STAFF_PASSWORD}
+    return Call(SIGN_IN_FORM, data=form)
+
+
+def page(path: str) -> Row:
+    """A page of the workstation: every signed-in staff role sees it."""
+    return Row(fixed(path), staff(), browser=True)
+
+
+def for_anyone_in_a_browser(call: Callable[[World, str, str], Call], *ok: int) -> Row:
+    return Row(call, public=True, browser=True, ok=ok or (200,))
+
+
 # -- the decisions -------------------------------------------------------------------------------
 # Keys are "METHOD /path" with every <converter:name> written as {}.
 
@@ -356,6 +398,20 @@ DECISIONS: dict[str, Row] = {
     # exports for the workstation's own records
     "GET /api/v1/exports/conversions.csv": Row(fixed("/api/v1/exports/conversions.csv"), staff()),
     "GET /api/v1/exports/balances.xlsx": Row(fixed("/api/v1/exports/balances.xlsx"), staff()),
+    # the workstation's pages (tests/api/test_workstation_pages.py): signed-in staff only
+    "GET /workstation/": page("/workstation/"),
+    "GET /workstation/learners": page("/workstation/learners"),
+    "GET /workstation/outcomes": page("/workstation/outcomes"),
+    "GET /workstation/reviews": page("/workstation/reviews"),
+    # ...and what a browser needs before it has a session: the form, signing in and out (both
+    # forms with the session's CSRF token), the pages' stylesheet and the site's icon
+    "GET /workstation/login": for_anyone_in_a_browser(fixed(SIGN_IN_FORM)),
+    "POST /workstation/login": for_anyone_in_a_browser(sign_in_form, 302),
+    "POST /workstation/logout": for_anyone_in_a_browser(fixed("/workstation/logout", data={}), 302),
+    "GET /workstation/static/{}": for_anyone_in_a_browser(
+        fixed("/workstation/static/workstation.css")
+    ),
+    "GET /favicon.ico": for_anyone_in_a_browser(fixed("/favicon.ico")),
 }
 # API.md: "Outside it, at the root, and public: ..."; "Also public: openapi.json and docs".
 API_MD_PUBLIC = {
@@ -368,14 +424,20 @@ API_MD_PUBLIC = {
     "GET /api/v1/docs/assets/{}",
 }
 TOKEN_ENDPOINT = "POST /api/v1/auth/token"
+BROWSER_PUBLIC = {
+    "GET /workstation/login",
+    "POST /workstation/login",
+    "POST /workstation/logout",
+    "GET /workstation/static/{}",
+    "GET /favicon.ico",
+}
 
 
 def route_keys(app: Flask) -> dict[str, str]:
-    """Every (method, rule) of the URL map, as a decision key → the rule as written."""
+    """Every (method, rule) of the URL map, as a decision key → the rule as written. HEAD and
+    OPTIONS are left out: Flask answers them for every rule by itself."""
     keys = {}
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(BROWSER_PAGES):
-            continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             keys[f"{method} {re.sub(r'<[^>]+>', '{}', rule.rule)}"] = f"{method} {rule.rule}"
     return keys
@@ -392,16 +454,24 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     return row.ok
 
 
-def send(world: World, key: str, role: str | None, target: str):
-    """Make the row's call as ``role`` (None: without a token) on ``target``."""
-    call = DECISIONS[key].call(world, role or "workstation", target)
+def send(world: World, key: str, role: str | None, target: str, client: FlaskClient | None = None):
+    """Make the row's call as ``role`` (None: without a token) on ``target``, from ``client``:
+    by default the API's client, or a new browser for a browser row (no session yet)."""
+    row = DECISIONS[key]
+    method = key.split(" ", 1)[0]
+    call = row.call(world, role or "workstation", target)
     headers = call.headers if call.headers is not None else world.headers.get(role or "", {})
-    response = world.api.client.open(
+    if client is None:
+        client = new_browser(world.api.app) if row.browser else world.api.client
+    data = call.data
+    if row.browser and method == "POST":  # the form as a browser posts it
+        data = {**call.data, "csrf_token": csrf_token(client)}
+    response = client.open(
         call.path,
-        method=key.split(" ", 1)[0],
+        method=method,
         headers=headers,
         json=call.json,
-        data=call.data,
+        data=data,
         query_string=call.query,
         content_type=call.content_type,
     )
@@ -420,18 +490,46 @@ def test_every_route_has_a_decision(app):
     )
 
 
-def test_the_public_set_is_api_md_s(app):
-    public = {key for key, row in DECISIONS.items() if row.public} - {TOKEN_ENDPOINT}
+def test_every_rule_of_the_url_map_is_a_route_of_the_matrix(app):
+    """No rule slips through route_keys (one answering only HEAD or OPTIONS, say)."""
+    keyed = set(route_keys(app).values())
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
 
-    assert public == API_MD_PUBLIC
+    assert {route.split(" ", 1)[1] for route in keyed} == rules
+
+
+def test_every_decision_is_a_route(app):
+    stale = sorted(set(DECISIONS) - set(route_keys(app)))
+
+    assert not stale, f"decisions for routes the URL map does not have: {stale}"
+
+
+def test_the_public_set_is_api_md_s(app):
+    public = {key for key, row in DECISIONS.items() if row.public and not row.browser}
+
+    assert public - {TOKEN_ENDPOINT} == API_MD_PUBLIC
+
+
+def test_a_browser_needs_a_session_for_everything_but_signing_in_and_out(app):
+    public = {key for key, row in DECISIONS.items() if row.public and row.browser}
+
+    assert public == BROWSER_PUBLIC
+
+
+def test_only_staff_have_sessions_to_let_in():
+    granted = {role for row in DECISIONS.values() if row.browser for role in row.access}
+
+    assert granted <= set(STAFF_ROLES)
 
 
 @pytest.mark.parametrize("key", sorted(key for key, row in DECISIONS.items() if not row.public))
 def test_role_matrix(api, key):
-    if key not in route_keys(api.app):
-        pytest.skip(f"{key} is not in the URL map yet")
+    assert key in route_keys(api.app), f"{key} is not in the URL map"
     row = DECISIONS[key]
     world = World(api)
+    if row.browser:
+        assert_page_answers(world, key)
+        return
     answers = {}
 
     for target in row.targets:
@@ -448,16 +546,44 @@ def test_role_matrix(api, key):
     assert not wrong, f"{key}: (role, target) -> (status, expected) {wrong}"
 
 
+def assert_page_answers(world: World, key: str) -> None:
+    """A page as every caller: without a session (no token, or a role's token) the sign-in
+    form; signed in as a staff role, the row's answer if it lets the role in, else 403."""
+    row = DECISIONS[key]
+    wrong = {}
+    for role in (None, *ROLES):
+        response = send(world, key, role, "-")
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or not location.startswith(SIGN_IN_FORM):
+            wrong[(role or "anonymous", "no session")] = (response.status_code, location)
+    for role in STAFF_ROLES:
+        response = send(world, key, None, "-", world.signed_in(role))
+        want = row.ok if row.access.get(role, NO) is not NO else (403,)
+        if response.status_code not in want:
+            wrong[(role, "signed in")] = (response.status_code, want)
+
+    assert not wrong, f"{key}: (caller, session) -> what came instead {wrong}"
+
+
 @pytest.mark.parametrize("key", sorted(API_MD_PUBLIC))
 def test_public_routes_answer_without_a_token_and_with_any(api, key):
     """The token endpoint is open too, but takes credentials: test_auth.py."""
-    if key not in route_keys(api.app):
-        pytest.skip(f"{key} is not in the URL map yet")
+    assert key in route_keys(api.app), f"{key} is not in the URL map"
     world = World(api)
 
     statuses = {role: send(world, key, role, "-").status_code for role in (None, *ROLES)}
 
     assert all(200 <= status < 300 for status in statuses.values()), statuses
+
+
+@pytest.mark.parametrize("key", sorted(BROWSER_PUBLIC))
+def test_a_browser_without_a_session_reaches_the_routes_for_anyone(api, key):
+    """With no session, and whatever bearer token it sends (pages take none)."""
+    world = World(api)
+
+    statuses = {role: send(world, key, role, "-").status_code for role in (None, *ROLES)}
+
+    assert set(statuses.values()) <= set(DECISIONS[key].ok), statuses
 
 
 def test_head_without_a_token_is_401_like_get(api):

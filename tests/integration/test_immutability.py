@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from creditbank.extensions import db as flask_db
-from tests.integration.databases import GUARDS, installed_guards
+from tests.integration.guards import GUARDS, installed_guards
 
 pytestmark = pytest.mark.usefixtures("cheap_secret_hashing")
 

@@ -17,8 +17,9 @@ from flask_migrate import check, downgrade, upgrade
 
 from creditbank.app import create_app
 from creditbank.extensions import db as flask_db
-from tests.conftest import make_settings
-from tests.integration.databases import GUARDS, installed_guards, scratch_database
+from tests.integration.guards import GUARDS, installed_guards
+from tests.support.banks import make_settings
+from tests.support.databases import scratch_database
 
 
 def schema_diff(metadata: sa.MetaData) -> list:

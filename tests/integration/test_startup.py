@@ -16,6 +16,15 @@ def test_production_without_a_database_url_stops_with_a_message_naming_it():
         Settings.from_env({"CREDITBANK_ENV": "production"})
 
 
+def test_production_refuses_the_test_only_fault_pause_and_development_takes_it(tmp_path):
+    environ = {"CREDITBANK_DATABASE_URL": "sqlite://", "CREDITBANK_FAULT_PAUSE_DIR": str(tmp_path)}
+
+    with pytest.raises(SettingsError, match="CREDITBANK_FAULT_PAUSE_DIR"):
+        Settings.from_env({**environ, "CREDITBANK_ENV": "production"})
+    assert Settings.from_env(environ).fault_pause_dir == tmp_path.resolve()
+    assert Settings.from_env({}).fault_pause_dir is None
+
+
 def test_production_without_signing_keys_stops_start_up(settings, tmp_path):
     production = dataclasses.replace(settings, env="production", keys_dir=tmp_path / "none")
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.system.servers import DATABASE_PREFIX, TIMEOUT, free_port
+from tests.support.processes import TIMEOUT, free_port
+from tests.system.servers import DATABASE_PREFIX
 
 PG_BIN = Path("/usr/lib/postgresql")
 

@@ -1,10 +1,9 @@
 """A whole bank read straight from its database, behind the API's back, and checked: what the
 system tests assert after load and faults (DESIGN.md invariants 2 and 3), and the bank's own
-audit when the code base has one."""
+audit."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from tests.integration.chains import (
     assert_head_matches,
     assert_running_totals,
 )
-from tests.system.servers import Gunicorn, executable, run_cli
+from tests.support.gunicorn import Gunicorn
+from tests.support.processes import executable, run_cli
 
 
 @dataclass
@@ -77,12 +77,9 @@ def read_journal(database_url: str) -> Journal:
     return Journal(entries, balances, refs)
 
 
-def audit_if_available(server: Gunicorn, database_url: str) -> dict[str, Any] | None:
+def audit(server: Gunicorn, database_url: str) -> dict[str, Any]:
     """Run ``creditbank audit`` (the bank's own audit, DESIGN.md § Audit) over
-    ``database_url`` with ``server``'s keys; fail unless it passes. None when this code base
-    has no audit command yet."""
-    if importlib.util.find_spec("creditbank.cli_audit") is None:
-        return None
+    ``database_url`` with ``server``'s keys; fail unless it passes; its report."""
     creditbank = executable("creditbank")
     assert creditbank is not None
     env = {**server.env, "CREDITBANK_DATABASE_URL": database_url}

@@ -1,7 +1,8 @@
-"""Real servers for the system tier: a gunicorn on a database of its own (bootstrapped with the
-``creditbank`` CLI, or copied from a database bootstrapped so once per session), driven over
-HTTP on the loopback. ``clusters.py`` has a PostgreSQL cluster a test may stop and start,
-``journals.py`` the checks of a whole bank read straight from its database.
+"""Banks behind real servers for the system tier: a gunicorn (``tests/support/gunicorn.py``)
+on a database of its own (bootstrapped with the ``creditbank`` CLI, or copied from a database
+bootstrapped so once per session), driven over HTTP on the loopback. ``clusters.py`` has a
+PostgreSQL cluster a test may stop and start, ``journals.py`` the checks of a whole bank read
+straight from its database.
 
 Everything here is bounded: every request and command has a timeout, every wait a deadline,
 and every process started here is stopped by its context manager.
@@ -12,13 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,192 +25,31 @@ import requests
 import sqlalchemy as sa
 
 from config.settings import normalise_database_url
-from tests.integration.databases import scratch_database, scratch_postgres
 from tests.integration.threads import run_in_threads
+from tests.support.databases import scratch_database, scratch_postgres
+from tests.support.gunicorn import Gunicorn, server_environment, serving
+from tests.support.processes import TIMEOUT, executable, run_cli
 
-REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 30  # seconds, for every request and command
-READY_WITHIN = 30
 DATABASE_PREFIX = "creditbank_h_sys"  # every PostgreSQL database made here starts so
 
 
-# -- processes ---------------------------------------------------------------------------------
-def executable(name: str) -> Path | None:
-    """``name`` from the interpreter's own environment (the venv), else from PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return beside
-    found = shutil.which(name)
-    return Path(found) if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def children_of(pid: int) -> list[int]:
-    """The live child processes of ``pid``, from /proc (no psutil needed)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # gone meanwhile
-            continue
-        fields = text[text.rindex(")") + 2 :].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return sorted(found)
-
-
-def wait_for(condition: Callable[[], Any], within: float, what: str, step: float = 0.05) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    pytest.fail(f"not within {within} s: {what}")
-
-
-def run_cli(command: Path, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [str(command), *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
-    )
-    # An audit's findings are on stdout: the failure shows both streams.
-    failed = f"{command.name} {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr}"
-    assert result.returncode == 0, failed
-    return result.stdout
-
-
 # -- gunicorn ----------------------------------------------------------------------------------
-@dataclass
-class Gunicorn:
-    """One running gunicorn master and what a test needs to reach and hurt it."""
-
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log: Path
-    workers: int
-    env: dict[str, str]
-
-    def cli(self, *args: str) -> str:
-        """Run ``creditbank ARGS`` against this server's database and keys."""
-        creditbank = executable("creditbank")
-        assert creditbank is not None
-        return run_cli(creditbank, self.env, *args)
-
-    def worker_pids(self) -> list[int]:
-        return children_of(self.process.pid)
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    def wait_ready(self, exclude: Collection[int] = ()) -> list[int]:
-        """Until ``/readyz`` answers 200 and all workers run (none of ``exclude``); their pids."""
-
-        def ready() -> list[int] | None:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
-            pids = [pid for pid in self.worker_pids() if pid not in exclude]
-            if len(pids) < self.workers:
-                return None
-            try:
-                answer = requests.get(f"{self.base_url}/readyz", timeout=2)
-            except requests.RequestException:
-                return None
-            return pids if answer.status_code == 200 else None
-
-        return wait_for(ready, READY_WITHIN, f"gunicorn ready\n{self.log_tail()}", step=0.1)
-
-
-def server_environment(
-    instance: Path, database_url: str, port: int, workers: int, threads: int
-) -> dict[str, str]:
-    """The caller's environment without its CREDITBANK_* settings, plus this server's."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("CREDITBANK_", "GUNICORN_"))
-    }
-    env.update(
-        CREDITBANK_ENV="development",
-        CREDITBANK_INSTANCE_PATH=str(instance),
-        CREDITBANK_DATABASE_URL=database_url,
-        CREDITBANK_BIND=f"127.0.0.1:{port}",
-        CREDITBANK_WORKERS=str(workers),
-        CREDITBANK_THREADS=str(threads),
-        CREDITBANK_TIMEOUT=str(TIMEOUT),
-        CREDITBANK_LOG_LEVEL="info",
-        PYTHONUNBUFFERED="1",
-        # gunicorn 27 opens a control socket, by default in ~/.gunicorn/, shared by every
-        # server of the user; keep this one's beside its instance.
-        GUNICORN_CMD_ARGS=f"--control-socket {instance / 'gunicorn.ctl'}",
-    )
-    return env
-
-
-def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the master (graceful), SIGKILL to its process group if it lingers."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
-            process.wait(timeout=10)
-
-
-def tools() -> tuple[Path, Path]:
-    gunicorn, creditbank = executable("gunicorn"), executable("creditbank")
-    if gunicorn is None or creditbank is None:
-        pytest.skip("gunicorn or the creditbank command is not installed next to the interpreter")
-    return gunicorn, creditbank
+def creditbank_command() -> Path:
+    creditbank = executable("creditbank")
+    if creditbank is None:
+        pytest.skip("the creditbank command is not installed next to the interpreter")
+    return creditbank
 
 
 def bootstrap_database(env: dict[str, str]) -> dict[str, str]:
     """What an operator does first, with the CLI: migrate (which also makes the development
     keys) and create a workstation client; returns its ``{"client_id", "client_secret"}``."""
-    _, creditbank = tools()
+    creditbank = creditbank_command()
     run_cli(creditbank, env, "db", "upgrade")
     created = run_cli(
         creditbank, env, "clients", "create", "--role", "workstation", "--name", "system test"
     )
     return json.loads(created.strip().splitlines()[-1])
-
-
-@contextmanager
-def gunicorn_on(
-    database_url: str, instance: Path, *, workers: int, threads: int
-) -> Iterator[Gunicorn]:
-    """gunicorn on a migrated ``database_url``, with the keys under ``instance``."""
-    gunicorn, _ = tools()
-    port = free_port()
-    env = server_environment(instance, database_url, port, workers, threads)
-    log = instance / "gunicorn.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(gunicorn), "-c", "config/gunicorn.conf.py", "wsgi:app"],
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        server = Gunicorn(process, f"http://127.0.0.1:{port}", log, workers, env)
-        server.wait_ready()
-        yield server
-    finally:
-        stop_gunicorn(process)
 
 
 @dataclass(frozen=True)
@@ -232,7 +67,7 @@ class Template:
 @contextmanager
 def bank_template(backend: str, folder: Path) -> Iterator[Template]:
     with scratch_database(backend, folder, f"{DATABASE_PREFIX}_template") as url:
-        workstation = bootstrap_database(server_environment(folder, url, 0, 1, 1))
+        workstation = bootstrap_database(server_environment(folder, url, port=0))
         yield Template(backend, normalise_database_url(url), folder / "keys", workstation)
 
 
@@ -263,10 +98,13 @@ def bank_server(
     threads: int,
     database_url: str | None = None,
     template: Template | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Bank]:
     """A bootstrapped bank (ruleset, provider, tokens) behind gunicorn, on a copy of
     ``template``; else on ``database_url`` (an empty database the caller owns) or a fresh
-    database of ``backend``, bootstrapped there with the CLI."""
+    database of ``backend``, bootstrapped there with the CLI. ``settings``: more CREDITBANK_*
+    of this server alone, by name (``{"FAULT_PAUSE_DIR": …}``)."""
+    settings = settings or {}
     with ExitStack() as stack:  # unwinds in reverse: gunicorn stops before its database goes
         if template is not None:
             assert template.backend == backend and database_url is None
@@ -277,9 +115,16 @@ def bank_server(
                 database_url = stack.enter_context(
                     scratch_database(backend, instance, DATABASE_PREFIX)
                 )
-            credentials = bootstrap_database(server_environment(instance, database_url, 0, 1, 1))
+            credentials = bootstrap_database(server_environment(instance, database_url, port=0))
         server = stack.enter_context(
-            gunicorn_on(database_url, instance, workers=workers, threads=threads)
+            serving(
+                instance,
+                database_url,
+                workers=workers,
+                threads=threads,
+                TIMEOUT=TIMEOUT,
+                **settings,
+            )
         )
         yield Bank.bootstrap(server, normalise_database_url(database_url), credentials)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from creditbank.domain.amounts import parse_tenths
-from tests.system.journals import audit_if_available, read_journal
+from tests.system.journals import audit, read_journal
 from tests.system.servers import BASE_RULESET, Bank, Templates, bank_server, hours_body
 
 pytestmark = pytest.mark.system
@@ -122,7 +122,5 @@ def test_after_the_races_the_banks_own_audit_passes(bank: Bank):
     """``creditbank audit`` replays every learner's history through the conversion engine:
     whatever the races above interleaved, each credit is what a replay decides."""
     journal = read_journal(bank.database_url)
-    report = audit_if_available(bank.server, bank.database_url)
-    if report is None:
-        pytest.skip("this code base has no `creditbank audit` yet")
+    report = audit(bank.server, bank.database_url)
     assert report["learners_checked"] == len(journal.entries) >= 500

@@ -2,6 +2,9 @@
 of a 1,000-item batch, the database stopped and started while clients post, and a backup
 taken while a client posts, restored into a fresh database.
 
+The worker is killed where the test has paused it (``CREDITBANK_FAULT_PAUSE_DIR``), inside the
+batch's transaction: never by racing the clock, which a fast machine's commit wins.
+
 Each test asserts on the journal as stored (``journals.read_journal``: chains contiguous and
 linked, hashes recomputed, balances equal to the sums of deltas), not only on the replies.
 """
@@ -15,8 +18,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +27,11 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.integration.databases import scratch_postgres
+from tests.support.databases import scratch_postgres
+from tests.support.processes import TIMEOUT, wait_for
 from tests.system.clusters import postgres_cluster, postgres_tool
-from tests.system.journals import Journal, audit_if_available, read_journal
-from tests.system.servers import (
-    DATABASE_PREFIX,
-    TIMEOUT,
-    Bank,
-    Templates,
-    bank_server,
-    hours_body,
-    wait_for,
-)
+from tests.system.journals import Journal, audit, read_journal
+from tests.system.servers import DATABASE_PREFIX, Bank, Templates, bank_server, hours_body
 
 pytestmark = pytest.mark.system
 
@@ -53,55 +48,51 @@ def lone_worker(request: pytest.FixtureRequest, tmp_path_factory, bank_templates
 
 
 # -- a worker killed mid-batch -----------------------------------------------------------------
-SQLITE_KILL_AFTER = 0.1  # seconds into the write; the batch writes for ~0.5 s on 2 cores
+@pytest.fixture(params=["sqlite", "postgresql"])
+def pausable_worker(request: pytest.FixtureRequest, tmp_path: Path, bank_templates: Templates):
+    """One worker, on a server of this test's own, that stops inside a posting transaction
+    when the test arms it: ``CREDITBANK_FAULT_PAUSE_DIR`` (creditbank/services/faults.py)
+    names the folder where the test puts ``armed`` and the worker leaves ``paused-<pid>``."""
+    template = bank_templates(request.param)
+    pauses = tmp_path / "pauses"
+    pauses.mkdir()
+    settings = {"FAULT_PAUSE_DIR": str(pauses)}
+    with bank_server(
+        request.param, tmp_path, workers=1, threads=4, template=template, settings=settings
+    ) as bank:
+        yield bank, pauses
 
 
-@contextmanager
-def batch_being_written(database_url: str) -> Iterator[Callable[[], bool]]:
-    """A probe: is another connection in the middle of writing the batch right now?
+def writing_elsewhere(database_url: str) -> bool:
+    """Is another connection inside a transaction that writes, right now?
 
-    PostgreSQL shows it: a backend with a transaction id (assigned at the first write,
-    ``SELECT … FOR UPDATE`` included) whose latest statement inserted rows. A
-    SQLite writer keeps its pages to itself until it commits, so there the probe sees the
-    write lock held ``SQLITE_KILL_AFTER`` seconds after it was first seen.
+    PostgreSQL shows it in its locks: an ``INSERT`` holds ``RowExclusiveLock`` on its table
+    until the transaction ends. SQLite shows it as its write lock: ``BEGIN IMMEDIATE`` fails
+    while another connection's write transaction is open.
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        first_seen: list[float] = []
-
-        def sqlite_writer() -> bool:
-            probe = sqlite3.connect(url.database, timeout=0, isolation_level=None)
-            try:
-                probe.execute("BEGIN IMMEDIATE")  # fails while a writer holds the lock
-                probe.execute("ROLLBACK")
-                assert not first_seen, "the batch committed before the kill"
-                return False
-            except sqlite3.OperationalError as exc:
-                assert "locked" in str(exc), exc
-                first_seen[:] = first_seen or [time.monotonic()]
-                return time.monotonic() - first_seen[0] >= SQLITE_KILL_AFTER
-            finally:
-                probe.close()
-
-        yield sqlite_writer
-        return
-
-    engine = sa.create_engine(database_url, pool_size=1)
-
-    def postgres_writer() -> bool:
-        with engine.connect() as connection:
-            return bool(
-                connection.exec_driver_sql(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
-                    "AND starts_with(query, 'INSERT INTO ')"
-                ).scalar()
-            )
-
+        probe = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc), exc
+            return True
+        finally:
+            probe.close()
+    engine = sa.create_engine(database_url, poolclass=sa.NullPool)
     try:
-        yield postgres_writer
+        with engine.connect() as connection:
+            holders = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks JOIN pg_class ON pg_class.oid = pg_locks.relation "
+                "WHERE relname = 'journal_entries' AND mode = 'RowExclusiveLock' AND granted "
+                "AND pid <> pg_backend_pid()"
+            ).scalar()
     finally:
         engine.dispose()
+    return bool(holders)
 
 
 def post_in_background(bank: Bank, body: dict[str, Any]) -> tuple[threading.Thread, dict]:
@@ -119,17 +110,19 @@ def post_in_background(bank: Bank, body: dict[str, Any]) -> tuple[threading.Thre
     return thread, result
 
 
-def test_a_worker_killed_mid_batch_leaves_none_of_it_and_a_resend_posts_it_once(lone_worker):
-    bank = lone_worker
+def test_a_worker_killed_mid_batch_leaves_none_of_it_and_a_resend_posts_it_once(pausable_worker):
+    bank, pauses = pausable_worker
     learner = bank.new_learner()
     assert bank.post_all([hours_body(learner, "before-the-kill")], clients=1)[0][0] == 201
     batch = {"items": [hours_body(learner, f"batch-{i:04d}", hours="1") for i in range(BATCH)]}
     [worker] = bank.server.worker_pids()
 
-    with batch_being_written(bank.database_url) as in_the_middle:
-        thread, result = post_in_background(bank, batch)
-        wait_for(in_the_middle, TIMEOUT, "the batch half written", step=0.002)
-        os.kill(worker, signal.SIGKILL)
+    (pauses / "armed").touch()
+    thread, result = post_in_background(bank, batch)
+    paused = wait_for(lambda: list(pauses.glob("paused-*")), TIMEOUT, "the worker paused")
+    assert paused == [pauses / f"paused-{worker}"]
+    assert writing_elsewhere(bank.database_url), "paused outside a write transaction"
+    os.kill(worker, signal.SIGKILL)
     thread.join(TIMEOUT)
 
     assert not thread.is_alive()
@@ -261,7 +254,7 @@ def test_a_database_restart_fails_requests_cleanly_and_the_bank_recovers_by_itse
             refs = Counter(ref for (_, ref), n in journal.outcome_refs.items() for _ in range(n))
             assert set(refs) == created | {body["external_ref"] for body in failed}
             assert set(refs.values()) == {1}
-            audit_if_available(bank.server, url)  # and a replay reproduces every credit
+            audit(bank.server, url)  # and a replay reproduces every credit
 
 
 # -- backups taken while posting -------------------------------------------------------------
@@ -290,9 +283,9 @@ def assert_restored_bank_consistent(
     # A consistent snapshot: each restored chain is a prefix of the live one.
     for learner_id, entries in restored.entries.items():
         assert entries == live.entries[learner_id][: len(entries)], learner_id
-    report = audit_if_available(bank.server, restored_url)
+    report = audit(bank.server, restored_url)
     # The audit checks every account, including one opened but not yet posted to.
-    assert report is None or report["learners_checked"] == len(restored.balances), report
+    assert report["learners_checked"] == len(restored.balances), report
     return restored
 
 

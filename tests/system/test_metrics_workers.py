@@ -14,7 +14,8 @@ from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.threads import run_in_threads
-from tests.system.servers import TIMEOUT, bank_server, hours_body, wait_for
+from tests.support.processes import TIMEOUT, wait_for
+from tests.system.servers import bank_server, hours_body
 
 pytestmark = pytest.mark.system
 

@@ -32,8 +32,9 @@ from typing import Any
 import pytest
 import requests
 
+from tests.support.processes import TIMEOUT, executable
 from tests.system.journals import read_journal
-from tests.system.servers import TIMEOUT, Bank, Templates, bank_server, executable, hours_body
+from tests.system.servers import Bank, Templates, bank_server, hours_body
 
 pytestmark = pytest.mark.system
 

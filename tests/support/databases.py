@@ -1,6 +1,6 @@
-"""Throw-away databases for tests that must not share the session's migrated one: an empty
-SQLite file, or a PostgreSQL database of its own on the server of
-``CREDITBANK_TEST_DATABASE_URL``, dropped (``WITH (FORCE)``) afterwards."""
+"""Throw-away databases, for tests that must not share the session's migrated one and for each
+benchmark run: an empty SQLite file, or a PostgreSQL database of its own on a given server
+(the tests': ``CREDITBANK_TEST_DATABASE_URL``), dropped (``WITH (FORCE)``) afterwards."""
 
 from __future__ import annotations
 
@@ -45,36 +45,3 @@ def scratch_database(backend: str, folder: Path, prefix: str) -> Iterator[str]:
         raise RuntimeError("set CREDITBANK_TEST_DATABASE_URL for a PostgreSQL scratch database")
     with scratch_postgres(server_url, prefix) as url:
         yield url
-
-
-# The append-only guards (DESIGN.md invariant 1) as migrations/versions/0001 creates them:
-# trigger name -> table.
-GUARDS = {
-    "sqlite": {
-        "journal_entries_no_update": "journal_entries",
-        "journal_entries_no_delete": "journal_entries",
-        "rulesets_no_update": "rulesets",
-        "rulesets_no_delete": "rulesets",
-    },
-    "postgresql": {
-        "journal_entries_append_only": "journal_entries",
-        "journal_entries_no_truncate": "journal_entries",
-        "rulesets_append_only": "rulesets",
-        "rulesets_no_truncate": "rulesets",
-    },
-}
-
-
-def installed_guards(connection: sa.Connection) -> dict[str, str]:
-    """Enabled triggers of the database: name -> table."""
-    if connection.dialect.name == "sqlite":
-        rows = connection.exec_driver_sql(
-            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"
-        )
-    else:
-        # tgenabled 'O' fires in normal sessions, 'A' always; 'D' and 'R' would not protect.
-        rows = connection.exec_driver_sql(
-            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE NOT t.tgisinternal AND t.tgenabled IN ('O', 'A')"
-        )
-    return {name: table for name, table in rows}
