@@ -397,6 +397,7 @@ DECISIONS: dict[str, Row] = {
     "GET /api/v1/checkpoints/latest/proof": Row(proof, staff(), OWNED),
     # exports for the workstation's own records
     "GET /api/v1/exports/conversions.csv": Row(fixed("/api/v1/exports/conversions.csv"), staff()),
+    "GET /api/v1/exports/conversions.xlsx": Row(fixed("/api/v1/exports/conversions.xlsx"), staff()),
     "GET /api/v1/exports/balances.xlsx": Row(fixed("/api/v1/exports/balances.xlsx"), staff()),
     # the workstation's pages (tests/api/test_workstation_pages.py): signed-in staff only
     "GET /workstation/": page("/workstation/"),
