@@ -247,3 +247,28 @@ def test_a_transfer_under_an_unknown_catalogue_is_found():
         "course ICT100 of a published catalogue, with its credits",
         "catalogue cat_404, 2.0 credits",
     ) in [(f.seq, f.expected, f.found) for f in desk.replay()]
+
+
+def test_a_line_member_voided_before_the_transfer_and_a_line_too_many_are_found():
+    desk = Desk()
+    desk.certificate("o_CJUN", "1X-WEB-FRONTEND", "junior", "WEB-J-1")
+    desk.certificate("o_CSEN", "1X-WEB-FRONTEND", "senior", "WEB-S-1")
+    desk.file("ta_1", c1(), ("WEB101", ["o_CSEN"]))
+    desk.void("o_CJUN")  # the senior earns all 6.0 now
+    desk.approve("ti_1")
+    transfer = desk.journal[-1]
+    assert isinstance(transfer, Transfer)
+    stray = SourceLine("o_CJUN", "certificate:1X-WEB-FRONTEND", "certificate", 0, line_of="o_CSEN")
+    forge(
+        desk,
+        transfer.seq,
+        movement=replace(transfer.movement, sources=(*transfer.movement.sources, stray)),
+    )
+
+    found = [(f.expected, f.found) for f in desk.replay()]
+
+    assert found == [
+        (f"o_CJUN not voided at seq {transfer.seq}", "voided"),
+        ("no line for o_CJUN", "amount 0.0 in certificate, line_of o_CSEN"),
+        ("item ti_1 flagged source_changed (o_CJUN short)", "not flagged"),  # a voided debit
+    ]

@@ -249,6 +249,26 @@ def test_grades_by_level_keep_the_named_levels_only():
     assert normal["courses"][0]["equivalences"][0]["grade"] == {"1": "优秀", "2": "良好"}
 
 
+def test_required_fields_and_objects_are_named():
+    document = {**C1, "total_credits": None}
+    document["courses"] = [{**C1["courses"][0], "equivalences": ["certificate"]}]
+    document.pop("name")
+
+    assert errors_of(document) == {
+        "name": ["required"],
+        "total_credits": ["required"],
+        "courses.0.equivalences.0": ["must be an object"],
+    }
+
+
+def test_a_bad_grade_says_what_its_kind_takes():
+    errors = errors_of(with_equivalence(kind="course", course_code="C", grade="A"))
+
+    assert errors == {
+        "courses.0.equivalences.0.grade": ['must be one of 优秀/良好/中等/合格, or "score"']
+    }
+
+
 def test_not_an_object_is_refused_whole():
     assert errors_of(["not", "a", "catalogue"]) == {"_schema": ["must be an object"]}
 
