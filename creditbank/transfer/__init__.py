@@ -20,6 +20,7 @@ from creditbank.transfer.decisions import (
     check_pending,
     check_rejection,
     check_sources,
+    decision_grade,
     revoke,
     room,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "check_sources",
     "claim_key",
     "claim_keys",
+    "decision_grade",
     "eligibility",
     "file_items",
     "held_keys",

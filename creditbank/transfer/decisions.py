@@ -8,13 +8,17 @@ that fails is the answer, and nothing may be written after a :class:`Refusal`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from creditbank.transfer.entries import Movement
+from creditbank.transfer.equivalence_documents import GRADE_WORDS
 from creditbank.transfer.ledger import Exemption, Ledger
 from creditbank.transfer.model import Banked, Catalogue, Item, ItemStatus
 from creditbank.transfer.refusals import CapBreach, CapName, Problem, Refusal, cap_refusal, refused
 from creditbank.transfer.sources import unavailable
+
+_SCORE = re.compile(r"[1-9][0-9]{1,2}", re.ASCII)
 
 
 def check_pending(item: Item) -> Refusal | None:
@@ -24,6 +28,16 @@ def check_pending(item: Item) -> Refusal | None:
     if item.status is ItemStatus.WITHDRAWN:
         return refused(Problem.NOT_PENDING, f"Item {item.item_id} was withdrawn.")
     return refused(Problem.ALREADY_DECIDED, f"Item {item.item_id} is {item.status.value} already.")
+
+
+def decision_grade(grade: str | None, suggested: str) -> str | None:
+    """The grade an approval records: the college's — a word, or a whole score ``"60"`` to
+    ``"100"`` — else the item's suggested one; None when the college's is neither."""
+    if grade is None:
+        return suggested
+    if grade in GRADE_WORDS or (_SCORE.fullmatch(grade) and 60 <= int(grade) <= 100):
+        return grade
+    return None
 
 
 def check_rejection(item: Item) -> Refusal | None:

@@ -20,6 +20,7 @@ from creditbank.transfer import (
     check_caps,
     check_pending,
     check_rejection,
+    decision_grade,
 )
 from tests.unit.transfer_desk import FIVE_ITEMS, Desk, s1
 from tests.unit.transfer_factories import c1
@@ -236,3 +237,12 @@ def test_confirm_refuses_an_item_that_is_not_flagged():
 
     assert desk.confirm("ti_4") is None
     assert (desk.items["ti_4"].flagged, desk.items["ti_4"].confirmed) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("given", "recorded"),
+    [(None, "良好"), ("优秀", "优秀"), ("60", "60"), ("100", "100"), ("59", None), ("101", None),
+     ("085", None), ("８５", None), ("A", None), ("score", None)],
+)  # fmt: skip
+def test_an_approval_records_the_colleges_grade_else_the_suggested_one(given, recorded):
+    assert decision_grade(given, "良好") == recorded
