@@ -147,6 +147,9 @@ def _courses(check: Check, value: object) -> list[dict[str, Any]]:
 
 
 def _course(check: Check, value: object, path: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        check.fail(path, "must be an object")
+        return {}
     given = check.fields(value, path, COURSE_FIELDS)
     code = given.get("code")
     if not isinstance(code, str) or not _COURSE_CODE.fullmatch(code):

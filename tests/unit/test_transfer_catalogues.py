@@ -261,6 +261,12 @@ def test_required_fields_and_objects_are_named():
     }
 
 
+def test_a_course_that_is_not_an_object_is_named_once():
+    document = {**C1, "courses": ["WEB101", *C1["courses"][1:]]}
+
+    assert errors_of(document) == {"courses.0": ["must be an object"]}
+
+
 def test_a_bad_grade_says_what_its_kind_takes():
     errors = errors_of(with_equivalence(kind="course", course_code="C", grade="A"))
 
