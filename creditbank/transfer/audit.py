@@ -116,28 +116,21 @@ class TransferReplay:
             if line.line_of is None:
                 continue
             member, named = banked.get(line.outcome_id), banked.get(line.line_of)
-            if (
-                member is None
-                or named is None
-                or claim_key(member.outcome) != claim_key(named.outcome)
-            ):
-                self._add(
-                    seq, f"{line.outcome_id} on the line of {line.line_of}", "not on that line"
-                )
+            if not _same_line(member, named):
+                expected = f"{line.outcome_id} on the line of {line.line_of}"
+                self._add(seq, expected, "not on that line")
                 known = False
-            elif member.voided:
+            elif member is not None and member.voided:
                 self._add(seq, f"{line.outcome_id} not voided at seq {seq}", "voided")
         return known
 
     def _spent_once(self, transfer: Transfer) -> None:
-        for line in transfer.movement.sources:
-            other = (
-                None
-                if line.held_by
-                else self.ledger.debited_elsewhere(transfer.application_id, line.key)
-            )
+        """Invariant 7: no key this transfer debits is debited for another application."""
+        debited = dict.fromkeys(line.key for line in transfer.movement.sources if not line.held_by)
+        for key in debited:
+            other = self.ledger.debited_elsewhere(transfer.application_id, key)
             if other is not None:
-                expected = f"{line.key} held by one application's live transfers"
+                expected = f"{key} held by one application's live transfers"
                 self._add(transfer.seq, expected, f"also debited for application {other}")
 
     def _under_catalogue(self, transfer: Transfer, exemption: Exemption) -> None:
@@ -202,6 +195,12 @@ def _as(line: SourceLine, expected: SourceLine | None) -> str:
     if line.held_by != (expected.held_by if expected else None):
         text += f", held_by {line.held_by}"
     return text
+
+
+def _same_line(member: Banked | None, named: Banked | None) -> bool:
+    if member is None or named is None:
+        return False
+    return claim_key(member.outcome) == claim_key(named.outcome)
 
 
 def _same(left: Totals, right: Totals) -> bool:

@@ -119,13 +119,7 @@ def check_claims(
     ``claims`` maps each of the learner's held keys to its application; ``pending_courses`` the
     course codes of the learner's pending items in the programme to their application.
     """
-    claimed: Errors = {}
-    for i, item in enumerate(filed):
-        # Filing left one outcome per key, so the keys pair with the outcomes in order.
-        for j, (oid, key) in enumerate(zip(item.outcome_ids, item.claim_keys, strict=True)):
-            holder = claims.get(key)
-            if holder is not None:
-                claimed[f"items.{i}.outcome_ids.{j}"] = [f"{oid} is held by application {holder}."]
+    claimed = _claimed(filed, claims)
     if claimed:
         return refused(
             Problem.OUTCOME_CLAIMED, "An outcome is held by another application.", claimed
@@ -140,6 +134,17 @@ def check_claims(
             Problem.COURSE_IN_APPLICATION, "A course is pending in another application.", pending
         )
     return None
+
+
+def _claimed(filed: Sequence[FiledItem], claims: Mapping[str, str]) -> Errors:
+    errors: Errors = {}
+    for i, item in enumerate(filed):
+        # Filing left one outcome per key, so the keys pair with the outcomes in order.
+        for j, (oid, key) in enumerate(zip(item.outcome_ids, item.claim_keys, strict=True)):
+            holder = claims.get(key)
+            if holder is not None:
+                errors[f"items.{i}.outcome_ids.{j}"] = [f"{oid} is held by application {holder}."]
+    return errors
 
 
 def _course_errors(filed: Sequence[FiledItem], why: Callable[[str], str | None]) -> Errors:
