@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from creditbank.domain.amounts import parse_tenths
+
 # The ruleset documents' collector, and their name and effective_from rules, which catalogues
 # share word for word (one way of validating a versioned document).
-from creditbank.conversion.rulesets import _Check as Check
-from creditbank.conversion.rulesets import _effective_from, _name
-from creditbank.domain.amounts import parse_tenths
+from creditbank.domain.document_checks import DocumentCheck as Check
+from creditbank.domain.document_checks import check_effective_from, check_name
 from creditbank.transfer.equivalence_documents import (
     equivalence_from_document,
     validate_equivalence,
@@ -52,8 +53,8 @@ def validate_catalogue_document(document: Mapping[str, Any]) -> dict[str, Any]:
     check = Check()
     given = check.fields(document, "", FIELDS)
     normal = {
-        "name": _name(check, given.get("name")),
-        "effective_from": _effective_from(check, given.get("effective_from")),
+        "name": check_name(check, given.get("name")),
+        "effective_from": check_effective_from(check, given.get("effective_from")),
         "total_credits": _credits(
             check, given.get("total_credits"), "total_credits", MAX_TOTAL_CREDITS
         ),

@@ -11,15 +11,16 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-# The ruleset documents' collector and path joiner: one way of reporting a document's problems.
 from creditbank.conversion.rulesets import (
     CERTIFICATE_LEVELS,
     COMPETITION_SCOPES,
     MAX_RANKS,
     SKILL_LEVELS,
 )
-from creditbank.conversion.rulesets import _Check as Check
 from creditbank.domain.amounts import parse_tenths
+from creditbank.domain.document_checks import (
+    DocumentCheck as Check,  # one way to report a document's problems
+)
 from creditbank.transfer.model import Equivalence, EquivalenceKind, Grade
 
 GRADE_WORDS = ("优秀", "良好", "中等", "合格")
