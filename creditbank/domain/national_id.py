@@ -12,10 +12,8 @@ import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-# ISO 7064 MOD 11-2 as GB 11643 tabulates it: weight i is 2**(17-i) mod 11, and the check
-# character is the one that makes the weighted sum of all 18 positions ≡ 1 (mod 11).
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+from creditbank.domain.check_digits import mod11_2_check
+
 # re.ASCII: ``\d`` alone would also accept Arabic-Indic or other Unicode digits.
 _SHAPE = re.compile(r"\d{17}[\dX]", re.ASCII)
 _EARLIEST_BIRTH = date(1900, 1, 1)
@@ -31,8 +29,7 @@ def check_character(first17: str) -> str:
     """The check character for the first 17 digits of an ID (``"0"``-``"9"`` or ``"X"``)."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise NationalIdError("the first 17 characters of a national ID must be digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    return mod11_2_check(first17)
 
 
 def validate_national_id(text: str, *, today: date | None = None) -> str:
@@ -64,7 +61,11 @@ def _check_birth_date(yyyymmdd: str, today: date) -> None:
 
 
 def mask_national_id(valid_id: str) -> str:
-    """The display form: first 6, eight asterisks, last 4 (``500235********1234``)."""
+    """The display form: fourteen asterisks and the last 4 characters (``**************1234``).
+
+    Only the last 4: shown beside them, the first 6 (the region) would leave little more than
+    a birth date to guess, a few thousand tries (DESIGN.md).
+    """
     if not isinstance(valid_id, str) or len(valid_id) != 18:
         raise NationalIdError("only an 18-character national ID can be masked")
-    return f"{valid_id[:6]}{'*' * 8}{valid_id[-4:]}"
+    return f"{'*' * 14}{valid_id[-4:]}"
