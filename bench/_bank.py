@@ -2,14 +2,14 @@
 
 A few template learners are posted through the API, so that every credit comes from the real
 conversion engine (an audit's replay must agree with it); then each template is cloned for new
-learners. A clone differs from its template only in its learner id, its outcome ids and its
-hash chain, so all the per-template work is done once: each entry's canonical text
-(``journal.entry_document``, ``canonical.canonical_bytes``) with slots where those values go,
-and its other columns as stored, ready for the driver. A clone's entry is hashed by filling in
-the slots (the very bytes the audit re-hashes) and written as the four new values before the
-template's own: ``COPY`` on PostgreSQL, a plain ``executemany`` on SQLite, in large
-transactions. The clones are as valid as the templates: an untouched generated bank passes
-the audit, and the first clone of each template is re-hashed here the audit's way.
+learners. A clone differs from its template only in its learner id, its account number, its
+outcome ids and its hash chain, so all the per-template work is done once: each entry's
+canonical text (``journal.entry_document``, ``canonical.canonical_bytes``) with slots where
+those values go, and its other columns as stored, ready for the driver. A clone's entry is
+hashed by filling in the slots (the very bytes the audit re-hashes) and written as the new
+values before the template's own: ``COPY`` on PostgreSQL, a plain ``executemany`` on SQLite,
+in large transactions. The clones are as valid as the templates: an untouched generated bank
+passes the audit, and the first clone of each template is re-hashed here the audit's way.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from bench._harness import Api, settle
 from bench.posting_history import outcome
+from creditbank.domain.account_numbers import complete_account_number, new_account_number
 from creditbank.domain.canonical import GENESIS_HASH, canonical_bytes, entry_hash
 from creditbank.domain.ids import new_id
 from creditbank.extensions import db
@@ -35,7 +36,7 @@ ROWS_PER_TRANSACTION = 100_000
 _SLOTS = ("learner_id", "outcome_id", "prev_hash")  # what a clone's canonical text fills in
 _CHANGED = (*_SLOTS, "hash")  # the journal columns a clone gives values of its own
 _KEPT = tuple(c.name for c in JournalEntry.__table__.columns if c.name not in _CHANGED)
-_ACCOUNT_CHANGED = ("learner_id", "head_hash")
+_ACCOUNT_CHANGED = ("learner_id", "account_number", "head_hash")
 _ACCOUNT_KEPT = tuple(c.name for c in Account.__table__.columns if c.name not in _ACCOUNT_CHANGED)
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # the digits of a ULID (domain/ids.py)
 _DIGIT_PAIRS = [high + low for high in _CROCKFORD for low in _CROCKFORD]
@@ -59,7 +60,9 @@ class Template:
     null: str | None  # NULL, encoded likewise
     entries: list[dict[str, Any]]  # each entry's columns, as the audit reads them
 
-    def clone(self, learner_id: str, new_outcome_ids: Iterator[str]) -> tuple[Row, list[Row]]:
+    def clone(
+        self, learner_id: str, account_number: str, new_outcome_ids: Iterator[str]
+    ) -> tuple[Row, list[Row]]:
         """The account and journal rows of this chain for ``learner_id``, hashed anew."""
         renamed = {old: next(new_outcome_ids) for old in dict.fromkeys(self.outcome_ids) if old}
         slots = {"learner_id": learner_id, "outcome_id": self.null, "prev_hash": GENESIS_HASH}
@@ -69,7 +72,7 @@ class Template:
             digest = hashlib.sha256((text % slots).encode()).hexdigest()
             rows.append((learner_id, slots["outcome_id"], slots["prev_hash"], digest, kept))
             slots["prev_hash"] = digest
-        return (learner_id, slots["prev_hash"], self.account), rows
+        return (learner_id, account_number, slots["prev_hash"], self.account), rows
 
     def check(self, rows: Sequence[Row]) -> None:
         """Re-hash a clone's ``rows`` as the audit will: the generator must not be wrong."""
@@ -89,11 +92,12 @@ def build_bank(api: Api, entries: int, provider: dict[str, str]) -> dict[str, in
     made = sum(len(t.texts) for t in templates)
     learners = len(templates)
     learner_ids, outcome_ids = fresh_ids("L"), fresh_ids("o")
+    account_numbers = fresh_account_numbers()
     pending_rows: list[Row] = []
     pending_accounts: list[Row] = []
     while made < entries:
         chosen = templates[learners % len(templates)]
-        account, rows = chosen.clone(next(learner_ids), outcome_ids)
+        account, rows = chosen.clone(next(learner_ids), next(account_numbers), outcome_ids)
         if learners < 2 * len(templates):
             chosen.check(rows)
         pending_rows.extend(rows)
@@ -171,6 +175,18 @@ def fresh_ids(prefix: str) -> Iterator[str]:
     for count in range(32**6):
         high, middle, low = count >> 20, count >> 10 & 1023, count & 1023
         yield head + _DIGIT_PAIRS[high] + _DIGIT_PAIRS[middle] + _DIGIT_PAIRS[low]
+
+
+def fresh_account_numbers() -> Iterator[str]:
+    """Valid account numbers without a random draw each, and unique however many are made
+    (random draws would repeat within a million or so): consecutive bodies from a random
+    start, those whose check would be X skipped, as ``new_account_number`` skips them."""
+    body = int(new_account_number()[:-1])
+    while True:
+        number = complete_account_number(str(body))
+        if number is not None:
+            yield number
+        body = body + 1 if body < 99_999_999_999 else 10**10
 
 
 def insert(accounts: list[Row], rows: list[Row]) -> None:

@@ -197,14 +197,21 @@ class Api:
 def add_learners(count: int, name: str = "学员") -> list[str]:
     """``count`` new learner accounts in one transaction (rows, not requests: setup is not
     what is measured)."""
+    from bench._bank import fresh_account_numbers
     from creditbank.domain.ids import new_id
     from creditbank.models import Account, Identity
     from creditbank.services.transaction import utcnow, write_transaction
 
     now = utcnow()
     learner_ids = [new_id("L") for _ in range(count)]
+    numbers = fresh_account_numbers()
     with write_transaction() as session:
-        session.add_all([Account(learner_id=i, opened_at=now) for i in learner_ids])
+        session.add_all(
+            [
+                Account(learner_id=i, account_number=next(numbers), opened_at=now)
+                for i in learner_ids
+            ]
+        )
         session.flush()
         session.add_all([Identity(learner_id=i, name=name, updated_at=now) for i in learner_ids])
     return learner_ids

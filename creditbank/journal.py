@@ -60,6 +60,7 @@ class LockedAccount:
     balance, which :func:`append` and conversion move, written back when the journal is."""
 
     learner_id: str
+    account_number: str
     opened_at: datetime
     head_seq: int
     head_hash: str

@@ -3,7 +3,8 @@ everything else is either reference data or a cache that the services keep in st
 
 Every journal table carries ``learner_id`` and every unique index on one includes it, so the
 journal can be distributed by learner (DESIGN.md § Scale). ``idempotency_keys`` is the one
-bank-wide uniqueness and is keyed by provider instead.
+bank-wide uniqueness of the design and is keyed by provider instead; the national-ID
+fingerprint and the account number are bank-wide too, known gaps (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Account(Model):
     __tablename__ = "accounts"
 
     learner_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    # 学习账号: random twelve digits with a check digit (domain/account_numbers.py), what the
+    # learner's documents show and a sign-in accepts. Unique across the bank: a known gap for
+    # distribution by learner (docs/scaling.md).
+    account_number: Mapped[str] = mapped_column(String(12), index=True, unique=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     head_seq: Mapped[int] = mapped_column(Integer, default=0)
     head_hash: Mapped[str] = mapped_column(HASH, default=GENESIS_HASH)

@@ -26,7 +26,10 @@ blp = Blueprint("auth", __name__, description="Tokens (OAuth 2 style, JWT signed
 )
 @blp.response(200, TokenResponse)
 def issue_token(body: dict[str, Any]) -> Any:
-    """Exchange client credentials or a learner's password for an access token."""
+    """Exchange client credentials or a learner's password for an access token.
+
+    A learner's ``username`` is its learner id or its account number (学习账号).
+    """
     if body["grant_type"] == "client_credentials":
         token = clients.issue_client_token(body["client_id"], body["client_secret"])
     else:

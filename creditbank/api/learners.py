@@ -35,9 +35,10 @@ def open_learner(body: dict[str, Any]) -> Any:
 @blp.arguments(LearnerQuery, location="query")
 @blp.page(LearnerPage)
 def find_learners(query: dict[str, Any]) -> Any:
-    """List learners, or find one by national ID (matched through its HMAC) or name."""
+    """List learners, or find one by national ID (through its HMAC), account number or name."""
     return learners.find_learners(
         national_id=query["national_id"],
+        account_number=query["account_number"],
         name=query["name"],
         cursor=query["cursor"],
         limit=query["limit"],

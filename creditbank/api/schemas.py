@@ -64,7 +64,7 @@ class TokenRequest(StrictSchema):
     )
     client_id = text(64, required=False)
     client_secret = text(256, required=False)
-    username = text(64, required=False)
+    username = text(64, required=False)  # the learner id or the account number (学习账号)
     password = text(256, required=False)
     scope = fields.String(load_default=None)  # accepted and ignored, as OAuth clients send it
 
@@ -113,6 +113,12 @@ class LearnerPatch(StrictSchema):
 
 class LearnerSchema(Schema):
     learner_id = fields.String()
+    account_number = fields.String(
+        metadata={
+            "description": "学习账号: 12 digits, the last a check digit (ISO 7064 MOD 11-2)",
+            "example": "318042775096",
+        }
+    )
     name = fields.String(allow_none=True)
     national_id_masked = fields.String(allow_none=True)
     opened_at = Instant()
@@ -124,6 +130,11 @@ class LearnerPage(PageSchema):
 
 class LearnerQuery(PageArgs):
     national_id = fields.String(load_default=None, validate=validate.Length(max=18))
+    account_number = fields.String(
+        load_default=None,
+        validate=validate.Length(max=20),
+        metadata={"description": "12 digits; blanks and hyphens between them are ignored"},
+    )
     name = fields.String(load_default=None, validate=validate.Length(max=100))
 
 

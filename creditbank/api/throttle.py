@@ -30,6 +30,7 @@ from config.settings import Settings
 from creditbank.api.parsing import parse_json_bytes
 from creditbank.api.problems import problem_response
 from creditbank.domain.errors import DomainError, TooManyRequests
+from creditbank.services.learners import signing_in_learner_id
 
 # When the breached window cannot be read (storage gone in between), ask for this many seconds.
 _FALLBACK_RETRY_AFTER = 60
@@ -112,10 +113,14 @@ def failed_login(response: Response) -> bool:
 
 def login_client() -> str:
     """Whom a token request tries to log in as: ``client:`` or ``learner:`` and a digest of the
-    id (keys stay short, and the log line Flask-Limiter writes on a breach holds no id)."""
+    id (keys stay short, and the log line Flask-Limiter writes on a breach holds no id). A
+    learner's account number counts as its learner id: one learner, one count, whichever
+    name the guesses use."""
     body = _credentials()
     if body.get("grant_type") == "password":
         kind, name = "learner", body.get("username")
+        if isinstance(name, str) and name:
+            name = signing_in_learner_id(name)
     else:
         kind, name = "client", body.get("client_id")
     if not isinstance(name, str) or not name:

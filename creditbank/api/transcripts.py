@@ -34,8 +34,11 @@ class Bilingual(Schema):
 
 class TranscriptLearner(Schema):
     learner_id = fields.String()
+    account_number = fields.String(metadata={"description": "学习账号, 12 digits"})
     name = fields.String(allow_none=True, metadata={"description": "null once erased"})
-    national_id_masked = fields.String(allow_none=True)
+    national_id_masked = fields.String(
+        allow_none=True, metadata={"description": "only the last 4 characters shown"}
+    )
 
 
 class TranscriptLine(Schema):

@@ -10,16 +10,19 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from creditbank.domain.account_numbers import format_account_number
 from creditbank.labels import AUDIT_CHECK_TEXT, AUDIT_STATUS_NAMES, shanghai_time
 
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("creditbank", "templates"),
         autoescape=select_autoescape(("html",)),
         auto_reload=False,
     )
+    environment.filters["account_number"] = format_account_number
+    return environment
 
 
 def transcript_page(document: Mapping[str, Any]) -> str:

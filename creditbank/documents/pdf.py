@@ -17,6 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from creditbank.documents.fonts import PdfFont, cjk_font
+from creditbank.domain.account_numbers import format_account_number
 from creditbank.labels import shanghai_time
 
 GRID = colors.HexColor("#9aa5b1")
@@ -114,8 +115,9 @@ def _learner_table(document: Mapping[str, Any], styles: dict[str, ParagraphStyle
     learner = document["learner"]
     rows = [
         ("姓名 Name", learner["name"] or "（已删除 erased）"),
+        ("学习账号 Account number", format_account_number(learner["account_number"])),
         ("身份证号 National ID", learner["national_id_masked"] or "—"),
-        ("学习账号 Learner ID", learner["learner_id"]),
+        ("学员编号 Learner ID", learner["learner_id"]),
     ]
     table = Table(
         [[_p(label, styles["muted"]), _p(value, styles["base"])] for label, value in rows],

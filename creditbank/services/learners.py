@@ -10,11 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from creditbank.context import keyring
+from creditbank.domain.account_numbers import (
+    AccountNumberError,
+    new_account_number,
+    parse_account_number,
+)
 from creditbank.domain.errors import (
     Conflict,
     Forbidden,
     InvalidCredentials,
     NotFound,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from creditbank.domain.ids import new_id
@@ -30,42 +36,60 @@ from creditbank.security.passwords import dummy_verify, hash_secret, verify_secr
 from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
+# A draw hits a number in use with a chance of (accounts / 8.2e10): twice in a row never.
+ACCOUNT_NUMBER_DRAWS = 5
+_DUPLICATE_ID = "An account with this national ID already exists"
+
 
 @dataclass(frozen=True)
 class LearnerView:
     learner_id: str
+    account_number: str
     name: str | None
     national_id_masked: str | None
     opened_at: datetime
 
 
 def open_learner(name: str, national_id: str | None, password: str | None) -> LearnerView:
-    """Open an account and its identity; one account per national ID (409 ``conflict``)."""
+    """Open an account and its identity; one account per national ID (409 ``conflict``).
+
+    The account number is drawn at random; should another account hold it already, the
+    account is opened again under a new draw.
+    """
     cipher = keyring().pii
     valid_id = _valid_national_id(national_id) if national_id else None
-    fingerprint = cipher.fingerprint(valid_id) if valid_id else None
-    now = utcnow()
-    learner_id = new_id("L")
+    personal = {
+        "name": name,
+        "national_id_encrypted": cipher.encrypt(valid_id) if valid_id else None,
+        "national_id_fingerprint": cipher.fingerprint(valid_id) if valid_id else None,
+        "national_id_masked": _mask(valid_id),
+        "password_hash": hash_secret(password) if password else None,
+    }
+    for _ in range(ACCOUNT_NUMBER_DRAWS):
+        learner_id = _open_account(personal)
+        if learner_id is not None:
+            return get_learner(learner_id)
+    raise ServiceUnavailable("No free account number was drawn; try again")
+
+
+def _open_account(personal: dict[str, Any]) -> str | None:
+    """One try: an account under a freshly drawn number, and its identity; the learner id,
+    or ``None`` when the number turned out to be taken."""
+    learner_id, now = new_id("L"), utcnow()
+    fingerprint = personal["national_id_fingerprint"]
     try:
         with write_transaction() as session:
             if fingerprint and _by_fingerprint(fingerprint) is not None:
-                raise Conflict("An account with this national ID already exists")
-            session.add(Account(learner_id=learner_id, opened_at=now))
+                raise Conflict(_DUPLICATE_ID)
+            number = new_account_number()
+            session.add(Account(learner_id=learner_id, account_number=number, opened_at=now))
             session.flush()
-            session.add(
-                Identity(
-                    learner_id=learner_id,
-                    name=name,
-                    national_id_encrypted=cipher.encrypt(valid_id) if valid_id else None,
-                    national_id_fingerprint=fingerprint,
-                    national_id_masked=_mask(valid_id),
-                    password_hash=hash_secret(password) if password else None,
-                    updated_at=now,
-                )
-            )
-    except IntegrityError as exc:  # a concurrent open with the same national ID won the race
-        raise Conflict("An account with this national ID already exists") from exc
-    return get_learner(learner_id)
+            session.add(Identity(learner_id=learner_id, updated_at=now, **personal))
+    except IntegrityError as exc:
+        if fingerprint and _by_fingerprint(fingerprint) is not None:
+            raise Conflict(_DUPLICATE_ID) from exc  # a concurrent open with this ID won
+        return None  # the only other unique value: the account number
+    return learner_id
 
 
 def get_learner(learner_id: str) -> LearnerView:
@@ -77,9 +101,15 @@ def get_learner(learner_id: str) -> LearnerView:
 
 
 def find_learners(
-    *, national_id: str | None, name: str | None, cursor: str | None, limit: int
+    *,
+    national_id: str | None,
+    account_number: str | None,
+    name: str | None,
+    cursor: str | None,
+    limit: int,
 ) -> Page[LearnerView]:
-    """Learners in account order, filtered by national ID (through its HMAC) or name."""
+    """Learners in account order, filtered by national ID (through its HMAC), account number
+    (422 when it is not one: its check digit catches a typo) or name."""
     query = select(Account, Identity).outerjoin(Identity)
     if national_id:
         try:
@@ -87,10 +117,23 @@ def find_learners(
         except NationalIdError:
             return Page([], None)  # no account can hold an invalid ID
         query = query.where(Identity.national_id_fingerprint == fingerprint)
+    if account_number:
+        query = query.where(Account.account_number == _valid_account_number(account_number))
     if name:
         query = query.where(Identity.name == name)
     page = keyset_page(query, Account.learner_id, cursor, limit, key_of=_learner_id)
     return page.map(lambda rows: [_view(account, identity) for account, identity in rows])
+
+
+def signing_in_learner_id(username: str) -> str:
+    """The learner a sign-in name stands for: an account number (as printed, too) is looked
+    up; anything else is taken for a learner id."""
+    try:
+        number = parse_account_number(username)
+    except AccountNumberError:
+        return username
+    by_number = select(Account.learner_id).where(Account.account_number == number)
+    return db.session.scalar(by_number) or username
 
 
 def change_password(
@@ -113,9 +156,10 @@ def change_password(
         identity.updated_at = utcnow()
 
 
-def verify_learner_password(learner_id: str, password: str) -> Identity:
-    """The identity behind a learner's login, or 401 (same time whether or not it exists)."""
-    identity = db.session.get(Identity, learner_id)
+def verify_learner_password(username: str, password: str) -> Identity:
+    """The identity behind a learner's login by learner id or account number, or 401 (same
+    time whether or not it exists)."""
+    identity = db.session.get(Identity, signing_in_learner_id(username))
     if identity is None or identity.password_hash is None:
         dummy_verify()
         raise InvalidCredentials()
@@ -131,6 +175,13 @@ def _valid_national_id(national_id: str) -> str:
         raise ValidationFailed(errors={"national_id": [str(exc)]}) from exc
 
 
+def _valid_account_number(account_number: str) -> str:
+    try:
+        return parse_account_number(account_number)
+    except AccountNumberError as exc:
+        raise ValidationFailed(errors={"account_number": [str(exc)]}) from exc
+
+
 def _by_fingerprint(fingerprint: str) -> Identity | None:
     return db.session.scalar(
         select(Identity).where(Identity.national_id_fingerprint == fingerprint)
@@ -144,6 +195,7 @@ def _mask(valid_id: str | None) -> str | None:
 def _view(account: Account, identity: Identity | None) -> LearnerView:
     return LearnerView(
         learner_id=account.learner_id,
+        account_number=account.account_number,
         name=identity.name if identity else None,
         national_id_masked=identity.national_id_masked if identity else None,
         opened_at=account.opened_at,

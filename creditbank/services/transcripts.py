@@ -83,6 +83,7 @@ def transcript_document(record: LearnerRecord) -> dict[str, Any]:
     return {
         "learner": {
             "learner_id": account.learner_id,
+            "account_number": account.account_number,
             "name": identity.name if identity else None,
             "national_id_masked": identity.national_id_masked if identity else None,
         },

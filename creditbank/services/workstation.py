@@ -19,6 +19,7 @@ from creditbank.services.pagination import Page, keyset_page
 @dataclass(frozen=True)
 class LearnerRow:
     learner_id: str
+    account_number: str
     name: str | None
     national_id_masked: str | None  # the whole number is never shown on a page
     opened_at: datetime
@@ -35,6 +36,7 @@ def learners(cursor: str | None, limit: int) -> Page[LearnerRow]:
 def _learner_row(account: Account, identity: Identity | None) -> LearnerRow:
     return LearnerRow(
         account.learner_id,
+        account.account_number,
         identity.name if identity else None,
         identity.national_id_masked if identity else None,
         account.opened_at,

@@ -13,6 +13,7 @@ from creditbank.context import BROWSER_PRINCIPAL
 from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
+from creditbank.domain.account_numbers import format_account_number
 from creditbank.domain.amounts import format_tenths
 from creditbank.labels import (
     AUDIT_STATUS_NAMES,
@@ -48,6 +49,7 @@ def init_web(app: Flask) -> None:
         audit_label=lambda status: AUDIT_STATUS_NAMES.get(status, status),
         reason_text=_reason_text,
         local_time=_local_time,
+        account_number=format_account_number,
     )
     from creditbank.web.views import blp
 

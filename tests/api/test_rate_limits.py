@@ -122,6 +122,21 @@ def test_failed_learner_logins_are_throttled_per_username_also_form_encoded(api,
     assert_throttled(client.post(TOKEN, data=learner_grant(learner, PASSWORD)))
 
 
+def test_a_learners_id_and_account_number_share_one_count(api, make_app):
+    """Guessing under both names a learner signs in with buys no extra tries."""
+    learner = api.new_learner(password=PASSWORD)
+    number = api.get(f"/api/v1/learners/{learner}", api.workstation).get_json()["account_number"]
+    printed = f"{number[:4]} {number[4:8]} {number[8:]}"
+    app = make_app()
+
+    for attempt, username in enumerate((learner, number, printed)):
+        wrong = login(app, learner_grant(username, "not it"), address=f"203.0.113.{attempt}")
+        assert_problem(wrong, 401, "unauthorized")
+
+    assert_throttled(login(app, learner_grant(number, PASSWORD), address="203.0.113.99"))
+    assert_throttled(login(app, learner_grant(learner, PASSWORD), address="203.0.113.98"))
+
+
 # -- per address -------------------------------------------------------------------------------
 
 

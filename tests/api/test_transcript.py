@@ -98,6 +98,7 @@ def test_json_transcript_has_the_learner_the_balance_and_every_credited_outcome(
     body = response.get_json()
     assert body["learner"] == {
         "learner_id": learner,
+        "account_number": body["learner"]["account_number"],
         "name": NAME,
         "national_id_masked": body["learner"]["national_id_masked"],
     }

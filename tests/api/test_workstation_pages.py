@@ -258,6 +258,19 @@ def test_with_nothing_recorded_the_overview_says_so(signed_in):
     assert "尚未进行审计" in html
 
 
+def test_the_learner_list_shows_the_account_number_and_only_the_last_4_of_the_id(signed_in):
+    whole_id = national_id(region="500235", born="19900307", serial="417")
+    learner = open_learner("陈晓雨", whole_id, None)
+    number = learner.account_number
+
+    html = section(signed_in.get("/workstation/learners").get_data(as_text=True), "learners")
+
+    assert f"<code>{number[:4]} {number[4:8]} {number[8:]}</code>" in html
+    assert f"<code>{'*' * 14}{whole_id[-4:]}</code>" in html
+    for hidden in (whole_id, whole_id[:6], whole_id[6:14]):
+        assert hidden not in html
+
+
 def test_the_learner_list_pages_by_keyset_without_losing_or_repeating_anyone(app, signed_in):
     opened = [open_learner(f"学员{index:02d}", None, None).learner_id for index in range(57)]
 

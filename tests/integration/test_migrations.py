@@ -16,7 +16,9 @@ from flask import Flask, current_app
 from flask_migrate import check, downgrade, upgrade
 
 from creditbank.app import create_app
+from creditbank.domain.account_numbers import parse_account_number
 from creditbank.extensions import db as flask_db
+from tests.api.helpers import national_id
 from tests.integration.guards import GUARDS, installed_guards
 from tests.support.banks import make_settings
 from tests.support.databases import scratch_database
@@ -123,3 +125,79 @@ def test_downgrade_to_base_removes_everything_and_upgrade_restores_the_guards(em
     assert database_heads() == script_heads(empty_app)
     assert GUARDS[dialect].items() <= guards_at_head.items()  # later migrations may add more
     assert schema_diff(flask_db.metadata) == []
+
+
+def seed_at_0002(learners: int) -> dict[str, str]:
+    """Accounts as revision 0002 held them, each with an identity masked the old way
+    (first 6 + last 4) and a journal entry (so the accounts are referenced): learner → ID."""
+    opened = "2026-01-05 08:00:00"
+    ids = {f"L{n:026d}": national_id(serial=f"{n:03d}") for n in range(learners)}
+    statements = [
+        (
+            "INSERT INTO accounts (learner_id, opened_at, head_seq, head_hash, balance, "
+            "balance_by_category) VALUES (:learner, :opened, 1, :hash, 0, '{}')"
+        ),
+        (
+            "INSERT INTO identities (learner_id, name, national_id_masked, token_version, "
+            "updated_at) VALUES (:learner, '张三', :masked, 0, :opened)"
+        ),
+        (
+            "INSERT INTO journal_entries (learner_id, seq, kind, recorded_at, prev_hash, hash, "
+            "data) VALUES (:learner, 1, 'outcome', :opened, :genesis, :hash, '{}')"
+        ),
+    ]
+    rows = [
+        {
+            "learner": learner,
+            "opened": opened,
+            "masked": f"{whole[:6]}********{whole[-4:]}",
+            "genesis": "0" * 64,
+            "hash": "a" * 64,
+        }
+        for learner, whole in ids.items()
+    ]
+    with flask_db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(sa.text(statement), rows)
+    return ids
+
+
+def pairs(connection: sa.Connection, query: str) -> dict[str, str]:
+    return {key: value for key, value in connection.execute(sa.text(query))}
+
+
+def test_0003_gives_every_account_a_valid_unique_number_and_shortens_the_masks(empty_app):
+    upgrade(revision="0002")
+    ids = seed_at_0002(learners=30)
+
+    upgrade()
+    with flask_db.engine.connect() as connection:
+        numbers = pairs(connection, "SELECT learner_id, account_number FROM accounts")
+        masks = pairs(connection, "SELECT learner_id, national_id_masked FROM identities")
+
+    assert numbers.keys() == ids.keys()
+    assert all(parse_account_number(number) == number for number in numbers.values())
+    assert len(set(numbers.values())) == len(numbers)
+    assert masks == {learner: f"**************{whole[-4:]}" for learner, whole in ids.items()}
+    assert schema_diff(flask_db.metadata) == []
+
+
+def test_0003_refuses_a_second_account_with_the_same_number_and_downgrades_with_rows(empty_app):
+    upgrade(revision="0002")
+    seed_at_0002(learners=2)
+    upgrade()
+    with flask_db.engine.connect() as connection:
+        first, second = connection.execute(sa.text("SELECT account_number FROM accounts")).scalars()
+
+    with pytest.raises(sa.exc.IntegrityError), flask_db.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE accounts SET account_number = :first WHERE account_number = :second"),
+            {"first": first, "second": second},
+        )
+    downgrade(revision="0002")
+    with flask_db.engine.connect() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("accounts")}
+        accounts = connection.execute(sa.text("SELECT count(*) FROM accounts")).scalar()
+
+    assert "account_number" not in columns
+    assert accounts == 2

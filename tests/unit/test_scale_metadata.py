@@ -52,6 +52,9 @@ KNOWN_GAPS = {
     ("identities", "uq_identities_national_id_fingerprint"): "one account per national ID is "
     "a second bank-wide uniqueness: it needs a table of its own keyed and distributed by the "
     "fingerprint, as idempotency_keys is by provider",
+    ("accounts", "ix_accounts_account_number"): "account numbers (学习账号) are unique across "
+    "the bank: they need a lookup table of their own keyed and distributed by the number "
+    "(account_number → learner_id), as idempotency_keys is by provider",
 }
 
 
