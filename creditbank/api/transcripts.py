@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
 from creditbank.api.parsing import negotiate
 from creditbank.documents.html import transcript_page
 from creditbank.domain.roles import Role
+from creditbank.intake.fields import StrictSchema
 from creditbank.services import credentials, transcripts
 
 blp = Blueprint("transcripts", __name__, description="Transcripts and verifiable credentials")
@@ -21,6 +22,7 @@ JSON = "application/json"
 HTML = "text/html"
 PDF = "application/pdf"
 VC_JWT = "application/vc+jwt"
+NATIONAL_ID = "national-id"  # ?include= that adds a hash of the national ID to the credential
 _NOT_ACCEPTABLE = {
     "description": "None of the media types in Accept is offered (not_acceptable)",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
@@ -73,6 +75,20 @@ class TranscriptSchema(Schema):
     lines = fields.List(fields.Nested(TranscriptLine))
 
 
+class CredentialQuery(StrictSchema):
+    include = fields.String(
+        load_default=None,
+        validate=validate.OneOf([NATIONAL_ID]),
+        metadata={
+            "description": "`national-id`: add a salted SHA-256 hash of the learner's national "
+            "ID (an Open Badges IdentityObject). Only the learner itself may ask (403 for "
+            "anyone else); 422 when no national ID is on file. A national ID is guessable: "
+            "whoever holds the credential can recover the ID from the hash in well under a "
+            "second, so give such a credential only to a party that already knows the ID."
+        },
+    )
+
+
 class LearnerCredentialSchema(Schema):
     credential = fields.String(
         metadata={"description": "compact JWS (VC-JWT, EdDSA) of a CLR 2.0 ClrCredential"}
@@ -113,6 +129,7 @@ def transcript(learner_id: str) -> Any:
 
 @blp.route("/learners/<learner_id>/credential", methods=["GET"])
 @allow(*READERS)
+@blp.arguments(CredentialQuery, location="query")
 @blp.response(200, LearnerCredentialSchema, description="The credential (JSON, or the bare JWS)")
 @blp.doc(
     responses={
@@ -125,10 +142,12 @@ def transcript(learner_id: str) -> Any:
         406: _NOT_ACCEPTABLE,
     }
 )
-def credential(learner_id: str) -> Any:
+def credential(query: dict[str, Any], learner_id: str) -> Any:
     """The learner's record as a signed Open Badges 3.0 / CLR 2.0 credential (VC-JWT)."""
     media = negotiate(JSON, VC_JWT)
-    token = credentials.issue_credential(current_principal(), learner_id)
+    token = credentials.issue_credential(
+        current_principal(), learner_id, include_national_id=query["include"] == NATIONAL_ID
+    )
     if media == VC_JWT:
         return Response(token, mimetype=VC_JWT)
     return {"credential": token}

@@ -11,10 +11,16 @@ Choices the standards leave open, made here:
   ``credentialSubject.id``, ``id`` and ``validFrom`` for verifiers of the older VC-JWT form.
 - ``issuanceDate`` (VC 1.1, what the 1EdTech JSON schemas require) and ``validFrom`` (VC 2.0)
   carry the same instant.
-- The national ID appears only as an ``IdentityObject`` with ``identityHash`` =
-  ``"sha256$" + hex(SHA-256(id + salt))`` and a fresh random salt per issuance, so two
-  credentials of the same person cannot be linked without the ID; the name is included
-  when the identity still exists.
+- The learner is identified by its account number (学习账号), an ``IdentityObject`` of
+  ``identityType`` ``accountId`` in plain text: random, it says nothing about the person.
+  The name is included when the identity still exists.
+- The national ID is left out unless the learner itself asks for it
+  (``include_national_id``); then it is a second ``IdentityObject`` with ``identityHash`` =
+  ``"sha256$" + hex(SHA-256(id + salt))`` and a fresh random salt per issuance, the only
+  forms Open Badges allows. A national ID is a region, a birth date and a few digits, so
+  whoever holds the credential recovers it by guessing in well under a second: the salt only
+  keeps two credentials from being linked without guessing. The hash is for a party that
+  already knows the ID and wants to see that it matches (docs/api.md).
 - Nested credentials are not signed one by one: the enclosing CLR's signature covers them.
 """
 
@@ -28,8 +34,8 @@ from typing import Any
 
 from creditbank.context import keyring, settings
 from creditbank.domain.amounts import tenths_to_number
-from creditbank.domain.errors import NotFound
-from creditbank.domain.roles import Principal
+from creditbank.domain.errors import Forbidden, NotFound, ValidationFailed
+from creditbank.domain.roles import Principal, Role
 from creditbank.security.tokens import sign_jws
 from creditbank.services.transcripts import (
     CreditedOutcome,
@@ -60,12 +66,24 @@ ACHIEVEMENT_TYPES = {
 }
 
 
-def issue_credential(principal: Principal, learner_id: str) -> str:
-    """The learner's CLR as a compact JWS; 404 when nothing is credited (a CLR needs one)."""
+def issue_credential(
+    principal: Principal, learner_id: str, *, include_national_id: bool = False
+) -> str:
+    """The learner's CLR as a compact JWS; 404 when nothing is credited (a CLR needs one).
+
+    ``include_national_id`` adds a salted hash of the national ID, for the learner alone:
+    anyone holding the credential can recover the ID from it by guessing.
+    """
+    if include_national_id and principal.role is not Role.LEARNER:
+        raise Forbidden(
+            "Only the learner may ask for a hash of its national ID in its credential: "
+            "whoever holds the credential can recover the ID from it"
+        )
     record = learner_record(principal, learner_id)
     if not record.outcomes:
         raise NotFound("Nothing is credited yet, so there is no credential to issue")
-    return sign_jws(keyring(), clr_credential(record), typ=CREDENTIAL_TYP)
+    national_id = _national_id(record) if include_national_id else None
+    return sign_jws(keyring(), clr_credential(record, national_id=national_id), typ=CREDENTIAL_TYP)
 
 
 def identity_hash(national_id: str, salt: str) -> str:
@@ -73,10 +91,13 @@ def identity_hash(national_id: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((national_id + salt).encode("utf-8")).hexdigest()
 
 
-def clr_credential(record: LearnerRecord, now: datetime | None = None) -> dict[str, Any]:
-    """The ClrCredential with its JWT claims, ready to sign."""
+def clr_credential(
+    record: LearnerRecord, now: datetime | None = None, *, national_id: str | None = None
+) -> dict[str, Any]:
+    """The ClrCredential with its JWT claims, ready to sign; with ``national_id``, a salted
+    hash of it among the learner's identifiers."""
     issued = (now or record.read_at).astimezone(UTC).replace(microsecond=0)
-    context = _Issuance(record, issued)
+    context = _Issuance(record, issued, national_id)
     credential = {
         "@context": [VC_CONTEXT, CLR_CONTEXT, OB_CONTEXT],
         "id": _urn(),
@@ -90,6 +111,7 @@ def clr_credential(record: LearnerRecord, now: datetime | None = None) -> dict[s
             "id": context.subject_id,
             "type": ["ClrSubject"],
             **context.person,
+            "identifier": context.identifiers,
             "verifiableCredential": [
                 achievement_credential(outcome, context) for outcome in record.outcomes
             ],
@@ -109,9 +131,8 @@ def achievement_credential(outcome: CreditedOutcome, context: _Issuance) -> dict
         "creditsEarned": float(tenths_to_number(outcome.state.credits)),
         "activityEndDate": f"{line['achieved_on']}T00:00:00+08:00",
         "achievement": _achievement(line, context),
+        "identifier": context.identifiers,
     }
-    if "identifier" in context.person:
-        subject["identifier"] = context.person["identifier"]
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": _urn(),
@@ -162,9 +183,10 @@ def _narrative(line: dict[str, Any]) -> str:
 
 
 class _Issuance:
-    """What every part of one issuance shares: the instant, the issuer, the subject, a salt."""
+    """What every part of one issuance shares: the instant, the issuer, the subject and how
+    it is identified."""
 
-    def __init__(self, record: LearnerRecord, issued: datetime) -> None:
+    def __init__(self, record: LearnerRecord, issued: datetime, national_id: str | None) -> None:
         config = settings()
         self.base = config.issuer_profile_url
         self.instant = issued.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -175,31 +197,44 @@ class _Issuance:
             "url": self.base,
         }
         self.subject_id = self.stable_urn("learners", record.account.learner_id)
-        self.person = _person(record)
+        self.person = {"name": record.identity.name} if record.identity else {}
+        self.identifiers = [_account_identifier(record.account.account_number)]
+        if national_id is not None:
+            self.identifiers.append(_national_id_identifier(national_id))
 
     def stable_urn(self, kind: str, key: str) -> str:
         """A name-based UUID (RFC 4122 v5) under the issuer's URL: the same thing, the same id."""
         return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.base}{kind}/{key}')}"
 
 
-def _person(record: LearnerRecord) -> dict[str, Any]:
+def _account_identifier(account_number: str) -> dict[str, Any]:
+    """The account number in plain text: random, it says nothing about the person."""
+    return {
+        "type": "IdentityObject",
+        "identityHash": account_number,
+        "identityType": "accountId",
+        "hashed": False,
+    }
+
+
+def _national_id_identifier(national_id: str) -> dict[str, Any]:
+    """A salted hash of the national ID, a fresh salt per issuance (see the module's notes)."""
+    salt = secrets.token_hex(16)
+    return {
+        "type": "IdentityObject",
+        "identityHash": identity_hash(national_id, salt),
+        "identityType": "nationalIdentityNumber",
+        "hashed": True,
+        "salt": salt,
+    }
+
+
+def _national_id(record: LearnerRecord) -> str:
+    """The learner's national ID, decrypted; 422 (``include``) when none is on file."""
     identity = record.identity
-    if identity is None:
-        return {}
-    person: dict[str, Any] = {"name": identity.name}
-    if identity.national_id_encrypted:
-        salt = secrets.token_hex(16)
-        national_id = keyring().pii.decrypt(identity.national_id_encrypted)
-        person["identifier"] = [
-            {
-                "type": "IdentityObject",
-                "identityHash": identity_hash(national_id, salt),
-                "identityType": "nationalIdentityNumber",
-                "hashed": True,
-                "salt": salt,
-            }
-        ]
-    return person
+    if identity is None or not identity.national_id_encrypted:
+        raise ValidationFailed(errors={"include": ["No national ID is on file for this learner."]})
+    return keyring().pii.decrypt(identity.national_id_encrypted)
 
 
 def _jwt_claims(credential: dict[str, Any], issued: datetime) -> dict[str, Any]:

@@ -203,18 +203,104 @@ def test_the_issuer_is_the_configured_workstation_profile(issued):
     assert "Profile" in payload["issuer"]["type"]
 
 
-def test_the_national_id_is_only_a_salted_hash_that_recomputes(issued):
-    _, _, _, payload = issued
-    subject = payload["credentialSubject"]
+def account_number_of(api, learner: str) -> str:
+    return api.get(f"/api/v1/learners/{learner}", api.workstation).get_json()["account_number"]
 
-    (identity,) = subject["identifier"]
+
+def assert_no_more_than_the_last_four(text: str) -> None:
+    """Neither the ID, nor its hidden part (region, birth date, sequence), nor a hash of it."""
+    assert NATIONAL_ID not in text
+    assert NATIONAL_ID[:6] not in text and NATIONAL_ID[6:14] not in text
+    assert "nationalIdentityNumber" not in text and "sha256$" not in text
+    assert "salt" not in text
+
+
+def test_by_default_the_learner_is_identified_by_the_account_number_alone(issued):
+    api, learner, _, payload = issued
+    subject = payload["credentialSubject"]
+    account = {
+        "type": "IdentityObject",
+        "identityHash": account_number_of(api, learner),
+        "identityType": "accountId",
+        "hashed": False,
+    }
+
+    assert subject["identifier"] == [account]
+    for nested in subject["verifiableCredential"]:
+        assert nested["credentialSubject"]["identifier"] == [account]
+    assert subject["name"] == NAME
+    assert_no_more_than_the_last_four(json.dumps(payload, ensure_ascii=False))
+
+
+def test_the_whole_jws_carries_no_national_id_nor_a_hash_of_it(record):
+    api, learner, _ = record
+
+    for headers in (api.learner_headers(learner), api.workstation, api.auditor):
+        token = credential(api, learner, headers, VC_JWT).get_data(as_text=True)
+        _, payload = verify(api, token)
+        assert_no_more_than_the_last_four(token)
+        assert_no_more_than_the_last_four(json.dumps(payload, ensure_ascii=False))
+
+
+def with_national_id(api, learner, headers, accept: str | None = None):
+    extra = {"Accept": accept} if accept else {}
+    path = f"/api/v1/learners/{learner}/credential?include=national-id"
+    return api.get(path, {**headers, **extra})
+
+
+def test_the_learner_may_ask_for_a_salted_hash_of_its_national_id_that_recomputes(record):
+    api, learner, _ = record
+
+    response = with_national_id(api, learner, api.learner_headers(learner))
+
+    assert response.status_code == 200, response.get_json()
+    _, payload = verify(api, response.get_json()["credential"])
+    account, identity = payload["credentialSubject"]["identifier"]
+    assert account["identityType"] == "accountId"
     assert identity["identityType"] == "nationalIdentityNumber"
     assert identity["hashed"] is True
-    assert identity["salt"]
+    assert len(identity["salt"]) >= 32
     digest = hashlib.sha256((NATIONAL_ID + identity["salt"]).encode()).hexdigest()
     assert identity["identityHash"] == f"sha256${digest}"
     assert NATIONAL_ID not in json.dumps(payload)
-    assert subject["name"] == NAME
+    assert schema_errors(CLR_SCHEMA, payload) == []
+    for nested in payload["credentialSubject"]["verifiableCredential"]:
+        assert schema_errors(OB_SCHEMA, nested) == []
+
+
+def test_staff_may_not_ask_for_the_national_id_hash(record):
+    api, learner, _ = record
+
+    for headers in (api.workstation, api.auditor):
+        body = assert_problem(with_national_id(api, learner, headers), 403, "forbidden")
+        assert "Only the learner" in body["detail"]
+
+
+def test_include_takes_only_national_id(record):
+    api, learner, _ = record
+    path = f"/api/v1/learners/{learner}/credential?include=everything"
+
+    assert_problem(api.get(path, api.learner_headers(learner)), 422, "validation_error", "include")
+
+
+def test_a_learner_without_a_national_id_on_file_cannot_include_one(api):
+    api.publish_ruleset()
+    learner = api.new_learner(name=NAME)
+    _, provider = api.new_provider()
+    post(
+        api,
+        provider,
+        learner,
+        kind="training_hours",
+        category="theory",
+        hours="16",
+        achieved_on="2026-01-10",
+    )
+
+    response = with_national_id(api, learner, api.learner_headers(learner))
+
+    assert_problem(response, 422, "validation_error", "include")
+    assert credential(api, learner, api.learner_headers(learner)).status_code == 200
 
 
 def test_each_achievement_says_what_it_was_and_which_rule_credited_it(issued):
@@ -232,11 +318,12 @@ def test_each_achievement_says_what_it_was_and_which_rule_credited_it(issued):
 
 def test_each_issuance_uses_a_fresh_salt(record):
     api, learner, _ = record
+    headers = api.learner_headers(learner)
 
     salts = {
-        verify(api, credential(api, learner, api.workstation).get_json()["credential"])[1][
+        verify(api, with_national_id(api, learner, headers).get_json()["credential"])[1][
             "credentialSubject"
-        ]["identifier"][0]["salt"]
+        ]["identifier"][1]["salt"]
         for _ in range(2)
     }
 
@@ -259,6 +346,7 @@ def test_an_erased_identity_still_gives_a_valid_credential_without_name_or_id(re
     from creditbank.models import Identity
 
     api, learner, _ = record
+    number = account_number_of(api, learner)
     db.session.delete(db.session.get(Identity, learner))
     db.session.commit()
 
@@ -266,7 +354,7 @@ def test_an_erased_identity_still_gives_a_valid_credential_without_name_or_id(re
 
     _, payload = verify(api, token)
     assert "name" not in payload["credentialSubject"]
-    assert "identifier" not in payload["credentialSubject"]
+    assert [i["identityHash"] for i in payload["credentialSubject"]["identifier"]] == [number]
     assert schema_errors(CLR_SCHEMA, payload) == []
 
 
@@ -303,10 +391,14 @@ def test_an_unsupported_accept_is_406(record):
     assert_problem(credential(api, learner, api.workstation, "text/html"), 406, "not_acceptable")
 
 
-def test_openapi_documents_the_bare_jws_media_type(api):
+def test_openapi_documents_the_bare_jws_media_type_and_the_include_parameter(api):
     document = api.get("/api/v1/openapi.json").get_json()
 
     operation = document["paths"]["/api/v1/learners/{learner_id}/credential"]["get"]
 
     assert {"application/json", VC_JWT} <= operation["responses"]["200"]["content"].keys()
     assert "406" in operation["responses"]
+    (include,) = [p for p in operation["parameters"] if p["name"] == "include"]
+    assert include["in"] == "query"
+    assert "national-id" in include["schema"]["enum"]
+    assert "recover" in include["description"]
