@@ -2,9 +2,9 @@
 
 Locally a test may skip when the machine lacks something it needs (poppler, chromium, a
 PostgreSQL URL, ../shared/standards) and say so; CI installs all of it (.ci/run), so there a
-skip means a test that did not run, and the run must not pass as if it had. The one expected
-failure allowed is the strict xfail of a known gap, matched by node id and reason both: any
-other xfail, or that one for another reason, fails the run too.
+skip means a test that did not run, and the run must not pass as if it had. The only expected
+failures allowed are the strict xfails of the known gaps, matched by node id and reason both:
+any other xfail, or one of those for another reason, fails the run too.
 
 Registered from tests/conftest.py; tests/unit/test_no_skips_under_ci.py runs it.
 """
@@ -18,6 +18,8 @@ import pytest
 ALLOWED_XFAILS = {
     "tests/unit/test_scale_metadata.py::test_known_gaps_are_still_gaps"
     "[identities-uq_identities_national_id_fingerprint]": "known gap, see KNOWN_GAPS",
+    "tests/unit/test_scale_metadata.py::test_known_gaps_are_still_gaps"
+    "[accounts-ix_accounts_account_number]": "known gap, see KNOWN_GAPS",
 }
 
 
