@@ -16,7 +16,8 @@ def test_post_outcome_and_read_balance_and_ledger(api):
     balance = api.get(f"/api/v1/learners/{learner}/balance", api.workstation).get_json()
     assert balance["total"] == "1.5"
     assert balance["by_category"] == {"theory": "1.5"}
-    ledger = api.get(f"/api/v1/learners/{learner}/ledger", api.learner_headers(learner))
+    account = api.get(f"/api/v1/learners/{learner}", api.workstation).get_json()["account_number"]
+    ledger = api.get(f"/api/v1/learners/{learner}/ledger", api.learner_headers(account))
     assert [entry["kind"] for entry in ledger.get_json()["items"]] == [
         "outcome",
         "credit",
