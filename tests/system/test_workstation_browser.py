@@ -97,11 +97,14 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture
 def browser(chromium: Any, bank) -> Iterator[Any]:
-    """A browser with no cookies and an empty console for each test."""
-    chromium.delete_all_cookies()
+    """A browser with no cookies and an empty console for each test. Every cookie of every
+    site goes (Chrome DevTools' Network.clearBrowserCookies): WebDriver's delete_all_cookies
+    clears only the current page's, and the SQLite and PostgreSQL banks both live on
+    127.0.0.1, where a cookie ignores the port."""
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
     chromium.get_log("browser")
     yield chromium
-    chromium.delete_all_cookies()
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
 
 
 def console_errors(driver: Any) -> list[dict[str, Any]]:
