@@ -152,8 +152,18 @@ def _login_form(username: str, target: str, message: str) -> str:
 
 
 def _safe_next(value: str | None) -> str:
-    """Only a path of these pages: never an open redirect to another site."""
-    if value and value.startswith("/workstation/") and "//" not in value and "\\" not in value:
+    """Only a path of these pages: never an open redirect to another site, and only printable
+    ASCII without spaces, so a line break cannot reach the Location header (werkzeug refuses
+    it there, which would be a 500)."""
+    if (
+        value
+        and value.startswith("/workstation/")
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+        and "//" not in value
+        and "\\" not in value
+    ):
         return value
     return url_for("workstation.overview")
 

@@ -103,6 +103,27 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_never_to_another_site(brows
         assert sign_in(other, staff, next=target).headers["Location"] == "/workstation/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/workstation/\r\nSet-Cookie: x=1",
+        "/workstation/reviews\n",
+        "/workstation/\rx",
+        "/workstation/\tx",
+    ],
+    ids=["crlf", "lf", "cr", "tab"],
+)
+def test_a_next_with_a_line_break_or_control_character_falls_back_to_the_overview(
+    browser, staff, target
+):
+    signed = sign_in(browser, staff, next=target)
+    again = browser.get("/workstation/login", query_string={"next": target})  # signed in: away
+
+    for response in (signed, again):
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/workstation/"
+
+
 def test_a_form_posted_without_its_csrf_token_is_refused(browser, staff):
     browser.get("/workstation/login")  # a session exists, but the token is not sent
 
