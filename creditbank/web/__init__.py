@@ -29,11 +29,13 @@ STATIC = Path(__file__).resolve().parent / "static"
 def init_web(app: Flask) -> None:
     """Session and CSRF settings, then the pages. The API keeps bearer tokens and no CSRF:
     the token check runs only where the workstation blueprint asks for it."""
+    settings = app.extensions["creditbank.settings"]
     app.config.update(
         SESSION_COOKIE_NAME="creditbank_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),  # a working day, then sign in again
+        # The browser forgets an idle session's cookie too; web/session.py checks every limit.
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.staff_session_idle_minutes),
     )
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the session is

@@ -5,6 +5,7 @@ reviews and the latest audit, sign out."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from tests.api.browsers import STAFF_PASSWORD as PASSWORD
 from tests.api.helpers import national_id
 
 PAGES = ("/workstation/", "/workstation/learners", "/workstation/outcomes", "/workstation/reviews")
+COOKIE = "creditbank_session"
+MINUTE, HOUR = 60, 3600
 
 
 def section(html: str, name: str) -> str:
@@ -33,6 +36,22 @@ def section(html: str, name: str) -> str:
 def staff(app) -> str:
     create_staff("wang.fang", Role.WORKSTATION, PASSWORD)
     return "wang.fang"
+
+
+def browser_with(app, cookie: str) -> FlaskClient:
+    """Another browser holding a copy of a session cookie."""
+    other = new_browser(app)
+    other.set_cookie(COOKIE, cookie)
+    return other
+
+
+def age_session(client: FlaskClient, **seconds_ago: int) -> None:
+    """Move the session's stored instants (``since``: signed in, ``seen``: last request) into
+    the past, as a clock would: the cookie is signed again, as the app signs it."""
+    now = int(time.time())
+    with client.session_transaction() as session:
+        for key, ago in seconds_ago.items():
+            session[key] = now - ago
 
 
 @pytest.fixture
@@ -172,12 +191,16 @@ def test_a_disabled_account_cannot_sign_in(browser, staff):
     assert browser.get("/workstation/").status_code == 302
 
 
-def test_disabling_an_account_ends_its_open_session(signed_in, staff):
+def test_disabling_an_account_ends_its_open_session_for_good(signed_in, staff):
     from creditbank.services.staff import disable_staff
 
+    copied = signed_in.get_cookie(COOKIE).value
     disable_staff(staff)
 
     assert signed_in.get("/workstation/").status_code == 302
+    db.session.get(StaffAccount, staff).disabled_at = None  # enabled again, by hand
+    db.session.commit()
+    assert browser_with(signed_in.application, copied).get("/workstation/").status_code == 302
 
 
 def test_logging_out_needs_the_csrf_token_and_then_ends_the_session(signed_in):
@@ -210,6 +233,105 @@ def test_failed_sign_ins_are_throttled(app, browser, staff):
     assert throttled.status_code == 429
     assert throttled.headers["Retry-After"]
     assert browser.get("/workstation/").status_code == 302
+
+
+# -- how long a session lasts ------------------------------------------------------------------
+def test_a_session_cookie_copied_before_signing_out_no_longer_works(app, signed_in):
+    copied = signed_in.get_cookie(COOKIE).value
+    assert browser_with(app, copied).get("/workstation/").status_code == 200  # a working copy
+
+    token = csrf_token(signed_in, "/workstation/")
+    assert signed_in.post("/workstation/logout", data={"csrf_token": token}).status_code == 302
+
+    response = browser_with(app, copied).get("/workstation/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/workstation/login?next=/workstation/"
+
+
+def test_signing_out_ends_the_accounts_sessions_in_every_browser(app, signed_in, staff):
+    elsewhere = new_browser(app)
+    assert sign_in(elsewhere, staff).status_code == 302
+
+    token = csrf_token(signed_in, "/workstation/")
+    signed_in.post("/workstation/logout", data={"csrf_token": token})
+
+    assert elsewhere.get("/workstation/").status_code == 302
+    assert sign_in(elsewhere, staff).status_code == 302  # signing in again works at once
+    assert elsewhere.get("/workstation/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("signed_in_ago", "allowed"), [(8 * HOUR - 60, True), (8 * HOUR + 60, False)]
+)
+def test_a_session_ends_eight_hours_after_signing_in_however_busy(
+    signed_in, signed_in_ago, allowed
+):
+    age_session(signed_in, since=signed_in_ago, seen=60)  # used a minute ago
+
+    response = signed_in.get("/workstation/")
+
+    assert response.status_code == (200 if allowed else 302)
+    if not allowed:
+        assert signed_in.get("/workstation/").status_code == 302  # and it stays ended
+
+
+@pytest.mark.parametrize(("idle", "allowed"), [(29 * MINUTE, True), (31 * MINUTE, False)])
+def test_a_session_ends_after_thirty_minutes_without_a_request(signed_in, idle, allowed):
+    age_session(signed_in, since=idle, seen=idle)
+
+    assert signed_in.get("/workstation/").status_code == (200 if allowed else 302)
+
+
+def test_each_page_restarts_the_idle_clock_but_not_the_lifetime(signed_in):
+    age_session(signed_in, since=2 * HOUR, seen=29 * MINUTE)
+    before = int(time.time())
+
+    assert signed_in.get("/workstation/learners").status_code == 200
+
+    with signed_in.session_transaction() as session:
+        assert session["seen"] >= before
+        assert session["since"] <= before - 2 * HOUR
+
+
+def test_the_session_limits_come_from_the_settings(settings):
+    import dataclasses
+
+    from creditbank.app import create_app
+
+    short = create_app(dataclasses.replace(settings, staff_session_idle_minutes=5))
+    short.config["TESTING"] = True
+    with short.app_context():
+        create_staff("li.ming", Role.AUDITOR, PASSWORD)
+        browser = new_browser(short)
+        assert sign_in(browser, "li.ming").status_code == 302
+        age_session(browser, seen=6 * MINUTE)
+        assert browser.get("/workstation/").status_code == 302
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_session_limits_are_read_from_the_environment():
+    from config.settings import Settings, SettingsError
+
+    defaults = Settings.from_env({})
+    read = Settings.from_env(
+        {
+            "CREDITBANK_STAFF_SESSION_IDLE_MINUTES": "15",
+            "CREDITBANK_STAFF_SESSION_MAX_HOURS": "10",
+        }
+    )
+
+    assert (defaults.staff_session_idle_minutes, defaults.staff_session_max_hours) == (30, 8)
+    assert (read.staff_session_idle_minutes, read.staff_session_max_hours) == (15, 10)
+    with pytest.raises(SettingsError, match="CREDITBANK_STAFF_SESSION_MAX_HOURS"):
+        Settings.from_env({"CREDITBANK_STAFF_SESSION_MAX_HOURS": "a day"})
+
+
+def test_a_cookie_signed_in_before_sessions_had_generations_is_refused(signed_in):
+    with signed_in.session_transaction() as session:
+        del session["generation"]
+
+    assert signed_in.get("/workstation/").status_code == 302
 
 
 # -- what the pages show -----------------------------------------------------------------------
