@@ -9,7 +9,6 @@ from pathlib import Path
 from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
-from creditbank.context import BROWSER_PRINCIPAL
 from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
@@ -20,7 +19,7 @@ from creditbank.labels import (
     ROLE_NAMES,
     kind_text,
 )
-from creditbank.web.session import StaffSessionInterface, staff_principal
+from creditbank.web.session import StaffSessionInterface
 
 csrf = CSRFProtect()
 STATIC = Path(__file__).resolve().parent / "static"
@@ -40,7 +39,6 @@ def init_web(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the session is
     app.session_interface = StaffSessionInterface()
-    app.extensions[BROWSER_PRINCIPAL] = staff_principal
     csrf.init_app(app)
     app.jinja_env.filters.update(
         credits=format_tenths,

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from creditbank.domain.roles import Principal, Role
 from creditbank.models import StaffAccount
 from creditbank.services.staff import active_staff, end_staff_sessions
 
@@ -95,20 +94,6 @@ def _still_valid(account: StaffAccount, now: float) -> bool:
         and now - since <= settings.staff_session_max_hours * 3600
         and now - seen <= settings.staff_session_idle_minutes * 60
     )
-
-
-def staff_principal() -> Principal | None:
-    """The signed-in staff member, for a browser opening an API page (the HTML audit report
-    linked from the workstation): only for reads that ask for HTML first."""
-    accept = request.accept_mimetypes
-    if request.method not in ("GET", "HEAD") or accept["text/html"] <= accept["application/json"]:
-        return None
-    if SESSION_KEY not in session:
-        return None
-    account = signed_in_staff()
-    if account is None:
-        return None
-    return Principal(subject=f"staff:{account.username}", role=Role(account.role))
 
 
 def login_throttled(username: str) -> bool:

@@ -404,6 +404,11 @@ DECISIONS: dict[str, Row] = {
     "GET /workstation/learners": page("/workstation/learners"),
     "GET /workstation/outcomes": page("/workstation/outcomes"),
     "GET /workstation/reviews": page("/workstation/reviews"),
+    "GET /workstation/audits/{}": Row(
+        lambda world, _role, _target: Call(f"/workstation/audits/{world.audit_id()}"),
+        staff(),
+        browser=True,
+    ),
     # ...and what a browser needs before it has a session: the form, signing in and out (both
     # forms with the session's CSRF token), the pages' stylesheet and the site's icon
     "GET /workstation/login": for_anyone_in_a_browser(fixed(SIGN_IN_FORM)),

@@ -380,7 +380,8 @@ def test_the_overview_shows_learners_posts_pending_reviews_and_the_latest_audit(
     assert "社区志愿服务讲解员" in reviews and "电工基础培训" not in reviews
     audit = section(html, "audit")
     assert "通过" in audit and "检查分录 4 条" in audit
-    assert f'href="/api/v1/audits/{audit_id}"' in audit
+    assert f'href="/workstation/audits/{audit_id}"' in audit
+    assert "/api/v1/" not in html  # the pages link only to pages: the API wants tokens
 
 
 def test_the_newest_audit_is_the_one_shown(signed_in):
@@ -390,8 +391,7 @@ def test_the_newest_audit_is_the_one_shown(signed_in):
     audit = section(signed_in.get("/workstation/").get_data(as_text=True), "audit")
 
     assert "未通过" in audit and "发现问题 2 项" in audit
-    if "audits" in signed_in.application.blueprints:
-        assert newest in audit
+    assert newest in audit
 
 
 def test_with_nothing_recorded_the_overview_says_so(signed_in):
@@ -453,14 +453,54 @@ def test_the_pages_are_not_in_the_openapi_document(api):
     assert not [path for path in paths if "workstation" in path]
 
 
-# -- the session opens API pages a browser reads -----------------------------------------------
-def test_a_signed_in_browser_may_read_html_from_the_api_but_not_write(api, signed_in):
-    learner = api.new_learner()
-    html_first = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+# -- the audit report, and no API for the session -----------------------------------------------
+def test_the_latest_audits_report_opens_in_the_pages(signed_in):
+    audit_id = _insert_audit("failed", entries_checked=7, findings=1)
 
-    assert signed_in.get(f"/api/v1/learners/{learner}", headers=html_first).status_code == 200
-    assert signed_in.get(f"/api/v1/learners/{learner}").status_code == 401  # JSON: a token
-    posted = signed_in.post("/api/v1/learners", headers=html_first, json={"name": "李四"})
+    response = signed_in.get(f"/workstation/audits/{audit_id}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert audit_id in html and "账本审计报告" in html
+    assert response.headers["Cache-Control"] == "no-store"
+    policy = response.headers["Content-Security-Policy"]  # its inline styles and print button
+    assert "style-src 'unsafe-inline'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_the_audit_report_needs_a_session_and_a_known_audit(app, signed_in):
+    audit_id = _insert_audit("passed")
+    stranger = new_browser(app).get(f"/workstation/audits/{audit_id}")
+
+    missing = signed_in.get("/workstation/audits/a_NOSUCHAUDIT")
+
+    assert stranger.status_code == 302
+    assert stranger.headers["Location"] == f"/workstation/login?next=/workstation/audits/{audit_id}"
+    assert missing.status_code == 404
+    assert missing.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("accept", ["text/html,application/xhtml+xml,*/*;q=0.8", "text/html"])
+def test_the_staff_session_opens_no_api_route(api, signed_in, accept):
+    """The cookie never stands in for a bearer token: not for reads that prefer HTML, not for
+    the transcript, the audit report or the export that carries whole national IDs."""
+    learner = api.new_learner(national_id=national_id(serial="518"))
+    audit_id = _insert_audit("passed")
+    paths = (
+        f"/api/v1/learners/{learner}",
+        f"/api/v1/learners/{learner}/transcript",
+        f"/api/v1/audits/{audit_id}",
+        "/api/v1/exports/conversions.csv",
+        "/api/v1/exports/conversions.xlsx",
+        "/api/v1/learners",
+    )
+    assert signed_in.get("/workstation/").status_code == 200  # the session is good
+
+    for path in paths:
+        response = signed_in.get(path, headers={"Accept": accept})
+        assert response.status_code == 401, path
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    posted = signed_in.post("/api/v1/learners", headers={"Accept": accept}, json={"name": "李四"})
     assert posted.status_code == 401
 
 
@@ -501,18 +541,3 @@ def _insert_audit(
 def _session_of(client: FlaskClient) -> dict[str, Any]:
     with client.session_transaction() as session:
         return dict(session)
-
-
-def test_a_signed_in_browser_opens_a_learners_printable_transcript(api, signed_in):
-    learner = api.new_learner(name="陈晓雨")
-    api.publish_ruleset()
-    _, provider = api.new_provider()
-    api.post_outcome(provider, learner, hours="16", title="电工基础培训")
-
-    response = signed_in.get(
-        f"/api/v1/learners/{learner}/transcript", headers={"Accept": "text/html"}
-    )
-
-    assert response.status_code == 200
-    assert response.mimetype == "text/html"
-    assert "陈晓雨" in response.get_data(as_text=True)
