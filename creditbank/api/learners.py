@@ -1,4 +1,5 @@
-"""Learner accounts: open, look up, change or reset a password (workstation)."""
+"""Learner accounts: open, look up, correct, erase (workstation); passwords are in
+:mod:`creditbank.api.passwords`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from creditbank.api.schemas import (
     LearnerPatch,
     LearnerQuery,
     LearnerSchema,
-    PasswordChange,
 )
 from creditbank.domain.errors import Forbidden
 from creditbank.domain.roles import STAFF, Role
@@ -69,14 +69,3 @@ def correct_identity(body: dict[str, Any], learner_id: str) -> Any:
 def erase_identity(learner_id: str) -> None:
     """Erase a learner's personal data; the journal and balance stay (an audit event)."""
     identities.erase_identity(current_principal(), learner_id)
-
-
-@blp.route("/learners/<learner_id>/password", methods=["PUT"])
-@allow(Role.WORKSTATION, Role.LEARNER)
-@blp.arguments(PasswordChange)
-@blp.response(204)
-def change_password(body: dict[str, Any], learner_id: str) -> None:
-    """Change a password (the learner, giving the old one) or reset it (the workstation)."""
-    learners.change_password(
-        current_principal(), learner_id, body["new_password"], body["old_password"]
-    )
