@@ -123,8 +123,14 @@ class LearnerPage(PageSchema):
 
 
 class LearnerQuery(PageArgs):
-    national_id = fields.String(load_default=None, validate=validate.Length(max=18))
     name = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class LearnerSearch(StrictSchema):
+    """A lookup by national ID, which travels in the body: never in a URL, so never in an
+    access log or a browser's history."""
+
+    national_id = fields.String(required=True, validate=validate.Length(min=1, max=18))
 
 
 class PasswordChange(StrictSchema):

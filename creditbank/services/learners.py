@@ -76,21 +76,22 @@ def get_learner(learner_id: str) -> LearnerView:
     return _view(account, db.session.get(Identity, learner_id))
 
 
-def find_learners(
-    *, national_id: str | None, name: str | None, cursor: str | None, limit: int
-) -> Page[LearnerView]:
-    """Learners in account order, filtered by national ID (through its HMAC) or name."""
+def find_learners(*, name: str | None, cursor: str | None, limit: int) -> Page[LearnerView]:
+    """Learners in account order, all or those of one name."""
     query = select(Account, Identity).outerjoin(Identity)
-    if national_id:
-        try:
-            fingerprint = keyring().pii.fingerprint(validate_national_id(national_id))
-        except NationalIdError:
-            return Page([], None)  # no account can hold an invalid ID
-        query = query.where(Identity.national_id_fingerprint == fingerprint)
     if name:
         query = query.where(Identity.name == name)
     page = keyset_page(query, Account.learner_id, cursor, limit, key_of=_learner_id)
     return page.map(lambda rows: [_view(account, identity) for account, identity in rows])
+
+
+def search_by_national_id(national_id: str) -> Page[LearnerView]:
+    """The learner holding this national ID, found through its HMAC: a page of one or none
+    (one account per ID); an ID that fails its checksum is a 422 ``national_id``."""
+    fingerprint = keyring().pii.fingerprint(_valid_national_id(national_id))
+    query = select(Account, Identity).join(Identity)
+    row = db.session.execute(query.where(Identity.national_id_fingerprint == fingerprint)).first()
+    return Page([_view(row.Account, row.Identity)] if row else [], None)
 
 
 def change_password(

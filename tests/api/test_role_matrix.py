@@ -335,6 +335,9 @@ DECISIONS: dict[str, Row] = {
         ok=(201,),
     ),
     "GET /api/v1/learners": Row(fixed("/api/v1/learners"), staff()),
+    "POST /api/v1/learners/search": Row(
+        fixed("/api/v1/learners/search", json={"national_id": "11010519491231002X"}), staff()
+    ),
     "GET /api/v1/learners/{}": Row(learner_path(), LEARNER_READERS, OWNED),
     "PATCH /api/v1/learners/{}": Row(
         lambda world, _role, target: Call(
