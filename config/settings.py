@@ -49,6 +49,10 @@ class Settings:
     # inside a posting transaction, to kill it there (creditbank/services/faults.py). None,
     # the default, turns the hook off; production refuses to start with it set.
     fault_pause_dir: Path | None = None
+    # Staff sessions on the workstation pages end after this long without a request, and
+    # this long after signing in however busy they are.
+    staff_session_idle_minutes: int = 30
+    staff_session_max_hours: int = 8
 
     @property
     def production(self) -> bool:
@@ -116,6 +120,12 @@ class Settings:
                 get("AUDIT_INLINE_MAX_ENTRIES", "20000"), "AUDIT_INLINE_MAX_ENTRIES"
             ),
             fault_pause_dir=_test_only_folder(get("FAULT_PAUSE_DIR"), env, "FAULT_PAUSE_DIR"),
+            staff_session_idle_minutes=_int(
+                get("STAFF_SESSION_IDLE_MINUTES", "30"), "STAFF_SESSION_IDLE_MINUTES"
+            ),
+            staff_session_max_hours=_int(
+                get("STAFF_SESSION_MAX_HOURS", "8"), "STAFF_SESSION_MAX_HOURS"
+            ),
         )
 
 

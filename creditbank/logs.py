@@ -1,9 +1,10 @@
 """Structured JSON logs, one object a line, each with the request id (also X-Request-ID).
 
 Nothing secret is ever logged: the service logs no bodies, no tokens, no query strings and no
-headers but the request id; identities appear only as opaque ids. Werkzeug's development
-server logs each request line itself, so its query strings are cut there (``GET
-/learners?national_id=`` would otherwise write a whole national ID to the log).
+headers but the request id; identities appear only as opaque ids, and a national ID travels
+only in bodies (``POST /learners/search``). Werkzeug's development server logs each request
+line itself, so its query strings are cut there (a client still sending ``GET
+/learners?national_id=``, refused with 422, would otherwise write a whole national ID to it).
 """
 
 from __future__ import annotations

@@ -265,6 +265,9 @@ class StaffAccount(Model):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised when the staff member signs out (or the account is disabled): session cookies
+    # carry the generation they were signed in under, so every older cookie stops working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditEvent(Model):

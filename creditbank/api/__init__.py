@@ -73,6 +73,7 @@ def init_api(app: Flask) -> Api:
         exports,
         learners,
         outcomes,
+        passwords,
         providers,
         reviews,
         rulesets,
@@ -94,7 +95,9 @@ def init_api(app: Flask) -> Api:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     outcomes.register_schemas(api.spec)
-    for module in (auth, learners, accounts, transcripts, providers, outcomes, rulesets, reviews):
+    for module in (auth, learners, passwords, accounts, transcripts, providers, outcomes):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    for module in (rulesets, reviews):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (audits, checkpoints):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
@@ -103,5 +106,5 @@ def init_api(app: Flask) -> Api:
     docs.init_docs(app, api)
     from creditbank.api.throttle import init_throttle
 
-    init_throttle(app, app.extensions["creditbank.settings"], auth.blp)
+    init_throttle(app, app.extensions["creditbank.settings"], auth.blp, passwords.blp)
     return api

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from sqlalchemy import Row, Select, bindparam, select
 
-from creditbank.context import browser_principal
 from creditbank.domain.errors import Forbidden, Unauthorized
 from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
@@ -42,10 +41,9 @@ def current_principal() -> Principal:
 
 
 def authenticate() -> Principal:
-    """Verify the bearer token and that its client or learner may still use it."""
+    """Verify the bearer token and that its client or learner may still use it. Nothing else
+    opens the API: the workstation pages' session cookie has pages of its own."""
     header = request.headers.get("Authorization", "")
-    if not header and (staff := browser_principal()) is not None:
-        return staff  # a signed-in workstation page opening an HTML report
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required")

@@ -6,6 +6,7 @@ from typing import Any
 
 from creditbank.api import Blueprint
 from creditbank.api.schemas import TokenRequest, TokenResponse
+from creditbank.api.throttle import THROTTLED_RESPONSE
 from creditbank.services import clients
 
 blp = Blueprint("auth", __name__, description="Tokens (OAuth 2 style, JWT signed with EdDSA)")
@@ -22,7 +23,10 @@ blp = Blueprint("auth", __name__, description="Tokens (OAuth 2 style, JWT signed
             "application/x-www-form-urlencoded": {"schema": TokenRequest},
         },
     },
-    responses={"401": {"$ref": "#/components/responses/Problem401"}},  # wrong credentials
+    responses={
+        "401": {"$ref": "#/components/responses/Problem401"},  # wrong credentials
+        "429": THROTTLED_RESPONSE,
+    },
 )
 @blp.response(200, TokenResponse)
 def issue_token(body: dict[str, Any]) -> Any:

@@ -1,8 +1,11 @@
-"""Learner accounts: open, look up, change or reset a password (workstation)."""
+"""Learner accounts: open, look up, correct, erase (workstation); passwords are in
+:mod:`creditbank.api.passwords`."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from marshmallow import RAISE
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
@@ -12,7 +15,7 @@ from creditbank.api.schemas import (
     LearnerPatch,
     LearnerQuery,
     LearnerSchema,
-    PasswordChange,
+    LearnerSearch,
 )
 from creditbank.domain.errors import Forbidden
 from creditbank.domain.roles import STAFF, Role
@@ -32,17 +35,32 @@ def open_learner(body: dict[str, Any]) -> Any:
 
 @blp.route("/learners", methods=["GET"])
 @allow(*STAFF)
-@blp.arguments(LearnerQuery, location="query")
+# Unknown query parameters are refused here (webargs drops them elsewhere): a national ID
+# sent the old way, ?national_id=, is a 422 rather than a list of everyone.
+@blp.arguments(LearnerQuery, location="query", unknown=RAISE)
 @blp.page(LearnerPage)
 def find_learners(query: dict[str, Any]) -> Any:
-    """List learners, or find one by national ID (through its HMAC), account number or name."""
+    """List learners: all, by account number or by name (by national ID: POST /learners/search)."""
     return learners.find_learners(
-        national_id=query["national_id"],
         account_number=query["account_number"],
         name=query["name"],
         cursor=query["cursor"],
         limit=query["limit"],
     )
+
+
+@blp.route("/learners/search", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(LearnerSearch)
+@blp.response(200, LearnerPage, description="One page; next_cursor is always null")
+def search_learners(body: dict[str, Any]) -> Any:
+    """Find the learner with a national ID (matched through its HMAC; never put in a URL).
+
+    One account per national ID, so the answer is a single page: ``items`` holds that
+    learner or nothing, and ``next_cursor`` is always ``null``. An ID that fails the
+    GB 11643 check is a 422 keyed ``national_id``.
+    """
+    return learners.search_by_national_id(body["national_id"])
 
 
 @blp.route("/learners/<learner_id>", methods=["GET"])
@@ -70,14 +88,3 @@ def correct_identity(body: dict[str, Any], learner_id: str) -> Any:
 def erase_identity(learner_id: str) -> None:
     """Erase a learner's personal data; the journal and balance stay (an audit event)."""
     identities.erase_identity(current_principal(), learner_id)
-
-
-@blp.route("/learners/<learner_id>/password", methods=["PUT"])
-@allow(Role.WORKSTATION, Role.LEARNER)
-@blp.arguments(PasswordChange)
-@blp.response(204)
-def change_password(body: dict[str, Any], learner_id: str) -> None:
-    """Change a password (the learner, giving the old one) or reset it (the workstation)."""
-    learners.change_password(
-        current_principal(), learner_id, body["new_password"], body["old_password"]
-    )

@@ -129,13 +129,19 @@ class LearnerPage(PageSchema):
 
 
 class LearnerQuery(PageArgs):
-    national_id = fields.String(load_default=None, validate=validate.Length(max=18))
     account_number = fields.String(
         load_default=None,
         validate=validate.Length(max=20),
         metadata={"description": "12 digits; blanks and hyphens between them are ignored"},
     )
     name = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class LearnerSearch(StrictSchema):
+    """A lookup by national ID, which travels in the body: never in a URL, so never in an
+    access log or a browser's history."""
+
+    national_id = fields.String(required=True, validate=validate.Length(min=1, max=18))
 
 
 class PasswordChange(StrictSchema):

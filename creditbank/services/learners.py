@@ -102,22 +102,11 @@ def get_learner(learner_id: str) -> LearnerView:
 
 
 def find_learners(
-    *,
-    national_id: str | None,
-    account_number: str | None,
-    name: str | None,
-    cursor: str | None,
-    limit: int,
+    *, account_number: str | None, name: str | None, cursor: str | None, limit: int
 ) -> Page[LearnerView]:
-    """Learners in account order, filtered by national ID (through its HMAC), account number
-    (422 when it is not one: its check digit catches a typo) or name."""
+    """Learners in account order, all or those of one account number (422 when it is not
+    one: its check digit catches a typo) or one name (by national ID: search_by_national_id)."""
     query = select(Account, Identity).outerjoin(Identity)
-    if national_id:
-        try:
-            fingerprint = keyring().pii.fingerprint(validate_national_id(national_id))
-        except NationalIdError:
-            return Page([], None)  # no account can hold an invalid ID
-        query = query.where(Identity.national_id_fingerprint == fingerprint)
     if account_number:
         query = query.where(Account.account_number == _valid_account_number(account_number))
     if name:
@@ -135,6 +124,15 @@ def signing_in_learner_id(username: str) -> str:
         return username
     by_number = select(Account.learner_id).where(Account.account_number == number)
     return db.session.scalar(by_number) or username
+
+
+def search_by_national_id(national_id: str) -> Page[LearnerView]:
+    """The learner holding this national ID, found through its HMAC: a page of one or none
+    (one account per ID); an ID that fails its checksum is a 422 ``national_id``."""
+    fingerprint = keyring().pii.fingerprint(_valid_national_id(national_id))
+    query = select(Account, Identity).join(Identity)
+    row = db.session.execute(query.where(Identity.national_id_fingerprint == fingerprint)).first()
+    return Page([_view(row.Account, row.Identity)] if row else [], None)
 
 
 def change_password(

@@ -44,14 +44,25 @@ def create_staff(username: str, role: Role, password: str) -> StaffAccount:
 
 
 def disable_staff(username: str) -> StaffAccount:
-    """Stop a staff account from signing in; its open sessions end on their next request."""
+    """Stop a staff account from signing in; its open sessions end on their next request
+    (and stay ended should the account ever be enabled again)."""
     with write_transaction() as session:
         account = session.get(StaffAccount, username)
         if account is None:
             raise NotFound("No such staff account")
         if account.disabled_at is None:
             account.disabled_at = utcnow()
+        account.session_generation += 1
     return account
+
+
+def end_staff_sessions(username: str) -> None:
+    """Signing out: every session cookie of this account issued so far stops working, copies
+    of it included, whatever browser holds them."""
+    with write_transaction() as session:
+        account = session.get(StaffAccount, username)
+        if account is not None:
+            account.session_generation += 1
 
 
 def verify_staff_password(username: str, password: str) -> StaffAccount | None:

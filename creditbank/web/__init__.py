@@ -9,7 +9,6 @@ from pathlib import Path
 from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
-from creditbank.context import BROWSER_PRINCIPAL
 from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
@@ -21,7 +20,7 @@ from creditbank.labels import (
     ROLE_NAMES,
     kind_text,
 )
-from creditbank.web.session import StaffSessionInterface, staff_principal
+from creditbank.web.session import StaffSessionInterface
 
 csrf = CSRFProtect()
 STATIC = Path(__file__).resolve().parent / "static"
@@ -30,16 +29,17 @@ STATIC = Path(__file__).resolve().parent / "static"
 def init_web(app: Flask) -> None:
     """Session and CSRF settings, then the pages. The API keeps bearer tokens and no CSRF:
     the token check runs only where the workstation blueprint asks for it."""
+    settings = app.extensions["creditbank.settings"]
     app.config.update(
         SESSION_COOKIE_NAME="creditbank_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),  # a working day, then sign in again
+        # The browser forgets an idle session's cookie too; web/session.py checks every limit.
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.staff_session_idle_minutes),
     )
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the session is
     app.session_interface = StaffSessionInterface()
-    app.extensions[BROWSER_PRINCIPAL] = staff_principal
     csrf.init_app(app)
     app.jinja_env.filters.update(
         credits=format_tenths,

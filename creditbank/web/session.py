@@ -1,6 +1,13 @@
 """Who is signed in to the workstation pages: Flask's signed session cookie, checked against
-the staff account on every request (a disabled account is signed out at once), and the
-throttle on failed sign-ins when the app has a rate limiter."""
+the staff account on every request, and the throttle on failed sign-ins when the app has a
+rate limiter.
+
+The cookie holds the username, the account's session generation at sign-in, when it signed in
+and when it was last used. A session ends when the account is disabled, when the staff member
+signs out anywhere (the generation is raised, so a copy of the cookie dies too), after
+``CREDITBANK_STAFF_SESSION_IDLE_MINUTES`` without a request and
+``CREDITBANK_STAFF_SESSION_MAX_HOURS`` after signing in, however busy.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,8 @@ from typing import TYPE_CHECKING
 from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from creditbank.domain.roles import Principal, Role
 from creditbank.models import StaffAccount
-from creditbank.services.staff import active_staff
+from creditbank.services.staff import active_staff, end_staff_sessions
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "staff"
+_GENERATION, _SINCE, _SEEN = "generation", "since", "seen"
 # Failed sign-ins allowed per username from anywhere (guessing one account's password from
 # many addresses) and per client address: the limits of the API's token endpoint, from the
 # settings when they name them. Successful sign-ins do not count.
@@ -42,38 +49,51 @@ class StaffSessionInterface(SecureCookieSessionInterface):
 
 def sign_in(account: StaffAccount) -> None:
     session.clear()  # a fresh session (and CSRF token) for the new identity
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME, checked on load
-    session[SESSION_KEY] = account.username
-    session["since"] = int(time.time())
+    session.permanent = True  # the browser keeps it for PERMANENT_SESSION_LIFETIME
+    now = int(time.time())
+    session.update(
+        {
+            SESSION_KEY: account.username,
+            _GENERATION: account.session_generation,
+            _SINCE: now,
+            _SEEN: now,
+        }
+    )
 
 
 def sign_out() -> None:
+    """End this session and every other of the same account, copies of the cookie too."""
+    account = signed_in_staff()
+    if account is not None:
+        end_staff_sessions(account.username)
     session.clear()
 
 
 def signed_in_staff() -> StaffAccount | None:
-    """The staff account of this session while it is still active; else the session ends."""
+    """The staff account of this session while the session is still valid; else it ends."""
     username = session.get(SESSION_KEY)
     if not isinstance(username, str):
         return None
     account = active_staff(username)
-    if account is None:
+    now = time.time()
+    if account is None or not _still_valid(account, now):
         session.clear()
+        return None
+    session[_SEEN] = int(now)
     return account
 
 
-def staff_principal() -> Principal | None:
-    """The signed-in staff member, for a browser opening an API page (the HTML audit report
-    linked from the workstation): only for reads that ask for HTML first."""
-    accept = request.accept_mimetypes
-    if request.method not in ("GET", "HEAD") or accept["text/html"] <= accept["application/json"]:
-        return None
-    if SESSION_KEY not in session:
-        return None
-    account = signed_in_staff()
-    if account is None:
-        return None
-    return Principal(subject=f"staff:{account.username}", role=Role(account.role))
+def _still_valid(account: StaffAccount, now: float) -> bool:
+    """Signed in under the account's current generation, used lately, and not too long ago."""
+    settings = current_app.extensions["creditbank.settings"]
+    generation, since, seen = (session.get(key) for key in (_GENERATION, _SINCE, _SEEN))
+    if not (isinstance(generation, int) and isinstance(since, int) and isinstance(seen, int)):
+        return False  # a cookie from before these checks, or not one this app wrote
+    return (
+        generation == account.session_generation
+        and now - since <= settings.staff_session_max_hours * 3600
+        and now - seen <= settings.staff_session_idle_minutes * 60
+    )
 
 
 def login_throttled(username: str) -> bool:

@@ -1,5 +1,6 @@
 """The workstation's read-only pages under ``/workstation/``: sign in, an overview (learners,
-recent posts, pending reviews, the latest audit), a paged list of each, sign out."""
+recent posts, pending reviews, the latest audit), a paged list of each, an audit's printable
+report, sign out. The API never takes this session: it wants bearer tokens."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
 from creditbank.domain.errors import DomainError
-from creditbank.services import workstation
+from creditbank.services import audit_reports, workstation
 from creditbank.services.staff import verify_staff_password
 from creditbank.web import session as staff_session
 
@@ -35,6 +36,12 @@ blp = Blueprint(
 _CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
+)
+# The printable audit report is a document of its own (creditbank.documents): its styles are
+# inline, and so is its print button's handler.
+_REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 OVERVIEW_ROWS = 10
 PAGE_ROWS = 50
@@ -63,7 +70,6 @@ def overview() -> str:
         outcomes=workstation.recent_outcomes(None, OVERVIEW_ROWS),
         reviews=workstation.pending_reviews(None, OVERVIEW_ROWS),
         audit=workstation.latest_audit(),
-        audit_report_url=_audit_report_url,
     )
 
 
@@ -86,6 +92,15 @@ def outcomes() -> str:
 def reviews() -> str:
     page = workstation.pending_reviews(request.args.get("cursor"), PAGE_ROWS)
     return render_template("workstation/reviews.html", page=page)
+
+
+@blp.get("/audits/<audit_id>")
+@login_required
+def audit_report(audit_id: str) -> Response:
+    """An audit's printable report, as ``GET /api/v1/audits/{id}`` prints it for a token."""
+    report = Response(audit_reports.html_report(audit_id), mimetype="text/html")
+    report.headers["Content-Security-Policy"] = _REPORT_CSP
+    return report
 
 
 @blp.route("/login", methods=["GET", "POST"])
@@ -127,8 +142,9 @@ def _page_headers(response: Response) -> Response:
     # Flask-WTF checks the Referer of HTTPS form posts; the app's default no-referrer policy
     # would strip it, so these pages send it to their own origin (never elsewhere).
     response.headers["Referrer-Policy"] = "same-origin"
-    # No script at all on these pages, styles only from the app's own file.
-    response.headers["Content-Security-Policy"] = _CSP
+    # No script at all on these pages, styles only from the app's own file (unless a page
+    # says otherwise: the audit report).
+    response.headers.setdefault("Content-Security-Policy", _CSP)
     if request.endpoint != "workstation.static":  # pages hold personal data; the CSS does not
         response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -152,12 +168,17 @@ def _login_form(username: str, target: str, message: str) -> str:
 
 
 def _safe_next(value: str | None) -> str:
-    """Only a path of these pages: never an open redirect to another site."""
-    if value and value.startswith("/workstation/") and "//" not in value and "\\" not in value:
+    """Only a path of these pages: never an open redirect to another site, and only printable
+    ASCII without spaces, so a line break cannot reach the Location header (werkzeug refuses
+    it there, which would be a 500)."""
+    if (
+        value
+        and value.startswith("/workstation/")
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+        and "//" not in value
+        and "\\" not in value
+    ):
         return value
     return url_for("workstation.overview")
-
-
-def _audit_report_url(audit_id: str) -> str | None:
-    """The HTML audit report of the audits API, when this build has it."""
-    return f"/api/v1/audits/{audit_id}" if "audits" in current_app.blueprints else None

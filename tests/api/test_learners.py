@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.api.helpers import assert_problem, national_id, walk_pages, with_wrong_check
 
 LEARNERS = "/api/v1/learners"
+SEARCH = "/api/v1/learners/search"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -49,7 +52,7 @@ def test_the_whole_national_id_appears_in_no_response(api):
         api.get(f"{LEARNERS}/{learner}", api.auditor),
         api.get(f"{LEARNERS}/{learner}", headers),
         api.get(LEARNERS, api.workstation),
-        api.get(f"{LEARNERS}?national_id={number}", api.workstation),
+        api.post(SEARCH, api.workstation, json={"national_id": number}),
         api.get(f"{LEARNERS}/{learner}/ledger", headers),
         api.get(f"{LEARNERS}/{learner}/balance", headers),
         open_learner(api, national_id=number),  # the 409 must not quote it either
@@ -108,18 +111,67 @@ def test_unknown_field_is_422_keyed_by_it(api):
     assert_problem(open_learner(api, colour="red"), 422, "validation_error", "colour")
 
 
-def test_lookup_by_national_id_finds_exactly_that_learner(api):
+def test_a_search_by_national_id_finds_exactly_that_learner_in_one_page(api):
     number = national_id("500235", "19700101", "777")
     wanted = open_learner(api, national_id=number).get_json()["learner_id"]
     open_learner(api, national_id=national_id("500235", "19700101", "778"))
     open_learner(api)
 
-    items = walk_pages(api, f"{LEARNERS}?national_id={number}", api.workstation)
+    found = api.post(SEARCH, api.auditor, json={"national_id": number.lower()})
 
-    assert [item["learner_id"] for item in items] == [wanted]
-    assert items[0]["national_id_masked"] == f"**************{number[-4:]}"
+    assert found.status_code == 200
+    body = found.get_json()
+    assert [item["learner_id"] for item in body["items"]] == [wanted]
+    assert body["items"][0]["national_id_masked"] == f"**************{number[-4:]}"
+    assert body["next_cursor"] is None and "Link" not in found.headers
     unknown = national_id("500235", "19700101", "999")
-    assert walk_pages(api, f"{LEARNERS}?national_id={unknown}", api.workstation) == []
+    nobody = api.post(SEARCH, api.workstation, json={"national_id": unknown})
+    assert nobody.get_json() == {"items": [], "next_cursor": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "national_id"),
+        ({"national_id": ""}, "national_id"),
+        ({"national_id": "12345"}, "national_id"),
+        ({"national_id": "1101051949123100299"}, "national_id"),
+        ({"national_id": 110105194912310020}, "national_id"),
+        ({"national_id": "11010519491231002X", "name": "张三"}, "name"),
+    ],
+    ids=["missing", "empty", "short", "long", "number", "unknown-field"],
+)
+def test_a_search_with_a_bad_body_is_422_naming_the_field(api, body, field):
+    assert_problem(api.post(SEARCH, api.workstation, json=body), 422, "validation_error", field)
+
+
+def test_a_search_with_a_wrong_check_character_is_422_and_does_not_quote_it(api):
+    number = with_wrong_check(national_id("500235", "19700101", "777"))
+
+    response = api.post(SEARCH, api.workstation, json={"national_id": number})
+
+    assert_problem(response, 422, "validation_error", "national_id")
+    assert number[:17] not in response.get_data(as_text=True)
+
+
+def test_the_national_id_never_travels_in_a_url_any_more(api):
+    number = national_id("500235", "19700101", "777")
+    open_learner(api, national_id=number)
+
+    response = api.get(f"{LEARNERS}?national_id={number}", api.workstation)
+
+    assert_problem(response, 422, "validation_error", "national_id")
+    assert number not in response.get_data(as_text=True)
+
+
+def test_only_staff_search_learners(api):
+    _, provider = api.new_provider()
+    learner_headers = api.learner_headers(api.new_learner())
+    body = {"national_id": national_id()}
+
+    for headers in (provider, learner_headers):
+        assert_problem(api.post(SEARCH, headers, json=body), 403, "forbidden")
+    assert_problem(api.post(SEARCH, json=body), 401, "unauthorized")
 
 
 def test_lookup_by_name(api):

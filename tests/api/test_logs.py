@@ -7,8 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import runpy
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,6 +30,8 @@ WRONG_PASSWORD = "guessing-at-random"
 NATIONAL_ID = national_id(region="500235", born="19880808", serial="417")
 CORRECTED_ID = national_id(region="500235", born="19880809", serial="418")
 TOKEN = "/api/v1/auth/token"
+BODY_NATIONAL_ID = "11010519491231002X"  # checksum-valid, as a client sends it
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "config" / "gunicorn.conf.py"
 
 
 @pytest.fixture
@@ -128,7 +134,10 @@ def scenario(call: Any, secrets: Secrets) -> None:
         headers=workstation,
         json={"name": "李四", "national_id": invalid},
     )
-    call("GET", "/api/v1/learners", headers=workstation, params={"national_id": NATIONAL_ID})
+    call("POST", "/api/v1/learners/search", headers=workstation, json={"national_id": NATIONAL_ID})
+    call("POST", "/api/v1/learners/search", headers=workstation, json={"national_id": invalid})
+    call("GET", "/api/v1/learners", headers=workstation, params={"name": "张三"})
+    # A client that still puts the ID in the URL is refused (422), and still not logged.
     call("GET", f"/api/v1/learners?national_id={NATIONAL_ID}&name=张三", headers=workstation)
     call(
         "PATCH",
@@ -295,8 +304,8 @@ def test_logs_never_hold_passwords_secrets_tokens_or_national_ids(
 
 
 def test_the_development_server_log_holds_no_secrets(logging_app, everything_logged):
-    """Werkzeug's server logs each request line; a lookup by national ID puts the number in
-    the query string, which the log must not show."""
+    """Werkzeug's server logs each request line; a client that puts a national ID in the
+    query string (refused now: the search takes it in the body) must not have it logged."""
     logged = logging_app()
     server = make_server("127.0.0.1", 0, logged, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -325,3 +334,97 @@ def test_the_development_server_log_holds_no_secrets(logging_app, everything_log
     server_side = [r for r in everything_logged.records if r.name.split(".")[0] != "urllib3"]
     text = "\n".join(logging.Formatter().format(record) for record in server_side)
     assert secrets.found_in(text) == [], secrets.found_in(text)
+
+
+def test_a_national_id_in_a_body_leaves_no_trace_in_any_log(
+    logging_app, everything_logged, capsys, tmp_path, monkeypatch
+):
+    """The search, opening an account and correcting one carry the ID in the body only: none of
+    its 18 characters (nor the first 17, a wrong check character's) reach the app's JSON
+    logs, nor gunicorn's access line in the format config/gunicorn.conf.py leaves it."""
+    logged = logging_app()
+    client = logged.test_client()
+    with logged.app_context():
+        responses = send_national_id_in_bodies(client)
+
+    assert [response.status_code for response in responses] == [
+        201,
+        201,
+        200,
+        200,
+        409,
+        409,
+        200,
+        422,
+    ]
+    text = capsys.readouterr().err + "\n" + everything_logged.text
+    text += "\n".join(json.dumps(vars(record), default=str) for record in everything_logged.records)
+    access = gunicorn_access_log(responses, tmp_path, monkeypatch)
+    assert "creditbank.access" in text and "/api/v1/learners/search" in text  # logs were captured
+    assert "POST /api/v1/learners/search HTTP/1.1" in access
+    for logs in (text, access):
+        assert BODY_NATIONAL_ID[:17] not in logs
+        assert BODY_NATIONAL_ID.lower() not in logs
+
+
+def send_national_id_in_bodies(client: Any) -> list[Any]:
+    from creditbank.domain.roles import Role
+    from creditbank.services.clients import create_client
+
+    credentials = create_client(Role.WORKSTATION, "desk")
+    grant = {"grant_type": "client_credentials", **vars(credentials)}
+    workstation = bearer(client.post(TOKEN, json=grant).get_json()["access_token"])
+    opened = client.post(
+        "/api/v1/learners",
+        headers=workstation,
+        json={"name": "张三", "national_id": BODY_NATIONAL_ID},
+    )
+    other = client.post("/api/v1/learners", headers=workstation, json={"name": "李四"})
+    learner, someone_else = opened.get_json()["learner_id"], other.get_json()["learner_id"]
+    same_id = {"national_id": BODY_NATIONAL_ID}
+    calls = [
+        ("POST", "/api/v1/learners/search", same_id),
+        ("POST", "/api/v1/learners/search", {"national_id": BODY_NATIONAL_ID.lower()}),
+        ("POST", "/api/v1/learners", {"name": "重复", **same_id}),  # 409
+        ("PATCH", f"/api/v1/learners/{someone_else}", same_id),  # 409: another account has it
+        ("PATCH", f"/api/v1/learners/{learner}", same_id),  # unchanged
+        ("POST", "/api/v1/learners/search", {"national_id": with_wrong_check(BODY_NATIONAL_ID)}),
+    ]
+    answered = [
+        client.open(path, method=method, headers=workstation, json=body)
+        for method, path, body in calls
+    ]
+    return [opened, other, *answered]
+
+
+def gunicorn_access_log(responses: list[Any], tmp_path: Path, monkeypatch: Any) -> str:
+    """What gunicorn's access log would hold for these requests with the settings of
+    config/gunicorn.conf.py, were an operator to switch it on (``--access-logfile``)."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    # The conf file makes a metrics directory of its own unless one is named.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    assert conf["accesslog"] is None  # off: the app writes its own JSON access line
+    config = Config()
+    for name, value in conf.items():
+        if name in config.settings:
+            config.set(name, value)
+    config.set("accesslog", str(tmp_path / "access.log"))
+    logger = Logger(config)
+    try:
+        for response in responses:
+            sent = SimpleNamespace(
+                status=response.status,
+                sent=len(response.data),
+                headers=list(response.headers.items()),
+            )
+            request = SimpleNamespace(headers=list(response.request.headers.items()))
+            logger.access(sent, request, response.request.environ, timedelta(milliseconds=3))
+    finally:
+        for log in (logger.error_log, logger.access_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+                handler.close()
+    return (tmp_path / "access.log").read_text(encoding="utf-8")

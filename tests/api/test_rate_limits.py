@@ -20,6 +20,7 @@ from tests.api.helpers import assert_problem
 
 TOKEN = "/api/v1/auth/token"
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a new horse battery"
 REDIS_URL = os.environ.get("CREDITBANK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SMALL = {
     "failed_login_limit_per_client": "3 per 15 minutes",
@@ -186,6 +187,126 @@ def test_the_window_moves_on(api, make_app):
     time.sleep(1.2)
 
     assert login(app, client_grant(client_id, secret)).status_code == 200
+
+
+# -- password changes (PUT /learners/{id}/password): the same counts as logins ---------------
+
+
+def change_password(app: Flask, learner: str, headers: dict[str, str], old: str, **kwargs):
+    body = {"old_password": old, "new_password": NEW_PASSWORD}
+    address = kwargs.pop("address", "192.0.2.1")
+    return app.test_client().put(
+        f"/api/v1/learners/{learner}/password",
+        json=body,
+        headers=headers,
+        environ_base={"REMOTE_ADDR": address},
+        **kwargs,
+    )
+
+
+def test_wrong_old_passwords_are_throttled_per_account_whatever_the_address(api, make_app):
+    learner = api.new_learner(password=PASSWORD)
+    headers = api.learner_headers(learner, PASSWORD)
+    app = make_app()
+
+    for attempt in range(3):
+        wrong = change_password(
+            app, learner, headers, "not the password", address=f"192.0.2.{attempt}"
+        )
+        assert_problem(wrong, 401, "unauthorized")
+    refused = change_password(app, learner, headers, PASSWORD, address="198.51.100.7")
+
+    assert 1 <= assert_throttled(refused) <= 15 * 60 + 1
+    assert api.learner_headers(learner, PASSWORD)  # nothing changed: the old one still works
+    other = api.new_learner(password=PASSWORD)
+    assert (
+        change_password(app, other, api.learner_headers(other, PASSWORD), PASSWORD).status_code
+        == 204
+    )
+
+
+def test_wrong_old_passwords_from_one_address_are_throttled_whatever_the_account(api, make_app):
+    learners = [api.new_learner(password=PASSWORD) for _ in range(7)]
+    tokens = {learner: api.learner_headers(learner, PASSWORD) for learner in learners}
+    app = make_app()
+
+    for learner in learners[:6]:
+        wrong = change_password(app, learner, tokens[learner], "guessing", address="192.0.2.60")
+        assert_problem(wrong, 401, "unauthorized")
+
+    last = learners[6]
+    assert_throttled(change_password(app, last, tokens[last], PASSWORD, address="192.0.2.60"))
+    assert (
+        change_password(app, last, tokens[last], PASSWORD, address="192.0.2.61").status_code == 204
+    )
+
+
+def test_wrong_passwords_count_together_at_login_and_at_a_password_change(api, make_app):
+    learner = api.new_learner(password=PASSWORD)
+    headers = api.learner_headers(learner, PASSWORD)
+    app = make_app()
+
+    assert login(app, learner_grant(learner, "wrong"), address="192.0.2.70").status_code == 401
+    for address in ("192.0.2.71", "192.0.2.72"):
+        assert change_password(app, learner, headers, "wrong", address=address).status_code == 401
+
+    assert_throttled(login(app, learner_grant(learner, PASSWORD), address="192.0.2.73"))
+    assert_throttled(change_password(app, learner, headers, PASSWORD, address="192.0.2.74"))
+
+
+def test_right_old_passwords_and_invalid_requests_do_not_count(api, make_app):
+    learner = api.new_learner(password=PASSWORD)
+    app = make_app()
+    current = PASSWORD
+
+    for _ in range(4):  # each change ends the old token, so each one logs in afresh
+        token = login(app, learner_grant(learner, current)).get_json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        short = app.test_client().put(
+            f"/api/v1/learners/{learner}/password",
+            json={"old_password": current, "new_password": "short"},
+            headers=headers,
+        )
+        assert_problem(short, 422, "validation_error", "new_password")
+        body = {"old_password": current, "new_password": f"{PASSWORD} {_}"}
+        changed = app.test_client().put(
+            f"/api/v1/learners/{learner}/password", json=body, headers=headers
+        )
+        assert changed.status_code == 204
+        current = body["new_password"]
+
+    assert login(app, learner_grant(learner, current)).status_code == 200
+
+
+def test_a_workstation_reset_is_not_held_back_by_a_learners_wrong_guesses(api, make_app):
+    learner = api.new_learner(password=PASSWORD)
+    headers = api.learner_headers(learner, PASSWORD)
+    app = make_app()
+    for _ in range(3):
+        assert change_password(app, learner, headers, "wrong").status_code == 401
+
+    reset = app.test_client().put(
+        f"/api/v1/learners/{learner}/password",
+        json={"new_password": NEW_PASSWORD},
+        headers=api.workstation,
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
+
+    assert reset.status_code == 204
+    assert_throttled(login(app, learner_grant(learner, NEW_PASSWORD)))  # the learner still waits
+    assert login(make_app(), learner_grant(learner, NEW_PASSWORD)).status_code == 200
+
+
+def test_the_openapi_document_says_a_password_change_may_be_throttled(api):
+    document = api.get("/api/v1/openapi.json").get_json()
+
+    throttled = document["paths"]["/api/v1/learners/{learner_id}/password"]["put"]["responses"][
+        "429"
+    ]
+
+    assert "Retry-After" in throttled["headers"]
+    assert "password" in throttled["description"]
+    assert throttled["content"]["application/problem+json"]
 
 
 # -- where the counts live ---------------------------------------------------------------------

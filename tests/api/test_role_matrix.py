@@ -335,6 +335,9 @@ DECISIONS: dict[str, Row] = {
         ok=(201,),
     ),
     "GET /api/v1/learners": Row(fixed("/api/v1/learners"), staff()),
+    "POST /api/v1/learners/search": Row(
+        fixed("/api/v1/learners/search", json={"national_id": "11010519491231002X"}), staff()
+    ),
     "GET /api/v1/learners/{}": Row(learner_path(), LEARNER_READERS, OWNED),
     "PATCH /api/v1/learners/{}": Row(
         lambda world, _role, target: Call(
@@ -404,6 +407,11 @@ DECISIONS: dict[str, Row] = {
     "GET /workstation/learners": page("/workstation/learners"),
     "GET /workstation/outcomes": page("/workstation/outcomes"),
     "GET /workstation/reviews": page("/workstation/reviews"),
+    "GET /workstation/audits/{}": Row(
+        lambda world, _role, _target: Call(f"/workstation/audits/{world.audit_id()}"),
+        staff(),
+        browser=True,
+    ),
     # ...and what a browser needs before it has a session: the form, signing in and out (both
     # forms with the session's CSRF token), the pages' stylesheet and the site's icon
     "GET /workstation/login": for_anyone_in_a_browser(fixed(SIGN_IN_FORM)),

@@ -5,6 +5,7 @@ reviews and the latest audit, sign out."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from tests.api.browsers import STAFF_PASSWORD as PASSWORD
 from tests.api.helpers import national_id
 
 PAGES = ("/workstation/", "/workstation/learners", "/workstation/outcomes", "/workstation/reviews")
+COOKIE = "creditbank_session"
+MINUTE, HOUR = 60, 3600
 
 
 def section(html: str, name: str) -> str:
@@ -33,6 +36,22 @@ def section(html: str, name: str) -> str:
 def staff(app) -> str:
     create_staff("wang.fang", Role.WORKSTATION, PASSWORD)
     return "wang.fang"
+
+
+def browser_with(app, cookie: str) -> FlaskClient:
+    """Another browser holding a copy of a session cookie."""
+    other = new_browser(app)
+    other.set_cookie(COOKIE, cookie)
+    return other
+
+
+def age_session(client: FlaskClient, **seconds_ago: int) -> None:
+    """Move the session's stored instants (``since``: signed in, ``seen``: last request) into
+    the past, as a clock would: the cookie is signed again, as the app signs it."""
+    now = int(time.time())
+    with client.session_transaction() as session:
+        for key, ago in seconds_ago.items():
+            session[key] = now - ago
 
 
 @pytest.fixture
@@ -103,6 +122,27 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_never_to_another_site(brows
         assert sign_in(other, staff, next=target).headers["Location"] == "/workstation/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/workstation/\r\nSet-Cookie: x=1",
+        "/workstation/reviews\n",
+        "/workstation/\rx",
+        "/workstation/\tx",
+    ],
+    ids=["crlf", "lf", "cr", "tab"],
+)
+def test_a_next_with_a_line_break_or_control_character_falls_back_to_the_overview(
+    browser, staff, target
+):
+    signed = sign_in(browser, staff, next=target)
+    again = browser.get("/workstation/login", query_string={"next": target})  # signed in: away
+
+    for response in (signed, again):
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/workstation/"
+
+
 def test_a_form_posted_without_its_csrf_token_is_refused(browser, staff):
     browser.get("/workstation/login")  # a session exists, but the token is not sent
 
@@ -151,12 +191,16 @@ def test_a_disabled_account_cannot_sign_in(browser, staff):
     assert browser.get("/workstation/").status_code == 302
 
 
-def test_disabling_an_account_ends_its_open_session(signed_in, staff):
+def test_disabling_an_account_ends_its_open_session_for_good(signed_in, staff):
     from creditbank.services.staff import disable_staff
 
+    copied = signed_in.get_cookie(COOKIE).value
     disable_staff(staff)
 
     assert signed_in.get("/workstation/").status_code == 302
+    db.session.get(StaffAccount, staff).disabled_at = None  # enabled again, by hand
+    db.session.commit()
+    assert browser_with(signed_in.application, copied).get("/workstation/").status_code == 302
 
 
 def test_logging_out_needs_the_csrf_token_and_then_ends_the_session(signed_in):
@@ -189,6 +233,105 @@ def test_failed_sign_ins_are_throttled(app, browser, staff):
     assert throttled.status_code == 429
     assert throttled.headers["Retry-After"]
     assert browser.get("/workstation/").status_code == 302
+
+
+# -- how long a session lasts ------------------------------------------------------------------
+def test_a_session_cookie_copied_before_signing_out_no_longer_works(app, signed_in):
+    copied = signed_in.get_cookie(COOKIE).value
+    assert browser_with(app, copied).get("/workstation/").status_code == 200  # a working copy
+
+    token = csrf_token(signed_in, "/workstation/")
+    assert signed_in.post("/workstation/logout", data={"csrf_token": token}).status_code == 302
+
+    response = browser_with(app, copied).get("/workstation/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/workstation/login?next=/workstation/"
+
+
+def test_signing_out_ends_the_accounts_sessions_in_every_browser(app, signed_in, staff):
+    elsewhere = new_browser(app)
+    assert sign_in(elsewhere, staff).status_code == 302
+
+    token = csrf_token(signed_in, "/workstation/")
+    signed_in.post("/workstation/logout", data={"csrf_token": token})
+
+    assert elsewhere.get("/workstation/").status_code == 302
+    assert sign_in(elsewhere, staff).status_code == 302  # signing in again works at once
+    assert elsewhere.get("/workstation/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("signed_in_ago", "allowed"), [(8 * HOUR - 60, True), (8 * HOUR + 60, False)]
+)
+def test_a_session_ends_eight_hours_after_signing_in_however_busy(
+    signed_in, signed_in_ago, allowed
+):
+    age_session(signed_in, since=signed_in_ago, seen=60)  # used a minute ago
+
+    response = signed_in.get("/workstation/")
+
+    assert response.status_code == (200 if allowed else 302)
+    if not allowed:
+        assert signed_in.get("/workstation/").status_code == 302  # and it stays ended
+
+
+@pytest.mark.parametrize(("idle", "allowed"), [(29 * MINUTE, True), (31 * MINUTE, False)])
+def test_a_session_ends_after_thirty_minutes_without_a_request(signed_in, idle, allowed):
+    age_session(signed_in, since=idle, seen=idle)
+
+    assert signed_in.get("/workstation/").status_code == (200 if allowed else 302)
+
+
+def test_each_page_restarts_the_idle_clock_but_not_the_lifetime(signed_in):
+    age_session(signed_in, since=2 * HOUR, seen=29 * MINUTE)
+    before = int(time.time())
+
+    assert signed_in.get("/workstation/learners").status_code == 200
+
+    with signed_in.session_transaction() as session:
+        assert session["seen"] >= before
+        assert session["since"] <= before - 2 * HOUR
+
+
+def test_the_session_limits_come_from_the_settings(settings):
+    import dataclasses
+
+    from creditbank.app import create_app
+
+    short = create_app(dataclasses.replace(settings, staff_session_idle_minutes=5))
+    short.config["TESTING"] = True
+    with short.app_context():
+        create_staff("li.ming", Role.AUDITOR, PASSWORD)
+        browser = new_browser(short)
+        assert sign_in(browser, "li.ming").status_code == 302
+        age_session(browser, seen=6 * MINUTE)
+        assert browser.get("/workstation/").status_code == 302
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_session_limits_are_read_from_the_environment():
+    from config.settings import Settings, SettingsError
+
+    defaults = Settings.from_env({})
+    read = Settings.from_env(
+        {
+            "CREDITBANK_STAFF_SESSION_IDLE_MINUTES": "15",
+            "CREDITBANK_STAFF_SESSION_MAX_HOURS": "10",
+        }
+    )
+
+    assert (defaults.staff_session_idle_minutes, defaults.staff_session_max_hours) == (30, 8)
+    assert (read.staff_session_idle_minutes, read.staff_session_max_hours) == (15, 10)
+    with pytest.raises(SettingsError, match="CREDITBANK_STAFF_SESSION_MAX_HOURS"):
+        Settings.from_env({"CREDITBANK_STAFF_SESSION_MAX_HOURS": "a day"})
+
+
+def test_a_cookie_signed_in_before_sessions_had_generations_is_refused(signed_in):
+    with signed_in.session_transaction() as session:
+        del session["generation"]
+
+    assert signed_in.get("/workstation/").status_code == 302
 
 
 # -- what the pages show -----------------------------------------------------------------------
@@ -237,7 +380,8 @@ def test_the_overview_shows_learners_posts_pending_reviews_and_the_latest_audit(
     assert "社区志愿服务讲解员" in reviews and "电工基础培训" not in reviews
     audit = section(html, "audit")
     assert "通过" in audit and "检查分录 4 条" in audit
-    assert f'href="/api/v1/audits/{audit_id}"' in audit
+    assert f'href="/workstation/audits/{audit_id}"' in audit
+    assert "/api/v1/" not in html  # the pages link only to pages: the API wants tokens
 
 
 def test_the_newest_audit_is_the_one_shown(signed_in):
@@ -247,8 +391,7 @@ def test_the_newest_audit_is_the_one_shown(signed_in):
     audit = section(signed_in.get("/workstation/").get_data(as_text=True), "audit")
 
     assert "未通过" in audit and "发现问题 2 项" in audit
-    if "audits" in signed_in.application.blueprints:
-        assert newest in audit
+    assert newest in audit
 
 
 def test_with_nothing_recorded_the_overview_says_so(signed_in):
@@ -323,14 +466,54 @@ def test_the_pages_are_not_in_the_openapi_document(api):
     assert not [path for path in paths if "workstation" in path]
 
 
-# -- the session opens API pages a browser reads -----------------------------------------------
-def test_a_signed_in_browser_may_read_html_from_the_api_but_not_write(api, signed_in):
-    learner = api.new_learner()
-    html_first = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+# -- the audit report, and no API for the session -----------------------------------------------
+def test_the_latest_audits_report_opens_in_the_pages(signed_in):
+    audit_id = _insert_audit("failed", entries_checked=7, findings=1)
 
-    assert signed_in.get(f"/api/v1/learners/{learner}", headers=html_first).status_code == 200
-    assert signed_in.get(f"/api/v1/learners/{learner}").status_code == 401  # JSON: a token
-    posted = signed_in.post("/api/v1/learners", headers=html_first, json={"name": "李四"})
+    response = signed_in.get(f"/workstation/audits/{audit_id}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert audit_id in html and "账本审计报告" in html
+    assert response.headers["Cache-Control"] == "no-store"
+    policy = response.headers["Content-Security-Policy"]  # its inline styles and print button
+    assert "style-src 'unsafe-inline'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_the_audit_report_needs_a_session_and_a_known_audit(app, signed_in):
+    audit_id = _insert_audit("passed")
+    stranger = new_browser(app).get(f"/workstation/audits/{audit_id}")
+
+    missing = signed_in.get("/workstation/audits/a_NOSUCHAUDIT")
+
+    assert stranger.status_code == 302
+    assert stranger.headers["Location"] == f"/workstation/login?next=/workstation/audits/{audit_id}"
+    assert missing.status_code == 404
+    assert missing.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("accept", ["text/html,application/xhtml+xml,*/*;q=0.8", "text/html"])
+def test_the_staff_session_opens_no_api_route(api, signed_in, accept):
+    """The cookie never stands in for a bearer token: not for reads that prefer HTML, not for
+    the transcript, the audit report or the export that carries whole national IDs."""
+    learner = api.new_learner(national_id=national_id(serial="518"))
+    audit_id = _insert_audit("passed")
+    paths = (
+        f"/api/v1/learners/{learner}",
+        f"/api/v1/learners/{learner}/transcript",
+        f"/api/v1/audits/{audit_id}",
+        "/api/v1/exports/conversions.csv",
+        "/api/v1/exports/conversions.xlsx",
+        "/api/v1/learners",
+    )
+    assert signed_in.get("/workstation/").status_code == 200  # the session is good
+
+    for path in paths:
+        response = signed_in.get(path, headers={"Accept": accept})
+        assert response.status_code == 401, path
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    posted = signed_in.post("/api/v1/learners", headers={"Accept": accept}, json={"name": "李四"})
     assert posted.status_code == 401
 
 
@@ -371,18 +554,3 @@ def _insert_audit(
 def _session_of(client: FlaskClient) -> dict[str, Any]:
     with client.session_transaction() as session:
         return dict(session)
-
-
-def test_a_signed_in_browser_opens_a_learners_printable_transcript(api, signed_in):
-    learner = api.new_learner(name="陈晓雨")
-    api.publish_ruleset()
-    _, provider = api.new_provider()
-    api.post_outcome(provider, learner, hours="16", title="电工基础培训")
-
-    response = signed_in.get(
-        f"/api/v1/learners/{learner}/transcript", headers={"Accept": "text/html"}
-    )
-
-    assert response.status_code == 200
-    assert response.mimetype == "text/html"
-    assert "陈晓雨" in response.get_data(as_text=True)
