@@ -71,7 +71,7 @@ VALUE_NAMES: dict[tuple[str, str], dict[str, Any]] = {
     ("competition", "rank"): {"一等奖": 1, "二等奖": 2, "三等奖": 3},
 }
 NOTE_MARK = "#"
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER = re.compile(r"[+-]?\d+")
 _KINDS = {**{name: kind for kind, name in KIND_NAMES.items()}, **{k: k for k in KIND_NAMES}}
 
 
@@ -211,7 +211,7 @@ def _typed(raw: dict[str, str]) -> dict[str, Any]:
         value: Any = VALUE_NAMES.get((kind or "", name), {}).get(text, text)
         kind_of_field = declared.get(name)
         if isinstance(kind_of_field, fields.Integer) and isinstance(value, str):
-            value = int(value) if _INTEGER.match(value) else value
+            value = int(value) if _INTEGER.fullmatch(value) else value
         elif isinstance(kind_of_field, fields.Date):
             value = iso_date(value)
         typed[name] = value

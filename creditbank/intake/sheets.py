@@ -20,7 +20,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary .xls of Excel 97-2003
 # 2026-04-15, 2026/4/15, 2026.4.15, 2026年4月15日, with a midnight time as some exports add.
 _DATE_TEXT = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?$"
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?"
 )
 
 
@@ -132,7 +132,7 @@ def cell_text(value: Any) -> str:
 
 def iso_date(text: str) -> str:
     """``2026/4/15``, ``2026.4.15`` or ``2026年4月15日`` as ``2026-04-15``; other text as is."""
-    match = _DATE_TEXT.match(text)
+    match = _DATE_TEXT.fullmatch(text)
     if not match:
         return text
     year, month, day = (int(part) for part in match.groups())
