@@ -1,5 +1,5 @@
-"""Reading the spreadsheets people keep: CSV (UTF-8 with or without a BOM, or GB18030) and
-XLSX (openpyxl read-only, so no whole sheet is held in memory).
+"""Reading the spreadsheets people keep: CSV (UTF-8 with or without a BOM, or GB18030 with or
+without its own) and XLSX (openpyxl read-only, so no whole sheet is held in memory).
 
 Nothing here knows what the columns mean: a sheet is a header row and numbered rows of text.
 Row numbers are the ones a spreadsheet program shows, the header being row 1.
@@ -7,6 +7,7 @@ Row numbers are the ones a spreadsheet program shows, the header being row 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -18,6 +19,7 @@ from typing import IO, Any
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary .xls of Excel 97-2003
+_GB18030_BOM = "\ufeff"  # GB18030 writes U+FEFF as 84 31 95 33; decoding leaves it in
 # 2026-04-15, 2026/4/15, 2026.4.15, 2026年4月15日, with a midnight time as some exports add.
 _DATE_TEXT = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?"
@@ -38,7 +40,14 @@ class Row:
     cells: tuple[str, ...]  # text, "" for an empty cell
 
 
-def read_sheet(stream: IO[bytes], max_rows: int) -> tuple[Row, Iterator[Row]]:
+@dataclass(frozen=True)
+class Sheet:
+    header: Row
+    rows: Iterator[Row]  # the data rows that are not entirely empty
+    encoding: str  # how the file was read: "utf-8", "utf-8-sig", "gb18030" or "xlsx"
+
+
+def read_sheet(stream: IO[bytes], max_rows: int) -> Sheet:
     """The header row and an iterator over the data rows that are not entirely empty.
 
     XLSX is recognised by its content (a ZIP), anything else is read as CSV. More than
@@ -48,11 +57,15 @@ def read_sheet(stream: IO[bytes], max_rows: int) -> tuple[Row, Iterator[Row]]:
     stream.seek(0)
     if head == _OLE_MAGIC:
         raise SheetError("This is an Excel 97-2003 .xls file: save it as .xlsx or CSV UTF-8.")
-    rows = _xlsx_rows(stream) if head == _ZIP_MAGIC else _csv_rows(stream)
+    if head == _ZIP_MAGIC:
+        encoding, rows = "xlsx", _xlsx_rows(stream)
+    else:
+        encoding, text = _csv_text(stream.read())
+        rows = _csv_rows(text)
     header = next(rows, None)
     if header is None or not any(header.cells):
         raise SheetError("The file is empty: the first row must name the columns.")
-    return header, _bounded(rows, max_rows)
+    return Sheet(header, _bounded(rows, max_rows), encoding)
 
 
 def _bounded(rows: Iterator[Row], max_rows: int) -> Iterator[Row]:
@@ -69,17 +82,22 @@ def _bounded(rows: Iterator[Row], max_rows: int) -> Iterator[Row]:
         yield row
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
-    raw = stream.read()
+def _csv_text(raw: bytes) -> tuple[str, str]:
+    """The encoding a CSV is in, and its text without a byte order mark."""
+    encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        text = raw.decode("utf-8-sig")
+        return encoding, raw.decode(encoding)
     except UnicodeDecodeError:
-        # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GB18030 (GBK); read that too
-        # rather than refuse the most common file there is.
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise SheetError("The CSV is neither UTF-8 nor GB18030 text.") from None
+        pass
+    # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GB18030 (GBK); read that too rather
+    # than refuse the most common file there is, with or without GB18030's own BOM.
+    try:
+        return "gb18030", raw.decode("gb18030").removeprefix(_GB18030_BOM)
+    except UnicodeDecodeError:
+        raise SheetError("The CSV is neither UTF-8 nor GB18030 text.") from None
+
+
+def _csv_rows(text: str) -> Iterator[Row]:
     try:
         # A row as the spreadsheet shows it is a record: a quoted cell may hold line breaks.
         for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
