@@ -18,7 +18,8 @@ from marshmallow import fields
 
 from creditbank.domain.errors import ValidationFailed
 from creditbank.intake.outcomes import OUTCOME_SCHEMAS, load_outcome
-from creditbank.intake.sheets import Row, iso_date
+from creditbank.intake.sheets import MAX_CELL_LENGTH, Row, iso_date
+from creditbank.intake.text import excerpt, unkeepable
 from creditbank.labels import SHEET_KIND_NAMES as KIND_NAMES
 
 
@@ -135,11 +136,19 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
     """Read every row, validating each as ``POST /outcomes`` would; collect all errors."""
     columns, labels, errors = _columns(header)
     parsed = ParsedSheet(labels=labels, errors=errors)
+    names = [
+        parsed.label(name) if name else excerpt(text)
+        for name, text in zip(columns, header.cells, strict=True)
+    ]
     first_row_of: dict[str, int] = {}
     for row in rows:
         if is_note(row):
             continue
         parsed.rows += 1
+        unfit = _unfit_cells(row, names)
+        if unfit:  # the cells, not the outcome, are wrong: their text could not be posted
+            parsed.errors.extend(unfit)
+            continue
         raw = {name: text for name, text in zip(columns, row.cells, strict=False) if name and text}
         for index in range(len(columns), len(row.cells)):
             if row.cells[index]:
@@ -159,6 +168,18 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
         parsed.items.append(item)
         parsed.row_numbers.append(row.number)
     return parsed
+
+
+def _unfit_cells(row: Row, names: list[str]) -> list[RowError]:
+    """Cells no column may hold: text the bank cannot keep (a NUL), or longer than any field."""
+    found: list[RowError] = []
+    for index, (name, text) in enumerate(zip(names, row.cells, strict=False)):
+        problem = unkeepable(text)
+        if problem is None and len(text) > MAX_CELL_LENGTH:
+            problem = f"Longer than {MAX_CELL_LENGTH:,} characters."
+        if problem is not None:
+            found.append(RowError(row.number, name or _column_letter(index + 1), problem))
+    return found
 
 
 def _column_letter(number: int) -> str:
@@ -183,9 +204,11 @@ def _columns(header: Row) -> tuple[list[str | None], dict[str, str], list[RowErr
         name = _HEADERS.get(normal)
         if name is None and normal and normal not in IGNORED_HEADERS:
             accepted = "、".join(c.header for c in COLUMNS)
-            errors.append(RowError(1, text, f"Unknown column; the columns are {accepted}."))
+            errors.append(
+                RowError(1, excerpt(text), f"Unknown column; the columns are {accepted}.")
+            )
         elif name is not None and name in labels:
-            errors.append(RowError(1, text, f"Repeats the column {labels[name]}."))
+            errors.append(RowError(1, excerpt(text), f"Repeats the column {labels[name]}."))
             name = None
         elif name is not None:
             labels[name] = text

@@ -20,13 +20,16 @@ from typing import IO, Any
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary .xls of Excel 97-2003
 _GB18030_BOM = "\ufeff"  # GB18030 writes U+FEFF as 84 31 95 33; decoding leaves it in
+# Excel writes a NUL in a cell's text as the OOXML escape _x0000_, which openpyxl leaves as it is.
+_XLSX_NUL = "_x0000_"
 # 2026-04-15, 2026/4/15, 2026.4.15, 2026年4月15日, with a midnight time as some exports add.
 _DATE_TEXT = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?"
 )
 
 
-MAX_COLUMNS = 64
+MAX_COLUMNS = 64  # an XLSX sheet is read no further right; a CSV row with more is refused
+MAX_CELL_LENGTH = 2_000  # characters of one cell (the longest field, a description, takes 2,000)
 EMPTY_ROWS_FACTOR = 5  # rows read past, empty, before a sheet is refused: this × max_rows
 
 
@@ -101,7 +104,14 @@ def _csv_rows(text: str) -> Iterator[Row]:
     try:
         # A row as the spreadsheet shows it is a record: a quoted cell may hold line breaks.
         for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            yield Row(number, tuple(cell.strip() for cell in record))
+            cells = [cell.strip() for cell in record]
+            while cells and not cells[-1]:
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise SheetError(
+                    f"Row {number} has more than {MAX_COLUMNS} columns: delete the ones past them."
+                )
+            yield Row(number, tuple(cells))
     except csv.Error as exc:
         raise SheetError(f"The CSV cannot be read: {exc}.") from None
 
@@ -145,7 +155,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         # Excel keeps every number as a double; a whole number is shown without a point.
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
+    return str(value).strip().replace(_XLSX_NUL, "\x00")
 
 
 def iso_date(text: str) -> str:

@@ -1,4 +1,6 @@
-"""In which encodings a spreadsheet's text is read, and the dry run saying which."""
+"""What a spreadsheet's text may hold, and in which encodings it is read: a NUL in a cell is a
+row-and-column error on both databases (PostgreSQL text cannot store one), and the dry run says
+which encoding the file was read in."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.uploads import HOURS_HEADER, provider_bank, upload, xlsx_bytes
+from tests import hostile_files
+from tests.api.helpers import assert_problem
+from tests.api.uploads import HOURS_HEADER, csv_bytes, posted, provider_bank, upload, xlsx_bytes
 
 GB18030_BOM = b"\x84\x31\x95\x33"
 
@@ -26,6 +30,37 @@ def _csv_text(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerows([HOURS_HEADER, *rows])
     return buffer.getvalue()
+
+
+def test_a_nul_in_a_csv_cell_names_its_row_and_column(api: Any, bank: dict) -> None:
+    learner = bank["learners"][0]
+    rows = [_row(learner, "N-1"), _row(learner, "N\0-2")]
+
+    response = upload(api, bank["provider"], csv_bytes(HOURS_HEADER, rows), "nul.csv")
+
+    body = assert_problem(response, 422, "validation_error", "rows.3.外部编号")
+    assert "NUL" in body["errors"]["rows.3.外部编号"][0]
+    assert posted(api, bank["provider_id"]) == []
+
+
+def test_a_nul_in_a_column_that_is_read_past_is_refused_too(api: Any, bank: dict) -> None:
+    learner = bank["learners"][0]
+    content = csv_bytes([*HOURS_HEADER, "姓名"], [[*_row(learner), "张\0三"]])
+
+    response = upload(api, bank["provider"], content, "nul.csv", dry_run="true")
+
+    assert response.status_code == 200, response.get_json()
+    errors = response.get_json()["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "姓名")]
+
+
+def test_an_xlsx_nul_written_as_x0000_names_its_row_and_column(api: Any, bank: dict) -> None:
+    content = hostile_files.cell_with("B", "R_x0000_1", bank["learners"][0])
+
+    response = upload(api, bank["provider"], content, "nul.xlsx")
+
+    assert_problem(response, 422, "validation_error", "rows.2.外部编号")
+    assert posted(api, bank["provider_id"]) == []
 
 
 def test_gb18030_with_its_own_bom_is_read(api: Any, bank: dict) -> None:
