@@ -1,5 +1,6 @@
 """Reading the spreadsheets people keep: CSV (UTF-8 with or without a BOM, or GB18030 with or
-without its own) and XLSX (openpyxl read-only, so no whole sheet is held in memory).
+without its own) and XLSX (:mod:`creditbank.intake.workbooks`: checked, then read by openpyxl
+read-only, so no whole sheet is held in memory).
 
 Nothing here knows what the columns mean: a sheet is a header row and numbered rows of text.
 Row numbers are the ones a spreadsheet program shows, the header being row 1.
@@ -11,7 +12,6 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -61,7 +61,10 @@ def read_sheet(stream: IO[bytes], max_rows: int) -> Sheet:
     if head == _OLE_MAGIC:
         raise SheetError("This is an Excel 97-2003 .xls file: save it as .xlsx or CSV UTF-8.")
     if head == _ZIP_MAGIC:
-        encoding, rows = "xlsx", _xlsx_rows(stream)
+        # The XLSX reader (and openpyxl with it) is imported on first use: it slows start-up.
+        from creditbank.intake.workbooks import xlsx_rows
+
+        encoding, rows = "xlsx", xlsx_rows(stream, max_rows)
     else:
         encoding, text = _csv_text(stream.read())
         rows = _csv_rows(text)
@@ -114,29 +117,6 @@ def _csv_rows(text: str) -> Iterator[Row]:
             yield Row(number, tuple(cells))
     except csv.Error as exc:
         raise SheetError(f"The CSV cannot be read: {exc}.") from None
-
-
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[Row]:
-    # openpyxl (and numpy with it) would add 0.15 s to every start-up: imported on first use.
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise SheetError(f"The XLSX file cannot be opened: {exc}.") from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Read-only sheets yield the empty rows between filled ones, so counting gives the
-        # row numbers; a stray cell far to the right is not read (MAX_COLUMNS).
-        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        for number, values in enumerate(rows, start=1):
-            cells = [cell_text(value) for value in values]
-            while cells and not cells[-1]:
-                cells.pop()
-            yield Row(number, tuple(cells))
-    finally:
-        workbook.close()
 
 
 def cell_text(value: Any) -> str:

@@ -1,8 +1,10 @@
-"""Uploads built to hurt: headers and cells of any length, columns past counting. Each gets a
-422 problem+json small enough to read (never the file quoted back), and nothing is posted."""
+"""Uploads built to hurt: bombs, entities, damaged XML, headers and cells of any length. Each
+gets a 422 problem+json small enough to read (never a 500, never the file quoted back), and
+nothing is posted. Memory is the unit tier's business (tests/unit/test_hostile_sheets.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,6 +18,16 @@ from tests.api.uploads import HOURS_HEADER, csv_bytes, posted, provider_bank, up
 SMALL_ANSWER = 32 * 1024
 QUOTE = 40  # characters of any bad header or cell quoted back, at most (and an ellipsis)
 
+HOSTILE: dict[str, Callable[[], bytes]] = {
+    "decompression bomb": hostile_files.decompression_bomb,
+    "a row of sixty thousand cells": lambda: hostile_files.wide_row(60_000),
+    "sizes that lie": hostile_files.lying_sizes,
+    "billion laughs": hostile_files.billion_laughs,
+    "external entity": lambda: hostile_files.external_entity("/etc/passwd"),
+    "truncated sheet": hostile_files.truncated_sheet,
+    "garbled sheet": hostile_files.garbled_sheet,
+}
+
 
 @pytest.fixture
 def bank(api: Any) -> dict[str, Any]:
@@ -25,6 +37,28 @@ def bank(api: Any) -> dict[str, Any]:
 def _small_problem(response: Any, *fields: str) -> dict[str, Any]:
     assert len(response.data) < SMALL_ANSWER, len(response.data)
     return assert_problem(response, 422, "validation_error", *fields)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+@pytest.mark.parametrize("dry_run", ["false", "true"])
+def test_a_hostile_workbook_is_a_small_422_on_the_file(
+    api: Any, bank: dict, name: str, dry_run: str
+) -> None:
+    response = upload(api, bank["provider"], HOSTILE[name](), "x.xlsx", dry_run=dry_run)
+
+    body = _small_problem(response, "file")
+    assert "root:" not in response.get_data(as_text=True)  # /etc/passwd is not read back
+    assert body["errors"]["file"][0]
+    assert posted(api, bank["provider_id"]) == []
+
+
+def test_a_character_xml_forbids_is_refused_naming_its_cell(api: Any, bank: dict) -> None:
+    content = hostile_files.cell_with("E", "the&#0;ory")
+
+    body = _small_problem(upload(api, bank["provider"], content, "nul.xlsx"), "file")
+
+    assert "E2" in body["errors"]["file"][0]
+    assert posted(api, bank["provider_id"]) == []
 
 
 def test_a_header_of_huge_shared_strings_is_quoted_briefly(api: Any, bank: dict) -> None:
