@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests import hostile_files
 from tests.api.helpers import assert_problem
 from tests.api.uploads import HOURS_HEADER, csv_bytes, posted, provider_bank, upload
+from tests.support import hostile_files
 
 # Bytes: at most one error per column (64 of them, each naming the accepted columns), whatever
 # the file's size.

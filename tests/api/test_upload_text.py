@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests import hostile_files
 from tests.api.helpers import assert_problem
 from tests.api.uploads import HOURS_HEADER, csv_bytes, posted, provider_bank, upload, xlsx_bytes
+from tests.support import hostile_files
 
 GB18030_BOM = b"\x84\x31\x95\x33"
 

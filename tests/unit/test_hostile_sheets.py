@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from creditbank.intake.outcome_sheets import parse_sheet
 from creditbank.intake.sheets import SheetError, read_sheet
-from tests import hostile_files
+from tests.support import hostile_files
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_ROWS = 20_000
