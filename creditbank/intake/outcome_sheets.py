@@ -136,10 +136,7 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
     """Read every row, validating each as ``POST /outcomes`` would; collect all errors."""
     columns, labels, errors = _columns(header)
     parsed = ParsedSheet(labels=labels, errors=errors)
-    names = [
-        parsed.label(name) if name else excerpt(text)
-        for name, text in zip(columns, header.cells, strict=True)
-    ]
+    names = [excerpt(text) for text in header.cells]  # a column as errors name it
     first_row_of: dict[str, int] = {}
     for row in rows:
         if is_note(row):
@@ -150,10 +147,7 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
             parsed.errors.extend(unfit)
             continue
         raw = {name: text for name, text in zip(columns, row.cells, strict=False) if name and text}
-        for index in range(len(columns), len(row.cells)):
-            if row.cells[index]:
-                letter = _column_letter(index + 1)
-                parsed.errors.append(RowError(row.number, letter, "A value under no header."))
+        parsed.errors.extend(_values_under_no_header(row, len(columns)))
         try:
             item = load_outcome(_typed(raw), "")
         except ValidationFailed as exc:
@@ -168,6 +162,11 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
         parsed.items.append(item)
         parsed.row_numbers.append(row.number)
     return parsed
+
+
+def _values_under_no_header(row: Row, width: int) -> list[RowError]:
+    filled = [index for index in range(width, len(row.cells)) if row.cells[index]]
+    return [RowError(row.number, _column_letter(i + 1), "A value under no header.") for i in filled]
 
 
 def _unfit_cells(row: Row, names: list[str]) -> list[RowError]:
