@@ -20,6 +20,7 @@ from typing import IO, NoReturn
 from xml.parsers import expat
 
 from creditbank.intake.sheets import EMPTY_ROWS_FACTOR, MAX_COLUMNS, Row, SheetError, cell_text
+from creditbank.intake.text import excerpt
 
 MAX_PARTS = 1_000
 MAX_INFLATED_BYTES = 64 * 1024 * 1024  # all parts together, as the ZIP's directory declares
@@ -186,7 +187,7 @@ class _Part:
         if record is not None:
             self._in_record(local == record, attributes)
             if local == "c":
-                reference = attributes.get("r")
+                reference = excerpt(attributes.get("r", ""))
                 self.cell = f"Cell {reference}" if reference else f"A cell of row {self.row}"
         elif local == "Override" and self.root == "Types":
             self.declared.append(
@@ -206,14 +207,13 @@ class _Part:
         if starts_one:
             self.records += 1
             self.record_elements = 0
-            self.row, self.cell = attributes.get("r") or str(self.records), ""
+            self.row, self.cell = excerpt(attributes.get("r") or str(self.records)), ""
             if self.records > self.max_records:
                 raise _too_much(self.name)
             return
         self.record_elements += 1
         if self.record_elements > MAX_RECORD_ELEMENTS:
-            where = f"row {self.row} of {self.name}" if self.row else self.name
-            raise _too_much(where)
+            raise _too_much(f"row {self.row} of {self.name}" if self.row else self.name)
 
     def _link(self, attributes: dict[str, str]) -> None:
         target = attributes.get("Target", "")
@@ -255,6 +255,6 @@ def _check_streamed(parts: list[_Part]) -> None:
 
 def _too_much(where: str) -> SheetError:
     return SheetError(
-        f"The XLSX file holds more than an upload may ({where}): copy the rows into a new "
-        "workbook, or save it as CSV UTF-8."
+        f"The XLSX file holds more than an upload may ({excerpt(where)}): copy the rows into a "
+        "new workbook, or save it as CSV UTF-8."
     )

@@ -21,6 +21,9 @@ QUOTE = 40  # characters of any bad header or cell quoted back, at most (and an 
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "decompression bomb": hostile_files.decompression_bomb,
     "a row of sixty thousand cells": lambda: hostile_files.wide_row(60_000),
+    "a wide row numbered in a megabyte": lambda: hostile_files.wide_row(
+        60_000, hostile_files.long_row_number(1_000_000)
+    ),
     "sizes that lie": hostile_files.lying_sizes,
     "billion laughs": hostile_files.billion_laughs,
     "external entity": lambda: hostile_files.external_entity("/etc/passwd"),

@@ -92,11 +92,16 @@ def decompression_bomb(inflated_mib: int = 300) -> bytes:
 
 
 @functools.cache
-def wide_row(cells: int) -> bytes:
+def wide_row(cells: int, reference: str = "2") -> bytes:
     """One row of ``cells`` numbered cells: each differs, so it deflates only as text does
     (no ratio check sees it), yet openpyxl would hold every one of them at once."""
     values = "".join(f"<c><v>{number}</v></c>" for number in range(cells))
-    return workbook_with({SHEET: sheet_xml(f'{header_row()}<row r="2">{values}</row>')})
+    return workbook_with({SHEET: sheet_xml(f'{header_row()}<row r="{reference}">{values}</row>')})
+
+
+def long_row_number(length: int) -> str:
+    """A row number of ``length`` digits, random enough not to deflate."""
+    return "".join(random.Random(3).choices("0123456789", k=length))
 
 
 def lying_sizes() -> bytes:
