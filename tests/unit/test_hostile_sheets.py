@@ -118,3 +118,27 @@ def test_a_damaged_zip_is_a_sheet_error(at: int, byte: int) -> None:
     content[at % len(content)] = byte
     with contextlib.suppress(SheetError):
         _read(bytes(content))
+
+
+def _many_rows(count: int) -> bytes:
+    good = ["L1", "R-{}", "培训学时", "2026-04-15", "theory", "10"]
+    rows = "".join(
+        hostile_files.text_row(number, [cell.format(number) for cell in good])
+        for number in range(2, count + 2)
+    )
+    return hostile_files.sheet_xml(hostile_files.header_row() + rows)
+
+
+def test_a_worksheet_past_the_whole_part_limit_is_read_a_row_at_a_time() -> None:
+    content = hostile_files.workbook_with({hostile_files.SHEET: _many_rows(6_000)})
+
+    sheet = read_sheet(io.BytesIO(content), MAX_ROWS)
+
+    assert sum(1 for _ in sheet.rows) == 6_000
+
+
+def test_the_same_rows_where_openpyxl_parses_a_part_whole_are_refused() -> None:
+    content = hostile_files.workbook_with({"xl/styles.xml": _many_rows(6_000)})
+
+    with pytest.raises(SheetError, match="styles"):
+        _read(content)
