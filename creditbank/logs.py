@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _QUERY_STRING = re.compile(r"\?[^\s\"]*")
 _STANDARD = set(vars(logging.makeLogRecord({})))
 access_log = logging.getLogger("creditbank.access")
@@ -75,7 +75,7 @@ def init_logging(app: Flask, level: str) -> None:
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         g.started = time.perf_counter()
 
     @app.after_request

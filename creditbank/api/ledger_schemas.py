@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from creditbank.api.schemas import OpenSchema, PageArgs, PageSchema, described
 from creditbank.conversion import REASON_TEXT, STATUS_TEXT
-from creditbank.intake.fields import Amount, Instant, StrictSchema, text
+from creditbank.intake.fields import Amount, FullMatch, Instant, StrictSchema, text
 
 # --- outcomes -----------------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class ReviewDecision(StrictSchema):
     credits = Amount(required=True, minimum=0, maximum=1000)
     category = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
+        validate=[validate.Length(min=1, max=64), FullMatch(r"^[A-Za-z0-9_.-]+$")],
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 

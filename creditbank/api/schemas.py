@@ -15,7 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from creditbank.intake.fields import Instant, StrictSchema, text
+from creditbank.intake.fields import FullMatch, Instant, StrictSchema, text
 
 MAX_PAGE = 500
 
@@ -155,7 +155,7 @@ class PasswordChange(StrictSchema):
 class ProviderCreate(StrictSchema):
     code = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
+        validate=[validate.Length(min=1, max=32), FullMatch(r"^[A-Za-z0-9_-]+$")],
     )
     name = text(200)
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 def csv_line(values: Iterable[Any]) -> str:
@@ -33,7 +33,7 @@ def _inert(value: Any) -> Any:
     typed) is written with a leading apostrophe, as OWASP advises for CSV exports."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _NUMBER.match(value):
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 Tenths = int
-_PLAIN_DECIMAL = re.compile(r"^-?[0-9]{1,18}(\.[0-9]+)?$")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,18}(\.[0-9]+)?")
 _MAX_DIGITS = 18
 
 
@@ -28,7 +28,7 @@ def parse_tenths(value: object) -> Tenths:
     if isinstance(value, int):
         return value * 10
     if isinstance(value, str):
-        if not _PLAIN_DECIMAL.match(value):  # no spaces, exponents, signs of "+", "NaN"
+        if not _PLAIN_DECIMAL.fullmatch(value):  # no spaces, exponents, "+", "NaN", newline
             raise AmountError("must be a decimal such as 2.5")
         text = value
         try:

@@ -3,6 +3,7 @@ instants) and the strict schema every request body is read with."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,6 +76,23 @@ class Instant(fields.DateTime):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format_instant(value)
+
+
+class FullMatch(validate.Regexp):
+    """A pattern the whole value must match. ``validate.Regexp`` calls ``re.match``, whose ``$``
+    also matches before a final newline, so ``"ABC\\n"`` passed for ``"ABC"`` (and became a second
+    provider code). The pattern keeps its ``^…$``: clients read it in the OpenAPI document as an
+    ECMA-262 regex, which has no ``\\Z``."""
+
+    regex: re.Pattern[str]
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__(pattern)
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 class StrictSchema(Schema):

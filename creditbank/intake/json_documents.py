@@ -1,20 +1,29 @@
 """JSON documents as the service reads them: numbers as exact decimals, bounded nesting and
-digits, and validation errors flattened to the field paths clients see (``items.0.hours``)."""
+digits, only text that can be kept, and validation errors flattened to the field paths clients
+see (``items.0.hours``)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, NoReturn
 
 from creditbank.domain.errors import MalformedJson, ValidationFailed
+from creditbank.intake.text import NUL_MESSAGE, SURROGATE_MESSAGE, excerpt, unkeepable
 
 # Arrays and objects nested in a request body, the outermost counting as 1.
 MAX_DEPTH = 32
 # Digits of a whole number in a body: far beyond any count, score or amount, far below the
 # 4,300 at which Python refuses to convert (which would read as "not JSON").
 MAX_INT_DIGITS = 40
+# Strings that cannot be kept, named one path each, at most: the answer stays small however many
+# a body holds.
+MAX_REPORTED_PATHS = 50
+# In JSON text a NUL or a lone surrogate can only be written as a \u escape (a raw NUL is not
+# JSON, a raw surrogate not UTF-8), so a body without such an escape need not be walked.
+_ESCAPED_UNKEEPABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class _NumberTooLong(ValueError):
@@ -37,7 +46,8 @@ def parse_json_bytes(raw: bytes) -> Any:
     No request needs more than a few levels (a ruleset's tables are the deepest); a document
     nested deeper than :data:`MAX_DEPTH` is refused here, before any recursive code (schemas,
     error flattening, canonical hashing) walks it, and one too deep for the decoder itself
-    (a ``RecursionError``) gets the same 422 instead of a 500.
+    (a ``RecursionError``) gets the same 422 instead of a 500. A string (or key) holding a lone
+    surrogate is a 400, one holding a NUL a 422, keyed by its path (:mod:`creditbank.intake.text`).
     """
     try:
         document = json.loads(
@@ -57,6 +67,8 @@ def parse_json_bytes(raw: bytes) -> Any:
         raise MalformedJson("The body is not valid UTF-8 JSON") from exc
     if nesting_exceeds(document, MAX_DEPTH):
         raise _too_deep()
+    if _ESCAPED_UNKEEPABLE.search(raw):
+        _refuse_unkeepable_text(document)
     return document
 
 
@@ -75,6 +87,43 @@ def nesting_exceeds(document: Any, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children)
     return False
+
+
+def _refuse_unkeepable_text(document: Any) -> None:
+    """400 when a string holds a lone surrogate (it is no text), else 422 when one holds a NUL;
+    either keyed by the path of each such string."""
+    found: dict[str, dict[str, list[str]]] = {SURROGATE_MESSAGE: {}, NUL_MESSAGE: {}}
+    for path, text in _strings(document):
+        message = unkeepable(text)
+        if message is not None and len(found[message]) < MAX_REPORTED_PATHS:
+            found[message][path] = [message]
+    if found[SURROGATE_MESSAGE]:
+        raise MalformedJson(
+            "The body holds a string that is not text", errors=found[SURROGATE_MESSAGE]
+        )
+    if found[NUL_MESSAGE]:
+        raise ValidationFailed("The body holds a NUL character", errors=found[NUL_MESSAGE])
+
+
+def _strings(document: Any) -> Iterator[tuple[str, str]]:
+    """Every string in ``document`` with its path (``items.0.title``, ``body`` for the document
+    itself); a key is a string at the path of its own member. Iterative, in document order."""
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            yield path or "body", value
+        elif isinstance(value, dict):
+            members = [(_member(path, excerpt(key)), key, child) for key, child in value.items()]
+            yield from ((member, key) for member, key, _ in members)
+            stack.extend((child, member) for member, _, child in reversed(members))
+        elif isinstance(value, list):
+            indexed = [(child, _member(path, str(index))) for index, child in enumerate(value)]
+            stack.extend(reversed(indexed))
+
+
+def _member(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
 
 
 def _too_deep() -> ValidationFailed:

@@ -18,7 +18,8 @@ from marshmallow import fields
 
 from creditbank.domain.errors import ValidationFailed
 from creditbank.intake.outcomes import OUTCOME_SCHEMAS, load_outcome
-from creditbank.intake.sheets import Row, iso_date
+from creditbank.intake.sheets import MAX_CELL_LENGTH, Row, iso_date
+from creditbank.intake.text import excerpt, unkeepable
 from creditbank.labels import SHEET_KIND_NAMES as KIND_NAMES
 
 
@@ -71,7 +72,7 @@ VALUE_NAMES: dict[tuple[str, str], dict[str, Any]] = {
     ("competition", "rank"): {"一等奖": 1, "二等奖": 2, "三等奖": 3},
 }
 NOTE_MARK = "#"
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER = re.compile(r"[+-]?\d+")
 _KINDS = {**{name: kind for kind, name in KIND_NAMES.items()}, **{k: k for k in KIND_NAMES}}
 
 
@@ -135,16 +136,18 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
     """Read every row, validating each as ``POST /outcomes`` would; collect all errors."""
     columns, labels, errors = _columns(header)
     parsed = ParsedSheet(labels=labels, errors=errors)
+    names = [excerpt(text) for text in header.cells]  # a column as errors name it
     first_row_of: dict[str, int] = {}
     for row in rows:
         if is_note(row):
             continue
         parsed.rows += 1
+        unfit = _unfit_cells(row, names)
+        if unfit:  # the cells, not the outcome, are wrong: their text could not be posted
+            parsed.errors.extend(unfit)
+            continue
         raw = {name: text for name, text in zip(columns, row.cells, strict=False) if name and text}
-        for index in range(len(columns), len(row.cells)):
-            if row.cells[index]:
-                letter = _column_letter(index + 1)
-                parsed.errors.append(RowError(row.number, letter, "A value under no header."))
+        parsed.errors.extend(_values_under_no_header(row, len(columns)))
         try:
             item = load_outcome(_typed(raw), "")
         except ValidationFailed as exc:
@@ -159,6 +162,23 @@ def parse_sheet(header: Row, rows: Iterable[Row]) -> ParsedSheet:
         parsed.items.append(item)
         parsed.row_numbers.append(row.number)
     return parsed
+
+
+def _values_under_no_header(row: Row, width: int) -> list[RowError]:
+    filled = [index for index in range(width, len(row.cells)) if row.cells[index]]
+    return [RowError(row.number, _column_letter(i + 1), "A value under no header.") for i in filled]
+
+
+def _unfit_cells(row: Row, names: list[str]) -> list[RowError]:
+    """Cells no column may hold: text the bank cannot keep (a NUL), or longer than any field."""
+    found: list[RowError] = []
+    for index, (name, text) in enumerate(zip(names, row.cells, strict=False)):
+        problem = unkeepable(text)
+        if problem is None and len(text) > MAX_CELL_LENGTH:
+            problem = f"Longer than {MAX_CELL_LENGTH:,} characters."
+        if problem is not None:
+            found.append(RowError(row.number, name or _column_letter(index + 1), problem))
+    return found
 
 
 def _column_letter(number: int) -> str:
@@ -183,9 +203,11 @@ def _columns(header: Row) -> tuple[list[str | None], dict[str, str], list[RowErr
         name = _HEADERS.get(normal)
         if name is None and normal and normal not in IGNORED_HEADERS:
             accepted = "、".join(c.header for c in COLUMNS)
-            errors.append(RowError(1, text, f"Unknown column; the columns are {accepted}."))
+            errors.append(
+                RowError(1, excerpt(text), f"Unknown column; the columns are {accepted}.")
+            )
         elif name is not None and name in labels:
-            errors.append(RowError(1, text, f"Repeats the column {labels[name]}."))
+            errors.append(RowError(1, excerpt(text), f"Repeats the column {labels[name]}."))
             name = None
         elif name is not None:
             labels[name] = text
@@ -211,7 +233,7 @@ def _typed(raw: dict[str, str]) -> dict[str, Any]:
         value: Any = VALUE_NAMES.get((kind or "", name), {}).get(text, text)
         kind_of_field = declared.get(name)
         if isinstance(kind_of_field, fields.Integer) and isinstance(value, str):
-            value = int(value) if _INTEGER.match(value) else value
+            value = int(value) if _INTEGER.fullmatch(value) else value
         elif isinstance(kind_of_field, fields.Date):
             value = iso_date(value)
         typed[name] = value

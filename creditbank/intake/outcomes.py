@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from creditbank.domain.errors import ValidationFailed
-from creditbank.intake.fields import Amount, PastDate, StrictSchema, text
+from creditbank.intake.fields import Amount, FullMatch, PastDate, StrictSchema, text
 from creditbank.intake.json_documents import flatten_errors
 
 MAX_BATCH = 1000
@@ -27,7 +27,7 @@ class OutcomeCommon(StrictSchema):
     category = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
+        validate=[validate.Length(min=1, max=64), FullMatch(r"^[A-Za-z0-9_.-]+$")],
     )
 
 
@@ -35,7 +35,7 @@ class TrainingHoursOutcome(OutcomeCommon):
     hours = Amount(required=True, minimum=1, maximum=20000)
     category = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_.-]+$")],
+        validate=[validate.Length(min=1, max=64), FullMatch(r"^[A-Za-z0-9_.-]+$")],
     )
 
 

@@ -1,5 +1,6 @@
-"""Reading the spreadsheets people keep: CSV (UTF-8 with or without a BOM, or GB18030) and
-XLSX (openpyxl read-only, so no whole sheet is held in memory).
+"""Reading the spreadsheets people keep: CSV (UTF-8 with or without a BOM, or GB18030 with or
+without its own) and XLSX (:mod:`creditbank.intake.workbooks`: checked, then read by openpyxl
+read-only, so no whole sheet is held in memory).
 
 Nothing here knows what the columns mean: a sheet is a header row and numbered rows of text.
 Row numbers are the ones a spreadsheet program shows, the header being row 1.
@@ -7,10 +8,10 @@ Row numbers are the ones a spreadsheet program shows, the header being row 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -18,13 +19,17 @@ from typing import IO, Any
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary .xls of Excel 97-2003
+_GB18030_BOM = "\ufeff"  # GB18030 writes U+FEFF as 84 31 95 33; decoding leaves it in
+# Excel writes a NUL in a cell's text as the OOXML escape _x0000_, which openpyxl leaves as it is.
+_XLSX_NUL = "_x0000_"
 # 2026-04-15, 2026/4/15, 2026.4.15, 2026年4月15日, with a midnight time as some exports add.
 _DATE_TEXT = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?$"
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?"
 )
 
 
-MAX_COLUMNS = 64
+MAX_COLUMNS = 64  # an XLSX sheet is read no further right; a CSV row with more is refused
+MAX_CELL_LENGTH = 2_000  # characters of one cell (the longest field, a description, takes 2,000)
 EMPTY_ROWS_FACTOR = 5  # rows read past, empty, before a sheet is refused: this × max_rows
 
 
@@ -38,7 +43,14 @@ class Row:
     cells: tuple[str, ...]  # text, "" for an empty cell
 
 
-def read_sheet(stream: IO[bytes], max_rows: int) -> tuple[Row, Iterator[Row]]:
+@dataclass(frozen=True)
+class Sheet:
+    header: Row
+    rows: Iterator[Row]  # the data rows that are not entirely empty
+    encoding: str  # how the file was read: "utf-8", "utf-8-sig", "gb18030" or "xlsx"
+
+
+def read_sheet(stream: IO[bytes], max_rows: int) -> Sheet:
     """The header row and an iterator over the data rows that are not entirely empty.
 
     XLSX is recognised by its content (a ZIP), anything else is read as CSV. More than
@@ -48,11 +60,18 @@ def read_sheet(stream: IO[bytes], max_rows: int) -> tuple[Row, Iterator[Row]]:
     stream.seek(0)
     if head == _OLE_MAGIC:
         raise SheetError("This is an Excel 97-2003 .xls file: save it as .xlsx or CSV UTF-8.")
-    rows = _xlsx_rows(stream) if head == _ZIP_MAGIC else _csv_rows(stream)
+    if head == _ZIP_MAGIC:
+        # The XLSX reader (and openpyxl with it) is imported on first use: it slows start-up.
+        from creditbank.intake.workbooks import xlsx_rows
+
+        encoding, rows = "xlsx", xlsx_rows(stream, max_rows)
+    else:
+        encoding, text = _csv_text(stream.read())
+        rows = _csv_rows(text)
     header = next(rows, None)
     if header is None or not any(header.cells):
         raise SheetError("The file is empty: the first row must name the columns.")
-    return header, _bounded(rows, max_rows)
+    return Sheet(header, _bounded(rows, max_rows), encoding)
 
 
 def _bounded(rows: Iterator[Row], max_rows: int) -> Iterator[Row]:
@@ -69,46 +88,35 @@ def _bounded(rows: Iterator[Row], max_rows: int) -> Iterator[Row]:
         yield row
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
-    raw = stream.read()
+def _csv_text(raw: bytes) -> tuple[str, str]:
+    """The encoding a CSV is in, and its text without a byte order mark."""
+    encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        text = raw.decode("utf-8-sig")
+        return encoding, raw.decode(encoding)
     except UnicodeDecodeError:
-        # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GB18030 (GBK); read that too
-        # rather than refuse the most common file there is.
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise SheetError("The CSV is neither UTF-8 nor GB18030 text.") from None
+        pass
+    # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GB18030 (GBK); read that too rather
+    # than refuse the most common file there is, with or without GB18030's own BOM.
+    try:
+        return "gb18030", raw.decode("gb18030").removeprefix(_GB18030_BOM)
+    except UnicodeDecodeError:
+        raise SheetError("The CSV is neither UTF-8 nor GB18030 text.") from None
+
+
+def _csv_rows(text: str) -> Iterator[Row]:
     try:
         # A row as the spreadsheet shows it is a record: a quoted cell may hold line breaks.
         for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            yield Row(number, tuple(cell.strip() for cell in record))
-    except csv.Error as exc:
-        raise SheetError(f"The CSV cannot be read: {exc}.") from None
-
-
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[Row]:
-    # openpyxl (and numpy with it) would add 0.15 s to every start-up: imported on first use.
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise SheetError(f"The XLSX file cannot be opened: {exc}.") from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Read-only sheets yield the empty rows between filled ones, so counting gives the
-        # row numbers; a stray cell far to the right is not read (MAX_COLUMNS).
-        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        for number, values in enumerate(rows, start=1):
-            cells = [cell_text(value) for value in values]
+            cells = [cell.strip() for cell in record]
             while cells and not cells[-1]:
                 cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise SheetError(
+                    f"Row {number} has more than {MAX_COLUMNS} columns: delete the ones past them."
+                )
             yield Row(number, tuple(cells))
-    finally:
-        workbook.close()
+    except csv.Error as exc:
+        raise SheetError(f"The CSV cannot be read: {exc}.") from None
 
 
 def cell_text(value: Any) -> str:
@@ -127,12 +135,12 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         # Excel keeps every number as a double; a whole number is shown without a point.
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
+    return str(value).strip().replace(_XLSX_NUL, "\x00")
 
 
 def iso_date(text: str) -> str:
     """``2026/4/15``, ``2026.4.15`` or ``2026年4月15日`` as ``2026-04-15``; other text as is."""
-    match = _DATE_TEXT.match(text)
+    match = _DATE_TEXT.fullmatch(text)
     if not match:
         return text
     year, month, day = (int(part) for part in match.groups())

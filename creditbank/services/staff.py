@@ -14,7 +14,7 @@ from creditbank.models import StaffAccount
 from creditbank.security.passwords import dummy_verify, hash_secret, needs_rehash, verify_secret
 from creditbank.services.transaction import utcnow, write_transaction
 
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 
@@ -22,7 +22,7 @@ MAX_PASSWORD = 256
 def create_staff(username: str, role: Role, password: str) -> StaffAccount:
     """A new staff account; 409 ``conflict`` when the username is taken."""
     errors: dict[str, list[str]] = {}
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         errors["username"] = [
             "1–64 letters, digits, '.', '_' or '-', starting with one of the first two."
         ]
@@ -68,7 +68,7 @@ def end_staff_sessions(username: str) -> None:
 def verify_staff_password(username: str, password: str) -> StaffAccount | None:
     """The active account these credentials open, or None. Unknown, disabled and wrong
     password take the same time and look the same to the caller."""
-    account = db.session.get(StaffAccount, username) if USERNAME.match(username) else None
+    account = db.session.get(StaffAccount, username) if USERNAME.fullmatch(username) else None
     if account is None:
         dummy_verify(password)
         return None
@@ -84,7 +84,7 @@ def verify_staff_password(username: str, password: str) -> StaffAccount | None:
 
 def active_staff(username: str) -> StaffAccount | None:
     """The account behind a signed-in session, while it exists and is not disabled."""
-    account = db.session.get(StaffAccount, username) if USERNAME.match(username) else None
+    account = db.session.get(StaffAccount, username) if USERNAME.fullmatch(username) else None
     if account is None or account.disabled_at is not None:
         return None
     return account

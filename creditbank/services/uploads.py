@@ -35,12 +35,12 @@ def import_sheet(
 ) -> dict[str, Any]:
     """Read, validate and post (or, in a dry run, only check) every row of a spreadsheet."""
     try:
-        header, rows = read_sheet(stream, MAX_SHEET_ROWS)
-        parsed = parse_sheet(header, rows)
+        sheet = read_sheet(stream, MAX_SHEET_ROWS)
+        parsed = parse_sheet(sheet.header, sheet.rows)
     except SheetError as exc:
         raise ValidationFailed(str(exc), errors={"file": [str(exc)]}) from None
     if dry_run:
-        return _dry_run(principal, parsed)
+        return _dry_run(principal, parsed, sheet.encoding)
     if parsed.errors:
         count = len({error.row for error in parsed.errors})
         raise ValidationFailed(f"{count} row(s) are not valid", errors=keyed(parsed.errors))
@@ -67,7 +67,7 @@ def import_sheet(
     }
 
 
-def _dry_run(principal: Principal, parsed: ParsedSheet) -> dict[str, Any]:
+def _dry_run(principal: Principal, parsed: ParsedSheet, encoding: str) -> dict[str, Any]:
     errors = list(parsed.errors)
     posted = replayed = 0
     if parsed.items:
@@ -79,6 +79,7 @@ def _dry_run(principal: Principal, parsed: ParsedSheet) -> dict[str, Any]:
     errors.sort(key=lambda error: error.row)
     return {
         "dry_run": True,
+        "encoding": encoding,
         "rows": parsed.rows,
         "valid": not errors,
         "would_post": posted,

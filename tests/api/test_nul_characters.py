@@ -11,6 +11,8 @@ import json
 
 import pytest
 
+NUL_MESSAGE = "Text may not contain U+0000 (NUL)."
+
 
 def assert_refused(response, status: int = 422) -> None:
     assert response.status_code == status, response.get_data(as_text=True)
@@ -78,3 +80,43 @@ def test_a_nul_in_a_form_encoded_token_request_is_refused(api):
         data={"grant_type": "password", "username": "L\x00", "password": "x"},
     )
     assert_refused(response)
+
+
+def test_a_nul_in_a_batch_is_keyed_by_the_path_of_its_string(api):
+    api.publish_ruleset()
+    learner = api.new_learner()
+    _, provider = api.new_provider()
+    items = [
+        {
+            "learner_id": learner,
+            "external_ref": f"ref-{number}",
+            "kind": "informal",
+            "description": "社区服务",
+            "achieved_on": "2026-01-15",
+        }
+        for number in range(4)
+    ]
+    items[3]["title"] = "志愿\u0000服务"
+
+    response = api.post("/api/v1/outcomes", provider, json={"items": items})
+
+    assert_refused(response)
+    assert response.get_json()["errors"] == {"items.3.title": [NUL_MESSAGE]}
+    ledger = api.get(f"/api/v1/learners/{learner}/ledger", api.workstation).get_json()
+    assert ledger["items"] == []
+
+
+def test_a_nul_in_a_key_is_keyed_by_that_key(api):
+    response = api.post("/api/v1/learners", api.workstation, json={"name": "张三", "na\u0000me": 1})
+
+    assert_refused(response)
+    assert list(response.get_json()["errors"]) == ["na\ufffdme"]
+
+
+def test_a_nul_in_a_token_request_is_keyed_by_its_field(api):
+    body = {"grant_type": "client_credentials", "client_id": "c\u0000", "client_secret": "x"}
+
+    response = api.post("/api/v1/auth/token", json=body)
+
+    assert_refused(response)
+    assert list(response.get_json()["errors"]) == ["client_id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -171,3 +172,12 @@ def test_jwks_is_public_and_holds_only_public_ed25519_keys(api):
         assert (key["kty"], key["crv"], key["alg"]) == ("OKP", "Ed25519", "EdDSA")
         assert key["kid"] and key["x"]
         assert "d" not in key  # never the private part
+
+
+def test_patterns_stay_anchored_ecma_regexes(document):
+    """The validators match the whole value (a trailing newline no longer passes for "ABC"),
+    while clients still read an ECMA-262 pattern: no Python-only ``\\Z``."""
+    provider = document["components"]["schemas"]["ProviderCreate"]["properties"]["code"]
+    assert provider["pattern"] == "^[A-Za-z0-9_-]+$"
+    patterns = re.findall(r'"pattern": "([^"]*)"', json.dumps(document))
+    assert patterns and not [p for p in patterns if "\\\\Z" in p or "\\\\A" in p]

@@ -52,6 +52,8 @@ INVALID: dict[str, list[tuple[str, dict[str, Any], str]]] = {
         ("two places as string", {"hours": "3.10"}, "hours"),
         ("hours not a number", {"hours": "ten"}, "hours"),
         ("hours boolean", {"hours": True}, "hours"),
+        ("hours with a trailing newline", {"hours": "10\n"}, "hours"),
+        ("category with a trailing newline", {"category": "theory\n"}, "category"),
     ],
     "certificate": [
         ("missing code", {"certificate_code": DROP}, "certificate_code"),
@@ -104,6 +106,7 @@ COMMON_INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("missing kind", {"kind": DROP}, "kind"),
     ("kind a list", {"kind": ["informal"]}, "kind"),
     ("kind an object", {"kind": {"name": "informal"}}, "kind"),
+    ("category with a trailing newline", {"category": "volunteering\n"}, "category"),
 ]
 
 

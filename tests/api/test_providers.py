@@ -42,10 +42,18 @@ def test_duplicate_provider_code_is_409_conflict(api):
         ({"name": "无代码"}, "code"),
         ({"code": "has space", "name": "x"}, "code"),
         ({"code": "X" * 33, "name": "x"}, "code"),
+        ({"code": "YYZJ\n", "name": "x"}, "code"),
         ({"code": "OK"}, "name"),
         ({"code": "OK", "name": "x", "colour": "red"}, "colour"),
     ],
-    ids=["no-code", "code-with-space", "code-too-long", "no-name", "unknown-field"],
+    ids=[
+        "no-code",
+        "code-with-space",
+        "code-too-long",
+        "code-with-a-trailing-newline",
+        "no-name",
+        "unknown-field",
+    ],
 )
 def test_invalid_provider_is_422_naming_the_field(api, body, field):
     response = api.post(PROVIDERS, api.workstation, json=body)

@@ -165,8 +165,9 @@ def test_review_of_an_unknown_outcome_is_404(pending):
         ({"credits": "2.25"}, "credits"),
         ({"credits": "-1"}, "credits"),
         ({"category": ""}, "category"),
+        ({"category": "general\n"}, "category"),
     ],
-    ids=["over-precise", "negative", "empty-category"],
+    ids=["over-precise", "negative", "empty-category", "category-with-a-trailing-newline"],
 )
 def test_invalid_decision_is_422_and_decides_nothing(pending, changes, field):
     api, _, outcome = pending

@@ -3,60 +3,31 @@ CSV and XLSX with Chinese headers, dry runs, all or nothing, replays, ten thousa
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from datetime import date, datetime
 from typing import Any
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from tests.api.helpers import assert_problem, shanghai_tomorrow, walk_pages
+from tests.api.helpers import assert_problem, shanghai_tomorrow
+from tests.api.uploads import (
+    HOURS_HEADER,
+    UPLOAD,
+    csv_bytes,
+    posted,
+    provider_bank,
+    upload,
+    xlsx_bytes,
+)
 
-UPLOAD = "/api/v1/outcomes/upload"
 TEMPLATE = "/api/v1/outcomes/template.xlsx"
-HOURS_HEADER = ["学员编号", "外部编号", "成果类型", "获得日期", "类别", "学时"]
-
-
-def csv_bytes(header: list[str], rows: list[list[Any]], *, bom: bool = True) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
-
-
-def xlsx_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def upload(api: Any, headers: dict[str, str], content: bytes, name: str, **query: Any):
-    suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-    return api.post(
-        UPLOAD + suffix,
-        headers,
-        data={"file": (io.BytesIO(content), name)},
-        content_type="multipart/form-data",
-    )
-
-
-def posted(api: Any, provider_id: str) -> list[dict[str, Any]]:
-    return walk_pages(api, f"/api/v1/outcomes?provider_id={provider_id}", api.workstation, 500)
 
 
 @pytest.fixture
 def bank(api: Any) -> dict[str, Any]:
-    api.publish_ruleset()
-    provider_id, provider = api.new_provider()
-    return {"provider_id": provider_id, "provider": provider, "learners": [api.new_learner()]}
+    return provider_bank(api)
 
 
 def test_csv_with_chinese_headers_and_a_bom_posts_every_row(api: Any, bank: dict) -> None:

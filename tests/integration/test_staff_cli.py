@@ -118,10 +118,23 @@ def test_a_taken_username_short_password_or_unknown_role_is_refused(app, setting
         "a-long-password",
     )
 
+    newline = run(
+        settings,
+        "staff",
+        "create",
+        "--username",
+        "zhou\n",
+        "--role",
+        "auditor",
+        "--password",
+        "a-long-password",
+    )
+
     assert taken.exit_code == 1 and "error (conflict)" in taken.output
     assert short.exit_code == 1 and "password" in short.output
     assert provider.exit_code == 2  # not a staff role
-    assert stored("qian") is None and stored("sun") is None
+    assert newline.exit_code == 1 and "username" in newline.output
+    assert stored("qian") is None and stored("sun") is None and stored("zhou\n") is None
 
 
 def test_without_a_terminal_the_password_must_be_given(app, settings):

@@ -34,6 +34,7 @@ def test_accepts_numbers_and_plain_decimal_strings(given, tenths):
         "1E+3",
         " 2.5",
         "2.5 ",
+        "2.5\n",
         "+2",
         "NaN",
         "",
