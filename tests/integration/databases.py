@@ -47,14 +47,16 @@ def scratch_database(backend: str, folder: Path, prefix: str) -> Iterator[str]:
         yield url
 
 
-# The append-only guards (DESIGN.md invariant 1) as migrations/versions/0001 creates them:
-# trigger name -> table.
+# The append-only guards (DESIGN.md invariant 1) as the migrations create them (0001; 0005 the
+# SQLite guards against INSERT OR REPLACE): trigger name -> table.
 GUARDS = {
     "sqlite": {
         "journal_entries_no_update": "journal_entries",
         "journal_entries_no_delete": "journal_entries",
         "rulesets_no_update": "rulesets",
         "rulesets_no_delete": "rulesets",
+        "journal_entries_no_replace": "journal_entries",
+        "rulesets_no_replace": "rulesets",
     },
     "postgresql": {
         "journal_entries_append_only": "journal_entries",
