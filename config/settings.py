@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import overload
 
 ENVIRONMENTS = ("development", "production", "test")
+WORKER_TIMEOUT_SECONDS = 60  # gunicorn's default worker timeout here (CREDITBANK_TIMEOUT)
+# The settings that bound a request's wait on the database, in ms (``CREDITBANK_<NAME>``).
+DATABASE_WAITS = ("db_statement_timeout_ms", "db_lock_timeout_ms", "sqlite_busy_timeout_ms")
 
 
 class SettingsError(RuntimeError):
@@ -45,6 +48,23 @@ class Settings:
     # POST /audits answers 201 after auditing in the request up to this many journal
     # entries; above it, 202 and the run goes on in a background thread.
     audit_inline_max_entries: int = 20_000
+    # How long a request may wait on the database, each below gunicorn's worker timeout so that
+    # a stalled database is a 503 with Retry-After, never a worker killed mid-request.
+    # PostgreSQL: any one statement, and any one wait for a lock (the web app's engine only,
+    # not the command line's). SQLite: a write's wait for its turn and for the database lock.
+    worker_timeout_seconds: int = WORKER_TIMEOUT_SECONDS
+    db_statement_timeout_ms: int = 20_000
+    db_lock_timeout_ms: int = 10_000
+    sqlite_busy_timeout_ms: int = 10_000
+
+    def __post_init__(self) -> None:
+        limit = self.worker_timeout_seconds * 1000
+        for name in DATABASE_WAITS:
+            if not 0 < getattr(self, name) < limit:
+                raise SettingsError(
+                    f"CREDITBANK_{name.upper()} must be positive and below gunicorn's worker "
+                    f"timeout, CREDITBANK_TIMEOUT ({self.worker_timeout_seconds} s = {limit} ms)"
+                )
 
     @property
     def production(self) -> bool:
@@ -111,7 +131,21 @@ class Settings:
             audit_inline_max_entries=_int(
                 get("AUDIT_INLINE_MAX_ENTRIES", "20000"), "AUDIT_INLINE_MAX_ENTRIES"
             ),
+            worker_timeout_seconds=worker_timeout_seconds(env_vars),
+            db_statement_timeout_ms=_int(
+                get("DB_STATEMENT_TIMEOUT_MS", "20000"), "DB_STATEMENT_TIMEOUT_MS"
+            ),
+            db_lock_timeout_ms=_int(get("DB_LOCK_TIMEOUT_MS", "10000"), "DB_LOCK_TIMEOUT_MS"),
+            sqlite_busy_timeout_ms=_int(
+                get("SQLITE_BUSY_TIMEOUT_MS", "10000"), "SQLITE_BUSY_TIMEOUT_MS"
+            ),
         )
+
+
+def worker_timeout_seconds(environ: Mapping[str, str] | None = None) -> int:
+    """gunicorn's worker timeout, ``CREDITBANK_TIMEOUT`` (read by config/gunicorn.conf.py too)."""
+    value = (os.environ if environ is None else environ).get("CREDITBANK_TIMEOUT") or ""
+    return _int(value or str(WORKER_TIMEOUT_SECONDS), "TIMEOUT")
 
 
 def normalise_database_url(url: str) -> str:
