@@ -48,6 +48,8 @@ class Settings:
     # POST /audits answers 201 after auditing in the request up to this many journal
     # entries; above it, 202 and the run goes on in a background thread.
     audit_inline_max_entries: int = 20_000
+    # A running audit whose heartbeat (a slice finished) is older than this is taken for dead.
+    audit_stale_after_seconds: int = 600
     # How long a request may wait on the database, each below gunicorn's worker timeout so that
     # a stalled database is a 503 with Retry-After, never a worker killed mid-request.
     # PostgreSQL: any one statement, and any one wait for a lock (the web app's engine only,
@@ -130,6 +132,9 @@ class Settings:
             checkpoint_origin=get("CHECKPOINT_ORIGIN", "creditbank.yunyang.example/ledger"),
             audit_inline_max_entries=_int(
                 get("AUDIT_INLINE_MAX_ENTRIES", "20000"), "AUDIT_INLINE_MAX_ENTRIES"
+            ),
+            audit_stale_after_seconds=_int(
+                get("AUDIT_STALE_AFTER_SECONDS", "600"), "AUDIT_STALE_AFTER_SECONDS"
             ),
             worker_timeout_seconds=worker_timeout_seconds(env_vars),
             db_statement_timeout_ms=_int(
