@@ -62,10 +62,11 @@ class Settings:
     def __post_init__(self) -> None:
         limit = self.worker_timeout_seconds * 1000
         for name in DATABASE_WAITS:
-            if not 0 < getattr(self, name) < limit:
+            if not 0 < (value := getattr(self, name)) < limit:
                 raise SettingsError(
-                    f"CREDITBANK_{name.upper()} must be positive and below gunicorn's worker "
-                    f"timeout, CREDITBANK_TIMEOUT ({self.worker_timeout_seconds} s = {limit} ms)"
+                    f"CREDITBANK_{name.upper()} is {value}: it must be positive and below "
+                    f"gunicorn's worker timeout, CREDITBANK_TIMEOUT ({limit} ms), so that a "
+                    "request waiting on the database gets its 503 before the worker is killed"
                 )
 
     @property
