@@ -76,6 +76,7 @@ def measure(backend: str, url: str, entries: int, folder: Path) -> dict[str, Any
 
 def read_and_hash(database_url: str) -> dict[str, Any]:
     """The baseline: every row through a server-side cursor, its canonical JSON re-hashed."""
+    from config.settings import Settings
     from creditbank.db import configure_sqlite
     from creditbank.domain.canonical import entry_hash
     from creditbank.journal import entry_document
@@ -84,7 +85,7 @@ def read_and_hash(database_url: str) -> dict[str, Any]:
 
     engine = sa.create_engine(database_url, poolclass=sa.NullPool)
     if engine.dialect.name == "sqlite":
-        configure_sqlite(engine)
+        configure_sqlite(engine, Settings.sqlite_busy_timeout_ms)
     table = JournalEntry.__table__
     query = sa.select(table).order_by(table.c.learner_id, table.c.seq)
     started, cpu = time.perf_counter(), time.process_time()

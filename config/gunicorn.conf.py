@@ -23,6 +23,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from config.settings import worker_timeout_seconds
+
 # Prometheus metrics from every worker (creditbank/metrics.py): prometheus-client keeps each
 # process's values in files in this directory, so it is set here, before the app is imported.
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -34,7 +36,11 @@ bind = os.environ.get("CREDITBANK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("CREDITBANK_WORKERS", "2"))
 threads = int(os.environ.get("CREDITBANK_THREADS", "2"))
 worker_class = "gthread" if threads > 1 else "sync"
-timeout = int(os.environ.get("CREDITBANK_TIMEOUT", "60"))
+# The app refuses to start unless every database wait is below this (config/settings.py), so
+# that a stalled database answers 503 before a worker could be killed. (With threads, gunicorn
+# kills a worker whose main loop stalls, not one whose request does: the waits are what bound
+# a request.)
+timeout = worker_timeout_seconds()
 graceful_timeout = 30
 keepalive = 5
 # Load the app once in the master, then fork: start-up errors (a missing secret) stop the

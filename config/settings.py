@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import overload
 
 ENVIRONMENTS = ("development", "production", "test")
+WORKER_TIMEOUT_SECONDS = 60  # gunicorn's default worker timeout here (CREDITBANK_TIMEOUT)
+# The settings that bound a request's wait on the database, in ms (``CREDITBANK_<NAME>``).
+DATABASE_WAITS = ("db_statement_timeout_ms", "db_lock_timeout_ms", "sqlite_busy_timeout_ms")
 
 
 class SettingsError(RuntimeError):
@@ -53,6 +56,26 @@ class Settings:
     # this long after signing in however busy they are.
     staff_session_idle_minutes: int = 30
     staff_session_max_hours: int = 8
+    # A running audit whose heartbeat (a slice finished) is older than this is taken for dead.
+    audit_stale_after_seconds: int = 600
+    # How long a request may wait on the database, each below gunicorn's worker timeout so that
+    # a stalled database is a 503 with Retry-After, never a worker killed mid-request.
+    # PostgreSQL: any one statement, and any one wait for a lock (the web app's engine only,
+    # not the command line's). SQLite: a write's wait for its turn and for the database lock.
+    worker_timeout_seconds: int = WORKER_TIMEOUT_SECONDS
+    db_statement_timeout_ms: int = 20_000
+    db_lock_timeout_ms: int = 10_000
+    sqlite_busy_timeout_ms: int = 10_000
+
+    def __post_init__(self) -> None:
+        limit = self.worker_timeout_seconds * 1000
+        for name in DATABASE_WAITS:
+            if not 0 < (value := getattr(self, name)) < limit:
+                raise SettingsError(
+                    f"CREDITBANK_{name.upper()} is {value}: it must be positive and below "
+                    f"gunicorn's worker timeout, CREDITBANK_TIMEOUT ({limit} ms), so that a "
+                    "request waiting on the database gets its 503 before the worker is killed"
+                )
 
     @property
     def production(self) -> bool:
@@ -126,7 +149,24 @@ class Settings:
             staff_session_max_hours=_int(
                 get("STAFF_SESSION_MAX_HOURS", "8"), "STAFF_SESSION_MAX_HOURS"
             ),
+            audit_stale_after_seconds=_int(
+                get("AUDIT_STALE_AFTER_SECONDS", "600"), "AUDIT_STALE_AFTER_SECONDS"
+            ),
+            worker_timeout_seconds=worker_timeout_seconds(env_vars),
+            db_statement_timeout_ms=_int(
+                get("DB_STATEMENT_TIMEOUT_MS", "20000"), "DB_STATEMENT_TIMEOUT_MS"
+            ),
+            db_lock_timeout_ms=_int(get("DB_LOCK_TIMEOUT_MS", "10000"), "DB_LOCK_TIMEOUT_MS"),
+            sqlite_busy_timeout_ms=_int(
+                get("SQLITE_BUSY_TIMEOUT_MS", "10000"), "SQLITE_BUSY_TIMEOUT_MS"
+            ),
         )
+
+
+def worker_timeout_seconds(environ: Mapping[str, str] | None = None) -> int:
+    """gunicorn's worker timeout, ``CREDITBANK_TIMEOUT`` (read by config/gunicorn.conf.py too)."""
+    value = (os.environ if environ is None else environ).get("CREDITBANK_TIMEOUT") or ""
+    return _int(value or str(WORKER_TIMEOUT_SECONDS), "TIMEOUT")
 
 
 def normalise_database_url(url: str) -> str:

@@ -24,9 +24,17 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused body
 
 
-def create_app(settings: Settings | None = None, *, create_missing_keys: bool = False) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    create_missing_keys: bool = False,
+    limit_statements: bool = True,
+) -> Flask:
     """Build the app. Keys are generated only when asked (``creditbank db upgrade`` does,
-    before any server starts), so that gunicorn workers never each mint their own."""
+    before any server starts), so that gunicorn workers never each mint their own.
+    ``limit_statements``: PostgreSQL statements and lock waits end at the settings' timeouts
+    (a request's 503); the command line turns it off, since audits, exports and imports run
+    long statements from a shell on purpose."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_path), static_folder=None)
     app.extensions["creditbank.settings"] = settings
@@ -37,7 +45,7 @@ def create_app(settings: Settings | None = None, *, create_missing_keys: bool = 
     app.config.update(
         SECRET_KEY=keyring.session_secret,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings, limit_statements=limit_statements),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
     # Responses keep the order the views give their fields (id first, …), and skip sorting
@@ -48,7 +56,7 @@ def create_app(settings: Settings | None = None, *, create_missing_keys: bool = 
     init_migrations(app, str(MIGRATIONS))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms)
     register_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.before_request(refuse_nul_characters)
@@ -60,19 +68,28 @@ def create_app(settings: Settings | None = None, *, create_missing_keys: bool = 
     return app
 
 
-def _engine_options(url: str) -> dict[str, object]:
+def _engine_options(settings: Settings, *, limit_statements: bool = True) -> dict[str, object]:
     # hide_parameters: a logged database error never quotes a row's values (personal data).
-    if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    if settings.database_url.startswith("sqlite"):
+        timeout = settings.sqlite_busy_timeout_ms / 1000
+        return {"connect_args": {"timeout": timeout}, "hide_parameters": True}
     # pool_pre_ping: after a database restart, stale connections are replaced, not used.
     # connect_timeout: an unreachable host is a prompt 503, not a worker hung until killed.
+    # statement_timeout, lock_timeout: nor is a stalled statement or a lock held elsewhere
+    # (set at connection, in the start-up packet: no round trip of their own).
+    connect_args: dict[str, object] = {"connect_timeout": 5}
+    if limit_statements:
+        connect_args["options"] = (
+            f"-c statement_timeout={settings.db_statement_timeout_ms} "
+            f"-c lock_timeout={settings.db_lock_timeout_ms}"
+        )
     return {
         "pool_pre_ping": True,
         "pool_size": 5,
         "max_overflow": 5,
         "pool_timeout": 10,
         "hide_parameters": True,
-        "connect_args": {"connect_timeout": 5},
+        "connect_args": connect_args,
     }
 
 

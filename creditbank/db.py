@@ -5,14 +5,17 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
+
+from creditbank.domain.errors import DatabaseBusy
 
 WRITE_OPTION = "creditbank_write"
 # Values per ``IN (...)`` list, so that a batch of any size stays within every database's
@@ -50,13 +53,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions.
 
     A deferred transaction that reads and then writes must upgrade its lock, and under
     concurrency that upgrade fails with "database is locked" whatever the busy timeout is.
     Write transactions therefore take the write lock up front; read transactions stay deferred
-    so readers never queue behind writers (WAL lets them read a snapshot).
+    so readers never queue behind writers (WAL lets them read a snapshot). A write that waited
+    for its turn (:func:`sqlite_writer_turn`) waits for the lock only for what is left of the
+    busy timeout, so that the two waits together stay within it.
     """
 
     @event.listens_for(engine, "connect")
@@ -66,39 +71,78 @@ def configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        deadline = getattr(_WRITER, "deadline", None)
+        if deadline is None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        left = max(0, int((deadline - time.monotonic()) * 1000))
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={left}")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
 
 _WRITER = threading.local()
+# A writer waiting for its turn tries again after this pause, doubled up to the cap: a turn
+# comes free within about a millisecond of a commit, unlike SQLite's own retries (sleeps of up
+# to 100 ms), and a flock cannot wait with a deadline (no signal interrupts one in a thread
+# other than the main one).
+_FIRST_PAUSE = 0.0002
+_MAX_PAUSE = 0.002
 
 
 @contextmanager
-def sqlite_writer_turn(path: str | None) -> Iterator[None]:
+def sqlite_writer_turn(path: str | None, wait_ms: int) -> Iterator[None]:
     """Wait for this process's and every other process's writers to finish, then write.
 
     SQLite lets one writer in at a time, and a writer that finds the database locked sleeps
     and retries (up to 100 ms a sleep) however soon the lock is free: under concurrent posts
     that sleeping, not the writing, is what a request waits for. An exclusive ``flock`` on a
-    file beside the database queues the writers in the kernel instead, which wakes the next
-    one the moment the last has committed, so ``BEGIN IMMEDIATE`` finds the database free.
-    ``path`` is the database file's; re-entrant per thread; an in-memory database has no file
-    and needs no turn.
+    file beside the database queues the writers instead, tried again every millisecond or two,
+    so ``BEGIN IMMEDIATE`` finds the database free. ``path`` is the database file's; re-entrant
+    per thread; an in-memory database has no file and needs no turn. A writer whose turn has
+    not come within ``wait_ms`` (a writer ahead of it is stuck) gives up with
+    :class:`~creditbank.domain.errors.DatabaseBusy`, and one that waited leaves ``BEGIN
+    IMMEDIATE`` only what is left of that time (:func:`configure_sqlite`).
     """
     if not path or path == ":memory:" or getattr(_WRITER, "held", False):
         yield
         return
     with open(f"{path}-writer.lock", "ab") as turn:
-        fcntl.flock(turn, fcntl.LOCK_EX)
+        deadline = time.monotonic() + wait_ms / 1000
+        if not _take_turn(turn, deadline):
+            raise DatabaseBusy("A write ahead of this one has held the database too long")
         _WRITER.held = True
         try:
             yield
         finally:
             _WRITER.held = False
+            _WRITER.deadline = None
             fcntl.flock(turn, fcntl.LOCK_UN)
+
+
+def _take_turn(turn: IO[bytes], deadline: float) -> bool:
+    """Lock ``turn`` before ``deadline``; a writer that had to wait notes the deadline."""
+    pause = _FIRST_PAUSE
+    while True:
+        try:
+            fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            _WRITER.deadline = deadline
+            left = deadline - time.monotonic()
+            if left <= 0:
+                _WRITER.deadline = None
+                return False
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, _MAX_PAUSE)

@@ -60,6 +60,12 @@ AUDITS = Counter("creditbank_audits", "Audits finished, by result.", ["status"])
 _PENDING = "creditbank.metrics.pending"  # Session.info key of the uncommitted _Tally
 AUDIT_RESULTS = ("passed", "failed", "error")  # the end states of an audit run
 UNMATCHED = "<unmatched>"  # every path that matched no route, so the label set stays small
+# HTTP's own methods (RFC 9110 § 9, and PATCH); any other a client invents is counted as
+# OTHER_METHOD, so that no request can make a new series.
+KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+)
+OTHER_METHOD = "other"
 
 
 def record_outcomes(count: int) -> None:
@@ -139,10 +145,11 @@ def _start_timer() -> None:
 
 def _observe(response: Response) -> Response:
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
+    REQUESTS.labels(method, route, str(response.status_code)).inc()
     started = g.get("metrics_started")
     if started is not None:
-        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        LATENCY.labels(method, route).observe(time.perf_counter() - started)
     return response
 
 

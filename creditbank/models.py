@@ -147,11 +147,15 @@ class OutcomeState(Model):
     reason: Mapped[str] = mapped_column(String(32))
     credits: Mapped[int] = mapped_column(Integer, default=0)  # tenths
     rule: Mapped[str | None] = mapped_column(String(200))
+    # A certificate's or skill level's number with its kind and code, so that the same number
+    # credited on another learner's account is found by posting (services/certificate_reuse.py).
+    certificate_key: Mapped[str | None] = mapped_column(String(160))
 
     __table_args__ = (
         Index("ix_outcomes_outcome_id", "outcome_id"),
         Index("ix_outcomes_provider_outcome", "provider_id", "outcome_id"),
         Index("ix_outcomes_status_outcome", "status", "outcome_id"),
+        Index("ix_outcomes_certificate_key", "certificate_key"),
     )
 
 
@@ -174,6 +178,7 @@ class NewOutcomeState:
     reason: str
     credits: int = 0
     rule: str | None = None
+    certificate_key: str | None = None
 
 
 class IdempotencyKey(Model):
@@ -206,6 +211,8 @@ class Audit(Model):
     checkpoint_id: Mapped[str | None] = mapped_column(ID)
     checkpoint_verified: Mapped[bool | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)
+    # While running: when the run last finished a slice (a stale beat means its worker died).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditFinding(Model):

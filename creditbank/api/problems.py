@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from creditbank.domain.errors import (
     Conflict,
+    DatabaseBusy,
     DomainError,
     Forbidden,
     InternalError,
@@ -107,6 +108,9 @@ def register_error_handlers(app: Flask) -> None:
         if is_connection_error(error):
             log.warning("database unreachable", extra={"error": type(error.orig).__name__})
             return problem_response(ServiceUnavailable())
+        if is_busy(error):
+            log.warning("database busy", extra={"error": type(error.orig).__name__})
+            return problem_response(DatabaseBusy())
         log.exception("database error")
         return problem_response(InternalError())
 
@@ -114,12 +118,26 @@ def register_error_handlers(app: Flask) -> None:
     def _pool_exhausted(_error: PoolTimeout) -> Response:
         # Every pooled connection stayed busy for pool_timeout: overloaded, so come back later.
         log.warning("database connection pool exhausted")
-        return problem_response(ServiceUnavailable("The database is busy; try again shortly"))
+        return problem_response(DatabaseBusy())
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error")
         return problem_response(InternalError())
+
+
+# PostgreSQL: query_canceled (statement_timeout) and lock_not_available (lock_timeout).
+_BUSY_SQLSTATES = frozenset(("57014", "55P03"))
+# SQLite's primary result codes SQLITE_BUSY ("database is locked") and SQLITE_LOCKED.
+_BUSY_SQLITE_CODES = frozenset((5, 6))
+
+
+def is_busy(error: DBAPIError) -> bool:
+    """True when the database gave up waiting (the settings' timeouts), not on a bad query."""
+    if getattr(error.orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _BUSY_SQLITE_CODES
 
 
 def is_connection_error(error: DBAPIError) -> bool:

@@ -26,8 +26,10 @@ def _create_app() -> Flask:
 
     settings = Settings.from_env()
     _refuse_new_keys_for_existing_identities(settings)
-    # Only the shell may generate missing development keys (never a server worker).
-    return create_app(settings, create_missing_keys=True)
+    # Only the shell may generate missing development keys (never a server worker). Its
+    # statements run as long as they need: a whole-bank audit or export is long on purpose,
+    # and whoever runs it can stop it (SQLite's busy timeout still applies).
+    return create_app(settings, create_missing_keys=True, limit_statements=False)
 
 
 def _refuse_new_keys_for_existing_identities(settings: Any) -> None:

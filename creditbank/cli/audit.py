@@ -53,11 +53,21 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="json")
 @click.option("--out", type=OUT, default=None, help="Write the report here (default: stdout).")
 @click.option("--workers", type=int, default=None, help="Processes (default: all cores if large).")
+@click.option(
+    "--recover",
+    is_flag=True,
+    help="Only mark 'error' the audits left running by a process that died, and say which.",
+)
 @with_appcontext
-def audit(learner_id: str | None, fmt: str, out: Path | None, workers: int | None) -> None:
+def audit(
+    learner_id: str | None, fmt: str, out: Path | None, workers: int | None, recover: bool
+) -> None:
     """Audit the journal; exit status 0 when it passes, 1 when it finds anything, 2 on error."""
     from creditbank.services import audit_reports, audits
 
+    if recover:
+        _recover()
+        return
     try:
         with _progress(audits.entries_in_scope(learner_id)) as advance:
             result = audits.run_audit(
@@ -79,6 +89,17 @@ def audit(learner_id: str | None, fmt: str, out: Path | None, workers: int | Non
         err=True,
     )
     sys.exit(0 if result.status == "passed" else 1)
+
+
+def _recover() -> None:
+    """``creditbank audit --recover``: the stale runs, marked, one line each."""
+    from creditbank.services.audits import end_stale_audits
+
+    ended = end_stale_audits()
+    for run in ended:
+        scope = f"learner {run.learner_id}" if run.learner_id else "the whole bank"
+        click.echo(f"audit {run.id} of {scope} marked error: {run.error}")
+    click.echo(f"{len(ended)} stale audit{'' if len(ended) == 1 else 's'} marked error", err=True)
 
 
 @click.command("checkpoint")

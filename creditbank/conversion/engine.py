@@ -11,7 +11,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 
 from creditbank.conversion.calendar import shanghai_year
-from creditbank.conversion.judges import Verdict, course_identity, judge
+from creditbank.conversion.judges import WAITING, Verdict, course_identity, judge
 from creditbank.conversion.model import (
     Decision,
     HistoryEntry,
@@ -198,6 +198,6 @@ def _commit(
 
 
 def _status(reason: Reason, credits: int) -> Status:
-    if reason in (Reason.PENDING_REVIEW, Reason.NO_RULESET):
+    if reason in WAITING:
         return Status.PENDING_REVIEW
     return Status.CREDITED if credits > 0 else Status.NOT_CREDITED

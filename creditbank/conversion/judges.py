@@ -12,7 +12,8 @@ from creditbank.conversion.calendar import expired_by, shanghai_date
 from creditbank.conversion.model import Outcome, OutcomeKind, Reason, Ruleset
 from creditbank.conversion.tally import Identity, Line, Tally
 
-WAITING = frozenset({Reason.PENDING_REVIEW, Reason.NO_RULESET})
+# The reasons an outcome waits for a workstation review with (status pending_review).
+WAITING = frozenset({Reason.PENDING_REVIEW, Reason.NO_RULESET, Reason.CERTIFICATE_NO_REUSED})
 CERTIFICATE_RANK: dict[str | None, int] = {None: 0, "junior": 1, "intermediate": 2, "senior": 3}
 LOWEST_SKILL_LEVEL = 5  # 初级工; 1 is 高级技师, the highest
 
@@ -139,10 +140,13 @@ def _informal(outcome: Outcome, ruleset: Ruleset, tally: Tally) -> Verdict:
 def _unless_duplicate(
     outcome: Outcome, amount: int | None, rule: str | None, tally: Tally
 ) -> Verdict:
-    """Duplicate if seen before, pending if no rule matches, else the table amount."""
+    """Duplicate if seen before on this account; pending if the number was credited on another
+    account, or if no rule matches; else the table amount."""
     key = identity(outcome)
     if key is not None and key in tally.identities:
         return Verdict(Reason.DUPLICATE, rule=rule)
+    if outcome.certificate_no_reused:
+        return waiting(outcome, Reason.CERTIFICATE_NO_REUSED)
     if amount is None:
         return waiting(outcome, Reason.PENDING_REVIEW)
     return Verdict(Reason.CREDITED, amount, rule, identity=key)

@@ -38,6 +38,7 @@ class Reason(StrEnum):
     CAPPED = "capped"
     PENDING_REVIEW = "pending_review"
     NO_RULESET = "no_ruleset"
+    CERTIFICATE_NO_REUSED = "certificate_no_reused"
     REVIEWED = "reviewed"
     VOIDED = "voided"
 
@@ -58,6 +59,10 @@ class Outcome:
     certificate_code: str | None = None  # certificate
     level: str | int | None = None  # certificate: junior/intermediate/senior/None; skill: 1..5
     certificate_no: str | None = None  # certificate, skill_level
+    # The same number of the same kind and code was already credited on another learner's
+    # account when this was posted (found at posting and recorded in the entry, so that a
+    # replay decides the same): it waits for a review.
+    certificate_no_reused: bool = False
     valid_until: date | None = None  # certificate
     occupation_code: str | None = None  # skill_level
     scope: str | None = None  # competition: national/provincial/municipal/county

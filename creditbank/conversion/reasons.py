@@ -46,6 +46,11 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
         "No ruleset was in force when the outcome was recorded; it awaits a review by the "
         "workstation.",
     ),
+    Reason.CERTIFICATE_NO_REUSED: (
+        "该证书编号已在另一名学习者的账户中认定过学分，等待学分银行工作站人工核查认定。",
+        "The same certificate number was already credited on another learner's account; it "
+        "awaits a review by the workstation.",
+    ),
     Reason.REVIEWED: (
         "学分由学分银行工作站人工认定。",
         "The credits were decided by a workstation review.",

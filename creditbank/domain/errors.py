@@ -104,5 +104,12 @@ class ServiceUnavailable(DomainError):
         super().__init__(detail, headers={"Retry-After": "5"})
 
 
+class DatabaseBusy(ServiceUnavailable):
+    """The database answered, but not within the time a request may wait (a lock held, a
+    statement stalled, every pooled connection in use)."""
+
+    title = "The database is busy; try again shortly"
+
+
 class InternalError(DomainError):
     status, slug, title = 500, "internal_error", "Internal error"

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import Session
 
+from config.settings import Settings
 from creditbank.conversion import Outcome, Ruleset, UnknownRuleset, evaluate
 from creditbank.db import configure_sqlite
 from creditbank.domain.chain_checks import BalanceCheck, ChainCheck, Finding, format_totals
@@ -68,7 +69,8 @@ def scan_in_worker(database_url: str, part: Slice) -> SliceResult:
     if engine is None:
         engine = _ENGINES[database_url] = sa.create_engine(database_url, poolclass=sa.NullPool)
         if engine.dialect.name == "sqlite":
-            configure_sqlite(engine)  # explicit BEGIN: one snapshot for both cursors
+            # Explicit BEGIN: one snapshot for both cursors (it only reads: the default wait).
+            configure_sqlite(engine, Settings.sqlite_busy_timeout_ms)
     with read_snapshot(engine) as connection:
         return scan(connection, part, load_rulesets(Session(bind=connection)))
 

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta
 from itertools import repeat
 from multiprocessing import get_context
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from creditbank.context import settings
+from creditbank.domain.canonical import format_instant
 from creditbank.domain.chain_checks import Finding
 from creditbank.domain.errors import UnknownLearner
 from creditbank.domain.ids import new_id
@@ -61,19 +63,51 @@ def entries_in_scope(learner_id: str | None) -> int:
 
 
 def open_audit(learner_id: str | None, requested_by: str | None) -> str:
-    """Record a new run as ``running``; an unknown learner is a 422."""
+    """Record a new run as ``running`` (first marking the runs that died, as
+    :func:`end_stale_audits` does); an unknown learner is a 422."""
     with write_transaction() as session:
         if learner_id is not None and session.get(Account, learner_id) is None:
             raise UnknownLearner(errors={"learner_id": ["No learner has this id."]})
+        now = utcnow()
+        _end_stale(session, now)
         audit = Audit(
             id=new_id("au"),
             learner_id=learner_id,
             status="running",
             requested_by=requested_by,
-            started_at=utcnow(),
+            started_at=now,
+            heartbeat_at=now,
         )
         session.add(audit)
         return audit.id
+
+
+def end_stale_audits() -> list[Audit]:
+    """Mark ``error`` every run still ``running`` whose heartbeat is older than
+    ``CREDITBANK_AUDIT_STALE_AFTER_SECONDS``: the process running it has died (a worker restart,
+    a crash), and without this it would say ``running`` for ever. Returns those marked."""
+    with write_transaction() as session:
+        return _end_stale(session, utcnow())
+
+
+def _end_stale(session: Session, now: datetime) -> list[Audit]:
+    # "error", not "failed": failed says the journal has findings, error that the run broke
+    # off before it could say (what Recorder.fail records when a run raises).
+    seconds = settings().audit_stale_after_seconds
+    beat = func.coalesce(Audit.heartbeat_at, Audit.started_at)  # runs from before 0005: none
+    stale = session.scalars(
+        select(Audit)
+        .where(Audit.status == "running", beat < now - timedelta(seconds=seconds))
+        .with_for_update()
+    ).all()
+    for audit in stale:
+        last = audit.heartbeat_at or audit.started_at
+        audit.status, audit.finished_at = "error", now
+        audit.error = (
+            f"stale: no heartbeat since {format_instant(last)} (over {seconds} s); "
+            "the process running the audit stopped before it finished"
+        )
+    return list(stale)
 
 
 def run_audit(
@@ -174,6 +208,7 @@ class Recorder:
         self.pending.extend(findings)
 
     def flush(self, **final: Any) -> Audit:
+        """Write the pending findings and the counters, and beat: the run is alive."""
         with write_transaction() as session:
             for start in range(0, len(self.pending), FINDINGS_BATCH):
                 session.execute(insert(AuditFinding), self._rows(start))
@@ -181,6 +216,7 @@ class Recorder:
             self.pending = []
             audit = session.get(Audit, self.audit_id)
             assert audit is not None
+            audit.heartbeat_at = utcnow()
             audit.entries_checked = self.entries
             audit.learners_checked = self.learners
             audit.findings_total = self.written
@@ -198,11 +234,13 @@ class Recorder:
 
     def finish(self, checkpoint_id: str | None, verified: bool | None) -> Audit:
         status = "passed" if self.written + len(self.pending) == 0 else "failed"
+        # A run taken for dead (end_stale_audits) that did finish records what it found.
         return self.flush(
             status=status,
             finished_at=utcnow(),
             checkpoint_id=checkpoint_id,
             checkpoint_verified=verified,
+            error=None,
         )
 
     def fail(self, error: BaseException) -> None:
@@ -229,8 +267,8 @@ def request_audit(
 
 
 def _run_opened(audit_id: str, learner_id: str | None) -> None:
-    # A worker that is restarted mid-run leaves the audit "running" (start another, or run
-    # `creditbank audit`).
+    # A worker that is restarted mid-run leaves the audit "running" until its heartbeat is
+    # stale; the next audit, or `creditbank audit --recover`, then marks it (end_stale_audits).
     try:
         run_audit(learner_id, audit_id=audit_id)
     except Exception:

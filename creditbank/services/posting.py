@@ -28,6 +28,12 @@ from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
 from creditbank.journal import Entry, LockedAccount, append, lock_accounts
 from creditbank.models import Account, IdempotencyKey, NewOutcomeState, OutcomeState
+from creditbank.services.certificate_reuse import (
+    REUSED,
+    CreditedNumbers,
+    credited_numbers,
+    item_key,
+)
 from creditbank.services.conversion import reconvert
 from creditbank.services.evaluator_state import prepare
 from creditbank.services.faults import pause_inside_transaction
@@ -145,12 +151,15 @@ def _record(
         if index not in results:
             fresh.setdefault(item["learner_id"], []).append(index)
     prepare(session, [accounts[learner_id] for learner_id in fresh], rulesets)
+    numbers = credited_numbers(session, (item_key(items[i]) for ids in fresh.values() for i in ids))
     states: list[NewOutcomeState] = []
     key_rows: list[dict[str, Any]] = []
     for learner_id in sorted(fresh):
         account = accounts[learner_id]
         posted = {
-            index: _append_outcome(session, account, provider_id, items[index], in_force, now)
+            index: _append_outcome(
+                session, account, provider_id, items[index], in_force, now, numbers
+            )
             for index in fresh[learner_id]
         }
         appended = [(entry, state) for entry, _, state in posted.values()]
@@ -159,6 +168,7 @@ def _record(
             mine = [credit_view(c) for c in credits if c.outcome_id == entry.outcome_id]
             results[index] = Posted(outcome_view(entry, data, state), mine)
             states.append(state)
+            numbers.note(state)
             key_rows.append(key_row(items[index], hashes[index], state, now))
         if progress:
             progress(len(fresh[learner_id]))
@@ -214,6 +224,7 @@ def _append_outcome(
     item: Mapping[str, Any],
     in_force: Ruleset | None,
     now: datetime,
+    numbers: CreditedNumbers,
 ) -> tuple[Entry, dict[str, Any], NewOutcomeState]:
     outcome_id = new_id("o")
     category = item.get("category") or item["kind"]
@@ -221,6 +232,9 @@ def _append_outcome(
     data.update(
         jsonable({k: v for k, v in item.items() if k not in ("learner_id", "kind", "category")})
     )
+    certificate_key = item_key(item)
+    if numbers.reused(account.learner_id, certificate_key):
+        data[REUSED] = True
     entry = append(
         session,
         account,
@@ -245,6 +259,7 @@ def _append_outcome(
         ruleset_id=entry.ruleset_id,
         status=Status.PENDING_REVIEW.value,
         reason=reason.value,
+        certificate_key=certificate_key,
     )
     return entry, data, state
 

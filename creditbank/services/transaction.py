@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from creditbank.context import settings
 from creditbank.db import WRITE_OPTION, sqlite_writer_turn
 from creditbank.extensions import db
 
@@ -18,7 +19,8 @@ def write_transaction() -> Iterator[Session]:
 
     On SQLite, whatever the request read before (its token check, say) is finished first, so
     that the write starts with ``BEGIN IMMEDIATE`` and never has to upgrade a read lock, and
-    writers take turns (:func:`creditbank.db.sqlite_writer_turn`). On PostgreSQL the write
+    writers take turns (:func:`creditbank.db.sqlite_writer_turn`), waiting for the turn and the
+    lock together at most ``CREDITBANK_SQLITE_BUSY_TIMEOUT_MS``. On PostgreSQL the write
     simply goes on in the same transaction (READ COMMITTED: each statement sees what is
     committed, and writers lock rows), which saves a commit and a pool check-out.
     """
@@ -28,7 +30,7 @@ def write_transaction() -> Iterator[Session]:
     if engine.dialect.name == "sqlite":
         if session.in_transaction():
             session.commit()
-        turn = sqlite_writer_turn(engine.url.database)
+        turn = sqlite_writer_turn(engine.url.database, settings().sqlite_busy_timeout_ms)
     with turn:
         if not session.in_transaction():
             session.connection(execution_options={WRITE_OPTION: True})

@@ -12,7 +12,7 @@ import pytest
 
 from creditbank.extensions import db as flask_db
 from tests.api.helpers import assert_problem, walk_pages
-from tests.integration.banks import build_bank, tamper
+from tests.integration.banks import audit_left_running, audit_row, build_bank, tamper
 
 FINDING_KEYS = {"learner_id", "seq", "check", "expected", "found"}
 AUDIT_KEYS = {
@@ -181,6 +181,23 @@ def test_a_large_bank_is_audited_in_the_background_202_then_polled(api, app, ban
     assert (body["status"], body["findings_total"]) == ("failed", 1)
     assert body["entries_checked"] > 5 and body["finished_at"]
     assert body["findings"][0]["learner_id"] == bank[0]
+
+
+def test_the_next_audit_marks_a_run_whose_worker_died_and_leaves_a_live_one(api, bank):
+    dead = audit_left_running(beat_minutes_ago=11)  # the stale limit is 10 minutes
+    alive = audit_left_running(beat_minutes_ago=1)
+
+    response = api.post("/api/v1/audits", api.workstation, json={})
+
+    assert response.status_code == 201, response.get_json()
+    flask_db.session.remove()
+    ended = api.get(f"/api/v1/audits/{dead}", api.workstation).get_json()
+    assert (ended["status"], bool(ended["finished_at"])) == ("error", True)
+    assert ended["error"].startswith("stale: no heartbeat since"), ended["error"]
+    still = api.get(f"/api/v1/audits/{alive}", api.workstation).get_json()
+    assert (still["status"], still["finished_at"], still["error"]) == ("running", None, None)
+    finished = audit_row(response.get_json()["id"])
+    assert finished["heartbeat_at"] >= finished["started_at"]  # a run beats as it goes
 
 
 def poll(api, audit_id: str, seconds: float = 60) -> dict:

@@ -59,6 +59,25 @@ def test_requests_are_counted_by_url_rule_and_status(api):
     assert raw_paths == []  # one series per route, not per learner
 
 
+def test_unknown_methods_and_paths_each_share_one_label(api):
+    """A client choosing methods and paths cannot make new series: anything outside HTTP's
+    own methods is ``other``, any path that matches no route is ``<unmatched>``."""
+    before = scrape(api)
+
+    for number in range(5):
+        assert api.call(f"BREW{number}", f"/no/such/path/{number}").status_code == 404
+        assert api.call(f"PROPFIND{number}", "/healthz").status_code == 405
+    after = scrape(api)
+
+    http = [dict(labels) for name, labels in after if name.startswith("creditbank_http_")]
+    methods = {labels["method"] for labels in http}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    for status in ("404", "405"):
+        other = requests_of(after, "other", "<unmatched>", status)
+        assert other - requests_of(before, "other", "<unmatched>", status) == 5
+    assert not any(labels["route"].startswith("/no/such") for labels in http)
+
+
 def test_latency_is_a_histogram_per_route(api):
     before = scrape(api)
 

@@ -102,3 +102,33 @@ def seq_of(learner_id: str, kind: str, nth: int = 0, **data: Any) -> int:
         if row["kind"] == kind and data.items() <= json.loads(row["data"]).items()
     ]
     return matching[nth]
+
+
+def audit_left_running(beat_minutes_ago: float) -> str:
+    """An audit row as a run leaves it while ``running``, its last heartbeat that long ago
+    (a process that died mid-run leaves just this); returns its id."""
+    from datetime import UTC, datetime, timedelta
+
+    from creditbank.domain.ids import new_id
+    from creditbank.models import Audit
+
+    beat = datetime.now(UTC) - timedelta(minutes=beat_minutes_ago)
+    audit = Audit(
+        id=new_id("au"),
+        learner_id=None,
+        status="running",
+        started_at=beat - timedelta(minutes=1),
+        heartbeat_at=beat,
+        entries_checked=0,
+        learners_checked=0,
+        findings_total=0,
+    )
+    flask_db.session.add(audit)
+    flask_db.session.commit()
+    return audit.id
+
+
+def audit_row(audit_id: str) -> dict[str, Any]:
+    with flask_db.engine.connect() as connection:
+        row = connection.execute(sa.text("SELECT * FROM audits WHERE id = :i"), {"i": audit_id})
+        return dict(row.one()._mapping)

@@ -13,6 +13,8 @@ GUARDS = {
         "journal_entries_no_delete": "journal_entries",
         "rulesets_no_update": "rulesets",
         "rulesets_no_delete": "rulesets",
+        "journal_entries_no_replace": "journal_entries",
+        "rulesets_no_replace": "rulesets",
     },
     "postgresql": {
         "journal_entries_append_only": "journal_entries",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from creditbank.services.journal_export import export_lines
-from tests.integration.banks import build_bank, tamper
+from tests.integration.banks import audit_left_running, audit_row, build_bank, tamper
 
 pytestmark = pytest.mark.usefixtures("cheap_secret_hashing")
 
@@ -77,6 +77,22 @@ def test_an_unknown_learner_is_an_error_not_a_pass(bank, cli):
 
     assert result.returncode == 2
     assert "unknown_learner" in result.stderr
+
+
+def test_recover_marks_the_runs_whose_process_died_and_says_which(api, cli):
+    dead = audit_left_running(beat_minutes_ago=30)
+    alive = audit_left_running(beat_minutes_ago=2)
+
+    result = cli("audit", "--recover")
+    again = cli("audit", "--recover")
+
+    assert result.returncode == 0, result.stderr
+    assert dead in result.stdout and alive not in result.stdout
+    assert "no heartbeat since" in result.stdout
+    assert "1 stale audit marked error" in result.stderr
+    assert (audit_row(dead)["status"], audit_row(alive)["status"]) == ("error", "running")
+    assert (again.returncode, again.stdout) == (0, "")
+    assert "0 stale audits marked error" in again.stderr
 
 
 def test_checkpoint_prints_the_signed_checkpoint_and_export_streams_the_journal(

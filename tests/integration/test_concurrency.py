@@ -195,3 +195,26 @@ def test_posts_and_voids_racing_on_one_learner_store_what_a_replay_decides(app, 
     assert stored == {d.outcome_id: (d.status.value, d.credits) for d in replayed.values()}
     assert [stored[outcome_id][0] for outcome_id in doomed] == ["voided"] * len(doomed)
     assert balance == sum(credits for _, credits in stored.values()) == 100  # 160 h: 10.0
+
+
+def test_one_certificate_number_raced_for_many_learners_is_credited_once(app, api, provider):
+    """Different learners' row locks do not serialise these posts: the number's own lock
+    does, so each sees whether another has been credited it (DESIGN.md § Conversion)."""
+    learners = [api.new_learner(password=None) for _ in range(8)]
+
+    def certificate(index: int) -> tuple[int, Any]:
+        body = {
+            **hours_body(learners[index]),
+            "kind": "certificate",
+            "certificate_code": "1X-WEB",
+            "level": "senior",
+            "certificate_no": "WEB-RACED",
+        }
+        del body["hours"], body["category"]
+        return post(app, provider, body)
+
+    responses = run_in_threads(len(learners), certificate)
+
+    assert [status for status, _ in responses] == [201] * len(learners), responses
+    reasons = Counter(reply["outcome"]["reason"] for _, reply in responses)
+    assert reasons == {"credited": 1, "certificate_no_reused": len(learners) - 1}, responses

@@ -26,6 +26,42 @@ REFUSED_ON_BOTH = [
     "DELETE FROM rulesets",
 ]
 
+# An upsert is an UPDATE or a DELETE by another name. SQLite's REPLACE deletes the row it
+# collides with without firing its delete trigger (recursive_triggers is off), so the guards
+# refuse an INSERT of an existing key; PostgreSQL's ON CONFLICT DO UPDATE and MERGE fire the
+# update and delete triggers. Each collides on a key of a row that exists: the first entry of a
+# chain, the head of one, a ruleset's id, a ruleset's version (the other unique key).
+_FORGED_ENTRY = (
+    "SELECT learner_id, seq, kind, recorded_at, prev_hash, hash, outcome_id, provider_id, "
+    "ruleset_id, category, delta, running_total, 'forged', data FROM journal_entries"
+)
+_SAME_RULESET = (
+    "SELECT id, version, 'forged', effective_from, '{}', published_at, published_by FROM rulesets"
+)
+_NEW_ID_SAME_VERSION = (
+    "SELECT 'rs_forged', version, name, effective_from, '{}', published_at, published_by "
+    "FROM rulesets WHERE version = 1"
+)
+REPLACES = {
+    "sqlite": [
+        f"INSERT OR REPLACE INTO journal_entries {_FORGED_ENTRY} WHERE seq = 1",
+        f"REPLACE INTO journal_entries {_FORGED_ENTRY} "
+        "WHERE seq = (SELECT max(seq) FROM journal_entries)",
+        f"INSERT OR REPLACE INTO rulesets {_SAME_RULESET}",
+        f"REPLACE INTO rulesets {_NEW_ID_SAME_VERSION}",
+    ],
+    "postgresql": [
+        f"INSERT INTO journal_entries {_FORGED_ENTRY} WHERE seq = 1 "
+        "ON CONFLICT (learner_id, seq) DO UPDATE SET reason = excluded.reason",
+        "MERGE INTO journal_entries j USING journal_entries s "
+        "ON j.learner_id = s.learner_id AND j.seq = s.seq WHEN MATCHED THEN DELETE",
+        f"INSERT INTO rulesets {_SAME_RULESET} "
+        "ON CONFLICT (id) DO UPDATE SET document = excluded.document",
+        f"INSERT INTO rulesets {_NEW_ID_SAME_VERSION} "
+        "ON CONFLICT (version) DO UPDATE SET name = excluded.name",
+    ],
+}
+
 REFUSED_ON_POSTGRES = [
     "TRUNCATE journal_entries",
     "TRUNCATE rulesets",
@@ -69,6 +105,11 @@ def assert_refused(engine: sa.Engine, statement: str) -> None:
 @pytest.mark.parametrize("statement", REFUSED_ON_BOTH)
 def test_raw_update_and_delete_are_refused_and_change_nothing(engine, statement):
     assert_refused(engine, statement)
+
+
+@pytest.mark.parametrize("replace", range(4))
+def test_an_upsert_of_an_existing_key_is_refused_and_changes_nothing(engine, replace):
+    assert_refused(engine, REPLACES[engine.dialect.name][replace])
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -201,3 +201,40 @@ def test_0003_refuses_a_second_account_with_the_same_number_and_downgrades_with_
 
     assert "account_number" not in columns
     assert accounts == 2
+
+
+@pytest.mark.usefixtures("cheap_secret_hashing")
+def test_0005_fills_in_the_certificate_keys_posting_writes(empty_app):
+    """Outcomes posted before 0005 get the key posting gives new ones, read from the journal:
+    posted at head, the column dropped (down to 0004) and filled in again (up to head)."""
+    from tests.conftest import ApiClient
+    from tests.integration.banks import outcome
+
+    upgrade()
+    api = ApiClient(empty_app)
+    api.publish_ruleset()
+    _, provider = api.new_provider()
+    learner = api.new_learner()
+    for body in (
+        outcome(learner, "certificate", certificate_code="1X-WEB", certificate_no="W:1"),
+        outcome(learner, "certificate", certificate_code="计算机:二级", certificate_no="证-2"),
+        outcome(learner, "skill_level", occupation_code="6-20-01", level=4, certificate_no="S"),
+        outcome(learner, "training_hours", hours="10", category="theory"),
+    ):
+        assert api.post("/api/v1/outcomes", provider, json=body).status_code == 201
+    keys = "SELECT outcome_id, certificate_key FROM outcomes ORDER BY outcome_id"
+    with flask_db.engine.connect() as connection:
+        posted = connection.exec_driver_sql(keys).all()
+    flask_db.session.remove()
+
+    downgrade(revision="0004")
+    upgrade()
+    with flask_db.engine.connect() as connection:
+        filled = connection.exec_driver_sql(keys).all()
+
+    assert filled == posted
+    assert sorted(key for _, key in posted if key) == [
+        "certificate:6:1X-WEB:W:1",
+        "certificate:6:计算机:二级:证-2",
+        "skill_level:7:6-20-01:S",
+    ]

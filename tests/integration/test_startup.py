@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import sqlalchemy as sa
 
 from config.settings import Settings, SettingsError
 from creditbank.app import create_app
@@ -69,3 +70,49 @@ def test_db_upgrade_refuses_to_mint_personal_data_keys_over_existing_identities(
     assert again.exit_code == 1
     assert "Restore" in again.output
     assert not (tmp_path / "keys" / "pii-hmac.key").exists()
+
+
+def test_a_database_wait_not_below_gunicorns_timeout_stops_start_up():
+    """A request must get its 503 before gunicorn's worker timeout, so every wait on the
+    database is refused unless it is below it (config/settings.py)."""
+    with pytest.raises(
+        SettingsError, match=r"CREDITBANK_DB_STATEMENT_TIMEOUT_MS.*CREDITBANK_TIMEOUT"
+    ):
+        Settings.from_env({"CREDITBANK_TIMEOUT": "15"})  # the statement timeout is 20 s
+    for name in ("DB_STATEMENT_TIMEOUT_MS", "DB_LOCK_TIMEOUT_MS", "SQLITE_BUSY_TIMEOUT_MS"):
+        with pytest.raises(SettingsError, match=f"CREDITBANK_{name}"):
+            Settings.from_env({f"CREDITBANK_{name}": "60000"})
+
+    shorter = Settings.from_env(
+        {"CREDITBANK_TIMEOUT": "15", "CREDITBANK_DB_STATEMENT_TIMEOUT_MS": "14000"}
+    )
+    defaults = Settings.from_env({})
+    assert (shorter.worker_timeout_seconds, shorter.db_statement_timeout_ms) == (15, 14000)
+    assert (defaults.db_statement_timeout_ms, defaults.db_lock_timeout_ms) == (20000, 10000)
+    assert (defaults.sqlite_busy_timeout_ms, defaults.worker_timeout_seconds) == (10000, 60)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_server_limits_statements_and_the_command_line_does_not(settings, monkeypatch):
+    from creditbank.cli import _create_app
+    from creditbank.extensions import db
+
+    for name, value in (
+        ("DATABASE_URL", settings.database_url),
+        ("INSTANCE_PATH", str(settings.instance_path)),
+        ("KEYS_DIR", str(settings.keys_dir)),
+        ("DB_STATEMENT_TIMEOUT_MS", "1500"),
+        ("DB_LOCK_TIMEOUT_MS", "700"),
+    ):
+        monkeypatch.setenv(f"CREDITBANK_{name}", value)
+    shown = {}
+    for name, app in (("server", create_app()), ("shell", _create_app())):
+        with app.app_context():
+            shown[name] = tuple(
+                db.session.execute(sa.text(f"SHOW {setting}")).scalar_one()
+                for setting in ("statement_timeout", "lock_timeout")
+            )
+            db.session.remove()
+            db.engine.dispose()
+
+    assert shown == {"server": ("1500ms", "700ms"), "shell": ("0", "0")}

@@ -17,6 +17,7 @@ from creditbank.conversion import (
     Evaluator,
     HistoryEntry,
     Outcome,
+    Review,
     Ruleset,
     Status,
     Void,
@@ -34,6 +35,8 @@ History = tuple[list[HistoryEntry], dict[str, Ruleset]]
 cap_values = st.sampled_from([None, "2.0", "5.0", "12.5"])
 steps = st.sampled_from([timedelta(minutes=1), timedelta(hours=7), timedelta(days=5)])
 amounts = st.sampled_from(["0", "1.5", "4.0"])
+# Now and then the number was credited on another learner's account when it was posted.
+reused = st.sampled_from([False, False, False, True])
 
 outcome_ops = st.one_of(
     st.tuples(
@@ -47,12 +50,14 @@ outcome_ops = st.one_of(
         st.sampled_from([None, "junior", "intermediate", "senior"]),
         st.sampled_from(["C1", "C2", "C3", "C4"]),
         st.sampled_from([None, None, None, date(2020, 1, 1), date(2040, 1, 1)]),
+        reused,
     ),
     st.tuples(
         st.just("skill"),
         st.sampled_from(["6-20-01-01", "4-10-01-01"]),
         st.integers(1, 5),
         st.sampled_from(["C1", "S2", "S3"]),
+        reused,
     ),
     st.tuples(
         st.just("competition"),
@@ -125,12 +130,20 @@ def _add(journal: Journal, op: tuple[Any, ...], achieved_on: date | None) -> str
     if kind == "hours":
         return journal.hours(args[0], args[1], achieved_on=achieved_on)
     if kind == "certificate":
-        code, level, no, valid_until = args
+        code, level, no, valid_until, reused = args
         return journal.certificate(
-            code, level, no, valid_until=valid_until, achieved_on=achieved_on
+            code,
+            level,
+            no,
+            valid_until=valid_until,
+            achieved_on=achieved_on,
+            certificate_no_reused=reused,
         )
     if kind == "skill":
-        return journal.skill(*args, achieved_on=achieved_on)
+        occupation, level, no, reused = args
+        return journal.skill(
+            occupation, level, no, achieved_on=achieved_on, certificate_no_reused=reused
+        )
     if kind == "competition":
         scope, rank, event, day = args
         return journal.competition(scope, rank, event, achieved_on=achieved_on or day)
@@ -231,6 +244,19 @@ def test_results_depend_only_on_the_inputs(history: History, random: Any) -> Non
     assert evaluate(entries, rules) == first
     assert evaluate(entries, dict(shuffled)) == first
     assert list(first) == list(_outcomes(entries))
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories())
+def test_a_number_credited_on_another_account_is_never_credited_without_a_review(
+    history: History,
+) -> None:
+    entries, rules = history
+    reviewed = {entry.outcome_id for entry in entries if isinstance(entry, Review)}
+    decisions = evaluate(entries, rules)
+    for outcome in _outcomes(entries).values():
+        if outcome.certificate_no_reused and outcome.outcome_id not in reviewed:
+            assert decisions[outcome.outcome_id].credits == 0
 
 
 def test_the_engine_never_reads_the_clock_or_chance() -> None:

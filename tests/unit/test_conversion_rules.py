@@ -412,6 +412,50 @@ def test_outcomes_waiting_without_a_ruleset_still_block_duplicates_and_count_hou
     assert said(d[hours]) == ("credited", "credited", "1.0")
 
 
+# --- a certificate number already credited on another learner's account ------------------
+
+
+@pytest.mark.parametrize("kind", ["certificate", "skill"])
+def test_a_number_credited_on_another_account_waits_for_review_and_earns_nothing(
+    kind: str,
+) -> None:
+    j = Journal()
+    if kind == "certificate":
+        reused = j.certificate("1X-WEB", "senior", "WEB-001", certificate_no_reused=True)
+    else:
+        reused = j.skill("6-20-01-01", 3, "S-001", certificate_no_reused=True)
+    d = j.evaluate()[reused]
+    assert said(d) == ("pending_review", "certificate_no_reused", "0.0")
+    j.review(reused, "4.0", "certificate")
+    assert said(j.evaluate()[reused]) == ("credited", "reviewed", "4.0")
+
+
+def test_a_reused_number_waiting_blocks_its_own_repost_and_supersedes_nothing() -> None:
+    j = Journal()
+    j.certificate("1X-WEB", "senior", "WEB-001", certificate_no_reused=True)
+    again = j.certificate("1X-WEB", "senior", "WEB-001")
+    lower = j.certificate("1X-WEB", "junior", "WEB-002")
+    d = j.evaluate()
+    assert said(d[again]) == ("not_credited", "duplicate", "0.0")
+    assert said(d[lower]) == ("credited", "credited", "2.0")
+
+
+def test_expired_and_duplicate_beat_reused_and_reused_beats_a_missing_rule() -> None:
+    j = Journal()
+    j.certificate("1X-WEB", "junior", "WEB-001")
+    expired = j.certificate(
+        "1X-WEB", "senior", "WEB-002", valid_until=date(2026, 1, 1), certificate_no_reused=True
+    )
+    duplicate = j.certificate("1X-WEB", "senior", "WEB-001", certificate_no_reused=True)
+    unknown = j.certificate("1X-NEW", "senior", "NEW-001", certificate_no_reused=True)
+    d = j.evaluate()
+    assert [d[o].reason for o in (expired, duplicate, unknown)] == [
+        Reason.EXPIRED,
+        Reason.DUPLICATE,
+        Reason.CERTIFICATE_NO_REUSED,
+    ]
+
+
 def test_reviewed_hours_count_toward_their_own_category_whatever_the_review_says() -> None:
     j = Journal()
     j.ruleset_id = None
