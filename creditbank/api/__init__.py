@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, json
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
+from werkzeug.routing import BaseConverter
 
 from creditbank.api.paging import NEXT_LINK_HEADER, with_next_link
 from creditbank.api.parsing import Parser
 
+_ID_PARAMETER = re.compile(r"<([a-z_]+_id)>")
+
+
+class IdConverter(BaseConverter):
+    """A path segment that is an identifier of :func:`creditbank.domain.ids.new_id` (a prefix
+    and a ULID), and so never the name of a sibling route (``/outcomes/upload``)."""
+
+    regex = r"(?:L|[a-z]{1,3}_)[0-9A-HJKMNP-TV-Z]{26}"
+
+
+ID_PATTERN = f"^{IdConverter.regex}$"
+
 
 class Blueprint(SmorestBlueprint):
-    """Blueprints that parse JSON with exact decimals and raise problem+json errors."""
+    """Blueprints that parse JSON with exact decimals and raise problem+json errors.
+
+    Path parameters named ``*_id`` are identifiers (:class:`IdConverter`).
+    """
 
     ARGUMENTS_PARSER = Parser()
+
+    def route(self, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+        return super().route(_ID_PARAMETER.sub(r"<id:\1>", rule), **options)
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         """As flask-smorest's, with a schema given as a class built once, here: webargs would
@@ -82,6 +102,7 @@ def init_api(app: Flask) -> Api:
     )
 
     app.config.update(API_CONFIG)
+    app.url_map.converters["id"] = IdConverter
     api = Api(
         app,
         spec_kwargs={
@@ -91,6 +112,7 @@ def init_api(app: Flask) -> Api:
             }
         },
     )
+    api.register_converter(IdConverter, lambda _: {"type": "string", "pattern": ID_PATTERN})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

@@ -44,11 +44,12 @@ def test_requests_are_counted_by_url_rule_and_status(api):
     before = scrape(api)
 
     assert api.get(f"/api/v1/learners/{learner}", api.workstation).status_code == 200
-    assert api.get("/api/v1/learners/L0NOSUCHLEARNER", api.workstation).status_code == 404
+    nobody = "L" + "0" * 26  # an identifier's shape (a ULID), of no learner
+    assert api.get(f"/api/v1/learners/{nobody}", api.workstation).status_code == 404
     assert api.get("/no/such/path").status_code == 404
     after = scrape(api)
 
-    rule = "/api/v1/learners/<learner_id>"
+    rule = "/api/v1/learners/<id:learner_id>"
     assert requests_of(after, "GET", rule, "200") - requests_of(before, "GET", rule, "200") == 1
     assert requests_of(after, "GET", rule, "404") - requests_of(before, "GET", rule, "404") == 1
     unmatched = requests_of(after, "GET", "<unmatched>", "404")

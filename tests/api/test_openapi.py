@@ -108,7 +108,8 @@ def test_every_secured_route_refuses_an_anonymous_call(api):
     for rule in api_rules(api.app):
         if rule.rule in PUBLIC_API_PATHS:
             continue
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"x-\1", rule.rule)
+        # an identifier of the right shape, of nothing that exists (IDs: a prefix and a ULID)
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "x_" + "0" * 26, rule.rule)
         for method in sorted(rule.methods - IGNORED_METHODS):
             response = api.call(method, path, json={} if method != "GET" else None)
             assert_problem(response, 401, "unauthorized")
@@ -181,3 +182,30 @@ def test_patterns_stay_anchored_ecma_regexes(document):
     assert provider["pattern"] == "^[A-Za-z0-9_-]+$"
     patterns = re.findall(r'"pattern": "([^"]*)"', json.dumps(document))
     assert patterns and not [p for p in patterns if "\\\\Z" in p or "\\\\A" in p]
+
+
+def test_a_route_of_its_own_is_never_read_as_an_identifier(api):
+    """``/outcomes/upload`` is not the outcome ``upload``: its other methods are 405, and an
+    OPTIONS lists only its own (RFC 9110 § 10.2.1), as the document does."""
+    allowed = api.call("OPTIONS", "/api/v1/outcomes/upload").headers["Allow"]
+    response = api.get("/api/v1/outcomes/upload", api.workstation)
+
+    assert set(allowed.split(", ")) == {"POST", "OPTIONS"}
+    assert_problem(response, 405, "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+
+
+def test_every_identifier_in_a_path_is_documented_with_its_shape(api, document):
+    shapes = {
+        parameter["name"]: parameter["schema"].get("pattern")
+        for item in document["paths"].values()
+        for parameter in item.get("parameters", [])
+        if parameter["in"] == "path"
+    }
+    learner = api.new_learner()
+
+    assert shapes.keys() >= {"learner_id", "outcome_id", "provider_id", "audit_id"}
+    for name, pattern in shapes.items():
+        assert pattern and re.fullmatch(pattern, "o_" + "0" * 26), name
+        assert not re.fullmatch(pattern, "upload"), name
+    assert re.fullmatch(shapes["learner_id"], learner)
