@@ -11,6 +11,7 @@ from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.routing import BaseConverter
 
+from creditbank.api import docs
 from creditbank.api.paging import NEXT_LINK_HEADER, with_next_link
 from creditbank.api.parsing import Parser
 
@@ -30,13 +31,33 @@ ID_PATTERN = f"^{IdConverter.regex}$"
 class Blueprint(SmorestBlueprint):
     """Blueprints that parse JSON with exact decimals and raise problem+json errors.
 
-    Path parameters named ``*_id`` are identifiers (:class:`IdConverter`).
+    Path parameters named ``*_id`` are identifiers (:class:`IdConverter`), and every operation
+    gets an operationId from its view's name (:func:`creditbank.api.docs.operation_id`).
     """
 
     ARGUMENTS_PARSER = Parser()
 
     def route(self, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
         return super().route(_ID_PARAMETER.sub(r"<id:\1>", rule), **options)
+
+    def _store_endpoint_docs(self, endpoint: str, obj: Any, *args: Any, **options: Any) -> None:
+        super()._store_endpoint_docs(endpoint, obj, *args, **options)
+        for method, doc in self._docs[endpoint].items():
+            if method != "parameters":
+                manual = doc.setdefault("manual_doc", {})
+                manual.setdefault("operationId", docs.operation_id(obj.__name__, method))
+
+    def _prepare_arguments_doc(self, doc: Any, doc_info: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's, except a JSON-or-form body, which it would write as parameters
+        "in": "json_or_form" (no such place in OpenAPI): its view documents both media types."""
+        arguments = doc_info.get("arguments")
+        if arguments:
+            kept = [p for p in arguments["parameters"] if p.get("in") != "json_or_form"]
+            arguments["parameters"] = kept
+        doc = super()._prepare_arguments_doc(doc, doc_info, **kwargs)
+        if doc.get("parameters") == []:
+            del doc["parameters"]
+        return doc
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         """As flask-smorest's, with a schema given as a class built once, here: webargs would
@@ -56,16 +77,22 @@ class Blueprint(SmorestBlueprint):
 
 
 class Api(SmorestApi):
-    """flask-smorest, with our error handlers instead of its own."""
+    """flask-smorest, with our error handlers, error responses and pages instead of its own."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = "ProblemDefault"
 
     def _register_error_handlers(self) -> None:
         """Errors are rendered by :mod:`creditbank.api.problems` (problem+json)."""
 
-    def _openapi_json(self) -> Response:
-        """The OpenAPI document, with every operation's error responses filled in."""
-        from creditbank.api.docs import add_error_responses
+    def _register_responses(self) -> None:
+        """Error responses are problem+json, documented by :mod:`creditbank.api.docs`."""
 
-        document = add_error_responses(self.spec.to_dict())
+    def _register_pagination_header(self) -> None:
+        """Lists page by cursor and ``Link`` (:mod:`creditbank.api.paging`), not by headers."""
+
+    def _openapi_json(self) -> Response:
+        """The OpenAPI document, finished by :func:`creditbank.api.docs.finish_document`."""
+        document = docs.finish_document(self.spec.to_dict())
         return current_app.response_class(
             json.dumps(document, indent=2), mimetype="application/json"
         )
@@ -89,7 +116,6 @@ def init_api(app: Flask) -> Api:
         audits,
         auth,
         checkpoints,
-        docs,
         exports,
         learners,
         outcomes,
@@ -109,14 +135,16 @@ def init_api(app: Flask) -> Api:
             "info": {
                 "description": "Ledger of the Yunyang county lifelong-learning credit bank "
                 "(学分银行). Every error is application/problem+json (RFC 9457)."
-            }
+            },
+            # Paths carry /api/v1 themselves: the server is wherever the document is served.
+            "servers": [{"url": "/", "description": "This server"}],
         },
     )
     api.register_converter(IdConverter, lambda _: {"type": "string", "pattern": ID_PATTERN})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    outcomes.register_schemas(api.spec)
+    docs.init_docs(app, api)
     for module in (auth, learners, passwords, accounts, transcripts, providers, outcomes):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (rulesets, reviews):
@@ -125,7 +153,6 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (uploads, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
-    docs.init_docs(app, api)
     from creditbank.api.throttle import init_throttle
 
     init_throttle(app, app.extensions["creditbank.settings"], auth.blp, passwords.blp)

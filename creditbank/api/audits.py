@@ -67,7 +67,7 @@ class FindingPage(PageSchema):
 
 @blp.route("/audits", methods=["POST"])
 @allow(*STAFF)
-@blp.arguments(AuditRequest)
+@blp.arguments(AuditRequest, required=False)  # no body: the whole bank
 @blp.response(201, AuditSchema, description="Finished within the request")
 @blp.alt_response(202, schema=AuditSchema, description="Running in the background: poll it")
 def start_audit(body: dict[str, Any]) -> Any:
@@ -83,14 +83,14 @@ def start_audit(body: dict[str, Any]) -> Any:
 @blp.response(200, AuditSchema, description="The audit (JSON, CSV or HTML by Accept)")
 @blp.doc(
     responses={
-        "200": {
+        200: {
             "content": {
                 JSON: {"schema": AuditSchema},
                 CSV: {"schema": {"type": "string"}},
                 HTML: {"schema": {"type": "string"}},
             }
         },
-        "406": _NOT_ACCEPTABLE,
+        406: _NOT_ACCEPTABLE,
     }
 )
 def get_audit(audit_id: str) -> Any:

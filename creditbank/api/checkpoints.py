@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow
+from creditbank.api.docs import problem
 from creditbank.api.schemas import StrictSchema, text
 from creditbank.domain.roles import STAFF, Role
 from creditbank.services import checkpoints
@@ -44,6 +45,7 @@ class ProofSchema(Schema):
 @blp.route("/checkpoints", methods=["POST"])
 @allow(Role.WORKSTATION)
 @blp.response(201, CheckpointSchema)
+@blp.doc(responses=problem(409))  # a cached head is malformed
 def create_checkpoint() -> Any:
     """Sign the learners' current chain heads into a new checkpoint."""
     return checkpoints.create_checkpoint()

@@ -10,6 +10,7 @@ from flask import Response, send_file, stream_with_context
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
+from creditbank.api.docs import BINARY, TEXT
 from creditbank.documents.spreadsheets import (
     CSV_MIMETYPE,
     XLSX_MIMETYPE,
@@ -26,7 +27,12 @@ blp = Blueprint("exports", __name__, description="Exports for the workstation an
 
 @blp.route("/exports/conversions.csv", methods=["GET"])
 @allow(*STAFF)
-@blp.response(200, description="CSV (UTF-8 with a BOM, as Excel needs), one row per outcome")
+@blp.response(
+    200,
+    TEXT,
+    content_type=CSV_MIMETYPE,
+    description="CSV (UTF-8 with a BOM, as Excel needs), one row per outcome",
+)
 def conversion_record() -> Any:
     """The conversion record as CSV: every converted outcome with the credits it earned."""
     principal = current_principal()
@@ -44,7 +50,12 @@ def conversion_record() -> Any:
 
 @blp.route("/exports/conversions.xlsx", methods=["GET"])
 @allow(*STAFF)
-@blp.response(200, description="XLSX: one row per outcome; IDs and codes are text cells")
+@blp.response(
+    200,
+    BINARY,
+    content_type=XLSX_MIMETYPE,
+    description="XLSX: one row per outcome; IDs and codes are text cells",
+)
 def conversion_sheet() -> Any:
     """The conversion record as XLSX, for people: Excel keeps every digit of an ID."""
     rows = exports.conversion_records(current_principal())
@@ -53,7 +64,12 @@ def conversion_sheet() -> Any:
 
 @blp.route("/exports/balances.xlsx", methods=["GET"])
 @allow(*STAFF)
-@blp.response(200, description="XLSX: one row per learner, one column per category")
+@blp.response(
+    200,
+    BINARY,
+    content_type=XLSX_MIMETYPE,
+    description="XLSX: one row per learner, one column per category",
+)
 def balances() -> Any:
     """Every learner's balance, in total and per category."""
     categories = exports.balance_categories()

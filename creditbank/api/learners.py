@@ -9,6 +9,7 @@ from marshmallow import RAISE
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
+from creditbank.api.docs import problem
 from creditbank.api.schemas import (
     LearnerCreate,
     LearnerPage,
@@ -28,6 +29,7 @@ blp = Blueprint("learners", __name__, description="Learner accounts")
 @allow(Role.WORKSTATION)
 @blp.arguments(LearnerCreate)
 @blp.response(201, LearnerSchema)
+@blp.doc(responses=problem(409))  # one account per national ID
 def open_learner(body: dict[str, Any]) -> Any:
     """Open a learner's account (one per national ID)."""
     return learners.open_learner(body["name"], body["national_id"], body["password"])
@@ -77,6 +79,7 @@ def get_learner(learner_id: str) -> Any:
 @allow(Role.WORKSTATION)
 @blp.arguments(LearnerPatch)
 @blp.response(200, LearnerSchema)
+@blp.doc(responses=problem(409))  # another account has that national ID
 def correct_identity(body: dict[str, Any], learner_id: str) -> Any:
     """Correct a learner's name or national ID (recorded as an audit event)."""
     return identities.correct_identity(current_principal(), learner_id, body)

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from creditbank.api.schemas import OpenSchema, PageArgs, PageSchema, described
 from creditbank.conversion import REASON_TEXT, STATUS_TEXT
 from creditbank.intake.fields import Amount, FullMatch, Instant, StrictSchema, text
+from creditbank.intake.outcomes import KINDS
 
 # --- outcomes -----------------------------------------------------------------------------------
 
@@ -18,7 +19,7 @@ class OutcomeSchema(OpenSchema):
     learner_id = fields.String()
     provider_id = fields.String()
     external_ref = fields.String()
-    kind = fields.String()
+    kind = fields.String(metadata={"enum": list(KINDS)})
     category = fields.String()
     achieved_on = fields.String()
     seq = fields.Integer()
@@ -81,7 +82,7 @@ class EntrySchema(OpenSchema):
 
 
 class VoidResponse(Schema):
-    void = fields.Dict()
+    void = fields.Nested(EntrySchema)
     credits = fields.List(fields.Nested(CreditSchema))
 
 
@@ -122,7 +123,7 @@ class ReviewDecision(StrictSchema):
 
 
 class ReviewResponse(Schema):
-    review = fields.Dict()
+    review = fields.Nested(EntrySchema)
     credits = fields.List(fields.Nested(CreditSchema))
 
 
@@ -140,3 +141,44 @@ class BalanceSchema(Schema):
 
 class LedgerPage(PageSchema):
     items = fields.List(fields.Nested(EntrySchema))
+
+
+# --- spreadsheet uploads --------------------------------------------------------------------------
+
+
+class UploadLine(Schema):
+    row = fields.Integer(metadata={"description": "the row's number in the file"})
+    external_ref = fields.String()
+    outcome_id = fields.String()
+    learner_id = fields.String()
+    status = fields.String(metadata=described(STATUS_TEXT))
+    reason = fields.String(metadata=described(REASON_TEXT))
+    credits = fields.String(metadata={"example": "0.5"})
+    replayed = fields.Boolean()
+
+
+class UploadReport(Schema):
+    """A file posted: one line per row."""
+
+    dry_run = fields.Boolean(metadata={"enum": [False]})
+    rows = fields.Integer()
+    posted = fields.Integer()
+    replayed = fields.Integer()
+    items = fields.List(fields.Nested(UploadLine))
+
+
+class RowError(Schema):
+    row = fields.Integer()
+    column = fields.String(metadata={"description": "the header as the file spells it"})
+    message = fields.String()
+
+
+class DryRunReport(Schema):
+    """A file checked, nothing posted: what would be, and every error found."""
+
+    dry_run = fields.Boolean(metadata={"enum": [True]})
+    rows = fields.Integer()
+    valid = fields.Boolean()
+    would_post = fields.Integer()
+    would_replay = fields.Integer()
+    errors = fields.List(fields.Nested(RowError))

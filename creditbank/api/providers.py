@@ -6,6 +6,7 @@ from typing import Any
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow
+from creditbank.api.docs import problem
 from creditbank.api.schemas import (
     ClientCreate,
     ClientSchema,
@@ -25,6 +26,7 @@ blp = Blueprint("providers", __name__, description="Training providers and API c
 @allow(Role.WORKSTATION)
 @blp.arguments(ProviderCreate)
 @blp.response(201, ProviderSchema)
+@blp.doc(responses=problem(409))  # the code is taken
 def register_provider(body: dict[str, Any]) -> Any:
     """Register a training provider (its code is unique)."""
     return clients.register_provider(body["code"], body["name"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
+from creditbank.api.docs import problem
 from creditbank.api.ledger_schemas import OutcomePage, ReviewDecision, ReviewQuery, ReviewResponse
 from creditbank.domain.amounts import parse_tenths
 from creditbank.domain.roles import STAFF, Role
@@ -29,6 +30,7 @@ def list_reviews(query: dict[str, Any]) -> Any:
 @allow(Role.WORKSTATION)
 @blp.arguments(ReviewDecision)
 @blp.response(201, ReviewResponse)
+@blp.doc(responses=problem(409))  # not pending review
 def decide_review(body: dict[str, Any], outcome_id: str) -> Any:
     """Decide a pending outcome: grant credits (maybe 0) in a category; capped like any credit."""
     review, credits = reviews.decide_review(

@@ -58,26 +58,42 @@ class PageSchema(Schema):
 # --- auth ---------------------------------------------------------------------------------------
 
 
-class TokenRequest(StrictSchema):
-    grant_type = fields.String(
-        required=True, validate=validate.OneOf(["client_credentials", "password"])
-    )
-    client_id = text(64, required=False)
-    client_secret = text(256, required=False)
-    username = text(64, required=False)  # the learner id or the account number (学习账号)
-    password = text(256, required=False)
-    scope = fields.String(load_default=None)  # accepted and ignored, as OAuth clients send it
+class ClientCredentialsGrant(StrictSchema):
+    """Providers, workstation and auditor clients."""
 
-    @validates_schema
-    def _credentials_for_grant(self, data: dict, **_: object) -> None:
-        needed = (
-            ("client_id", "client_secret")
-            if data.get("grant_type") == "client_credentials"
-            else ("username", "password")
-        )
-        missing = {name: ["Required for this grant_type."] for name in needed if not data.get(name)}
-        if missing:
-            raise ValidationError(missing)
+    grant_type = fields.String(required=True, validate=validate.OneOf(["client_credentials"]))
+    client_id = text(64)
+    client_secret = text(256)
+    scope = fields.String()  # accepted and ignored, as OAuth clients send it
+
+
+class PasswordGrant(StrictSchema):
+    """Learners: the learner id or the account number (学习账号) as ``username``."""
+
+    grant_type = fields.String(required=True, validate=validate.OneOf(["password"]))
+    username = text(64)
+    password = text(256)
+    scope = fields.String()
+
+
+GRANTS: dict[str, type[Schema]] = {
+    "client_credentials": ClientCredentialsGrant,
+    "password": PasswordGrant,
+}
+_GRANT_LOADERS = {grant: schema() for grant, schema in GRANTS.items()}
+
+
+class TokenRequest(Schema):
+    """Either grant, read by its own schema (the document's oneOf on ``grant_type``)."""
+
+    def load(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise ValidationError({"body": ["Expected an object."]})
+        grant = data.get("grant_type")
+        loader = _GRANT_LOADERS.get(grant) if isinstance(grant, str) else None
+        if loader is None:
+            raise ValidationError({"grant_type": [f"Must be one of: {', '.join(GRANTS)}."]})
+        return loader.load(data)
 
 
 class TokenResponse(Schema):

@@ -9,7 +9,9 @@ from marshmallow import fields, validate
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
-from creditbank.documents.spreadsheets import XLSX_MIMETYPE
+from creditbank.api.docs import BINARY, JSON, problem
+from creditbank.api.ledger_schemas import DryRunReport, UploadReport
+from creditbank.documents.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE
 from creditbank.domain.errors import ValidationFailed
 from creditbank.domain.roles import STAFF, Role
 from creditbank.intake.fields import StrictSchema
@@ -43,10 +45,17 @@ class TemplateQuery(StrictSchema):
                     "type": "object",
                     "required": ["file"],
                     "properties": {"file": {"type": "string", "format": "binary"}},
-                }
+                    "additionalProperties": False,
+                },
+                "encoding": {"file": {"contentType": f"{CSV_MIMETYPE}, {XLSX_MIMETYPE}"}},
             }
         },
-    }
+    },
+    responses={
+        201: {"content": {JSON: {"schema": UploadReport}}},
+        200: {"content": {JSON: {"schema": {"oneOf": [DryRunReport, UploadReport]}}}},
+        **problem(409),
+    },
 )
 @blp.response(201, description="Posted: one line per row (200 when every row was a replay)")
 @blp.alt_response(200, description="A dry run's report, or a file of replays only")
@@ -65,7 +74,12 @@ def upload_outcomes(query: dict[str, Any]) -> Any:
 @blp.route("/outcomes/template.xlsx", methods=["GET"])
 @allow(Role.PROVIDER, *STAFF)
 @blp.arguments(TemplateQuery, location="query")
-@blp.response(200, description="An XLSX template: headers, a note row, an example row")
+@blp.response(
+    200,
+    BINARY,
+    content_type=XLSX_MIMETYPE,
+    description="An XLSX template: headers, a note row, an example row",
+)
 def outcome_template(query: dict[str, Any]) -> Any:
     """Download an upload template for one outcome kind (``kind`` in English or Chinese)."""
     kind = {zh: en for en, zh in KIND_NAMES.items()}.get(query["kind"], query["kind"])

@@ -16,12 +16,19 @@ from creditbank.intake.fields import Amount, FullMatch, PastDate, StrictSchema, 
 from creditbank.intake.json_documents import flatten_errors
 
 MAX_BATCH = 1000
+KINDS = ("training_hours", "certificate", "skill_level", "competition", "course", "informal")
+
+
+def kind_field(*kinds: str) -> fields.String:
+    """``kind``: one of ``kinds``; each kind's schema names only its own, so the OpenAPI
+    document's discriminator on ``kind`` selects the schema the server reads it with."""
+    return fields.String(required=True, validate=validate.OneOf(kinds))
 
 
 class OutcomeCommon(StrictSchema):
     learner_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
     external_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    kind = fields.String(required=True)
+    kind = kind_field(*KINDS)
     achieved_on = PastDate(required=True)
     title = text(200, required=False)
     category = fields.String(
@@ -32,6 +39,7 @@ class OutcomeCommon(StrictSchema):
 
 
 class TrainingHoursOutcome(OutcomeCommon):
+    kind = kind_field("training_hours")
     hours = Amount(required=True, minimum=1, maximum=20000)
     category = fields.String(
         required=True,
@@ -40,6 +48,7 @@ class TrainingHoursOutcome(OutcomeCommon):
 
 
 class CertificateOutcome(OutcomeCommon):
+    kind = kind_field("certificate")
     certificate_code = text(64)
     level = fields.String(
         load_default=None,
@@ -51,12 +60,14 @@ class CertificateOutcome(OutcomeCommon):
 
 
 class SkillLevelOutcome(OutcomeCommon):
+    kind = kind_field("skill_level")
     occupation_code = text(64)
     level = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
     certificate_no = text(64)
 
 
 class CompetitionOutcome(OutcomeCommon):
+    kind = kind_field("competition")
     scope = fields.String(
         required=True, validate=validate.OneOf(["national", "provincial", "municipal", "county"])
     )
@@ -65,6 +76,7 @@ class CompetitionOutcome(OutcomeCommon):
 
 
 class CourseOutcome(OutcomeCommon):
+    kind = kind_field("course")
     course_code = text(64)
     credits = Amount(required=True, minimum=0, maximum=1000)
     score = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100))
@@ -72,17 +84,24 @@ class CourseOutcome(OutcomeCommon):
 
 
 class InformalOutcome(OutcomeCommon):
+    kind = kind_field("informal")
     description = text(2000)
 
 
-OUTCOME_SCHEMAS: dict[str, type[OutcomeCommon]] = {
-    "training_hours": TrainingHoursOutcome,
-    "certificate": CertificateOutcome,
-    "skill_level": SkillLevelOutcome,
-    "competition": CompetitionOutcome,
-    "course": CourseOutcome,
-    "informal": InformalOutcome,
-}
+OUTCOME_SCHEMAS: dict[str, type[OutcomeCommon]] = dict(
+    zip(
+        KINDS,
+        (
+            TrainingHoursOutcome,
+            CertificateOutcome,
+            SkillLevelOutcome,
+            CompetitionOutcome,
+            CourseOutcome,
+            InformalOutcome,
+        ),
+        strict=True,
+    )
+)
 
 # One instance per kind serves every request, as flask-smorest does with its own schemas: a
 # schema keeps no state between loads, and building one costs more than a load does.

@@ -1,0 +1,42 @@
+"""OpenAPI links: from an operation that creates something to the operations that use it.
+
+``(operationId, status) → {target operationId: {parameter: runtime expression}}``, added to the
+served document by :func:`creditbank.api.docs.add_links`. A client generator shows them as the
+way on from a response; schemathesis' stateful phase follows them (create, then read, change,
+void), so they chain real resources instead of guessing identifiers.
+"""
+
+from __future__ import annotations
+
+_LEARNER = {"learner_id": "$response.body#/learner_id"}
+_PROVIDER = {"provider_id": "$response.body#/id"}
+_CLIENT = {"client_id": "$response.body#/client_id"}
+_OUTCOME = {"outcome_id": "$response.body#/outcome/id"}
+_RULESET = {"ruleset_id": "$response.body#/id"}
+_AUDIT = {"audit_id": "$response.body#/id"}
+
+_USE_LEARNER = {
+    target: _LEARNER
+    for target in (
+        "get_learner",
+        "get_balance",
+        "get_ledger",
+        "get_transcript",
+        "get_credential",
+        "correct_identity",
+        "change_password",
+    )
+}
+_USE_OUTCOME = {"get_outcome": _OUTCOME, "void_outcome": _OUTCOME, "decide_review": _OUTCOME}
+_USE_AUDIT = {"get_audit": _AUDIT, "list_findings": _AUDIT}
+
+LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
+    ("open_learner", "201"): _USE_LEARNER,
+    ("register_provider", "201"): {"get_provider": _PROVIDER, "create_provider_client": _PROVIDER},
+    ("create_provider_client", "201"): {"disable_client": _CLIENT, "rotate_client": _CLIENT},
+    ("post_outcomes", "201"): _USE_OUTCOME,
+    ("post_outcomes", "200"): _USE_OUTCOME,
+    ("publish_ruleset", "201"): {"get_ruleset": _RULESET},
+    ("start_audit", "201"): _USE_AUDIT,
+    ("start_audit", "202"): _USE_AUDIT,
+}
