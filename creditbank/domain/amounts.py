@@ -26,8 +26,8 @@ def parse_tenths(value: object) -> Tenths:
     if isinstance(value, (bool, float)):
         raise AmountError("must be a decimal number or string, not a float or boolean")
     if isinstance(value, int):
-        return value * 10
-    if isinstance(value, str):
+        number = Decimal(value)
+    elif isinstance(value, str):
         if not _PLAIN_DECIMAL.fullmatch(value):  # no spaces, exponents, "+", "NaN", newline
             raise AmountError("must be a decimal such as 2.5")
         text = value
@@ -41,7 +41,9 @@ def parse_tenths(value: object) -> Tenths:
         raise AmountError("must be a decimal such as 2.5")
     if not number.is_finite():
         raise AmountError("must be a finite decimal")
-    if number.adjusted() > _MAX_DIGITS:  # 1e999999999 would take minutes to turn into an int
+    # At most the 18 whole digits a string may have: an amount is kept as its string, which must
+    # read back the same (and 1e999999999 would take minutes to turn into an int).
+    if number.adjusted() >= _MAX_DIGITS:
         raise AmountError("is far too large")
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)

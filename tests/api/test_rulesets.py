@@ -90,6 +90,21 @@ def test_malformed_ruleset_is_422_naming_the_field(api, document, field):
     assert walk_pages(api, RULESETS, api.workstation) == []
 
 
+@pytest.mark.parametrize("amount", ["1.0000000000000001e+18", "1000000000000000000"])
+def test_an_amount_too_long_to_read_back_is_422_and_the_bank_keeps_serving(api, amount):
+    """Found by the schemathesis run: a cap of 1.0000000000000001e+18 was accepted and kept
+    as a string of 19 whole digits, which no later read accepted; from then on every post,
+    void, audit and template of the bank answered 500."""
+    cap = f'{{"per_category": {{"general": {amount}}}}}'  # the number as written, not a float
+    body = f'{{"name": "r", "effective_from": "2020-01-01T00:00:00+08:00", "caps": {cap}}}'
+
+    response = api.post(RULESETS, api.workstation, data=body, content_type="application/json")
+
+    assert_problem(response, 422, "validation_error", "caps.per_category.general")
+    assert publish(api).status_code == 201
+    assert api.get(f"{RULESETS}/active", api.workstation).status_code == 200
+
+
 def test_ruleset_without_name_and_effective_from_names_both(api):
     response = api.post(RULESETS, api.workstation, json={"credit_step": "0.5"})
 

@@ -53,3 +53,22 @@ def test_refuses_anything_else_without_rounding(given):
 @pytest.mark.parametrize(("tenths", "text"), [(25, "2.5"), (-5, "-0.5"), (0, "0.0"), (100, "10.0")])
 def test_formats_with_exactly_one_place(tenths, text):
     assert format_tenths(tenths) == text
+
+
+@pytest.mark.parametrize(
+    "given",
+    [10**18, Decimal("1E+18"), Decimal("1.0000000000000001E+18"), "1000000000000000000"],
+)
+def test_refuses_more_whole_digits_than_its_string_may_have(given):
+    """An amount is stored as its string, which must read back: 19 whole digits never do."""
+    with pytest.raises(AmountError):
+        parse_tenths(given)
+
+
+@pytest.mark.parametrize(
+    "given", [10**18 - 1, Decimal("999999999999999999.9"), "999999999999999999.9", -(10**18) + 1]
+)
+def test_every_amount_it_accepts_reads_back_from_its_string(given):
+    tenths = parse_tenths(given)
+
+    assert parse_tenths(format_tenths(tenths)) == tenths
