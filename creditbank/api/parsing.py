@@ -10,6 +10,7 @@ import flask
 import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from creditbank.domain.errors import NotAcceptable, ValidationFailed
 from creditbank.intake.json_documents import flatten_errors, parse_json_bytes
@@ -35,6 +36,14 @@ class Parser(FlaskParser):
             return core.missing
         return parse_json_bytes(req.get_data(cache=True))
 
+    def load_querystring(self, req: flask.Request, schema: ma.Schema) -> Any:
+        _refuse_repeated(req.args, schema)
+        return super().load_querystring(req, schema)
+
+    def load_form(self, req: flask.Request, schema: ma.Schema) -> Any:
+        _refuse_repeated(req.form, schema)
+        return super().load_form(req, schema)
+
     def handle_error(
         self,
         error: ma.ValidationError,
@@ -51,6 +60,19 @@ class Parser(FlaskParser):
             if location in ("json", "query", "form", "json_or_form", "view_args"):
                 messages = inner
         raise ValidationFailed(errors=flatten_errors(messages))
+
+
+def _refuse_repeated(values: MultiDict[str, str], schema: ma.Schema) -> None:
+    """A field of one value given more than once (``?limit=5&limit=6``) is a 422: the document
+    says one value, and which of them was meant is anyone's guess."""
+    lists = (ma.fields.List, ma.fields.Tuple)
+    repeated = sorted(
+        key
+        for key in values
+        if len(values.getlist(key)) > 1 and not isinstance(schema.fields.get(key), lists)
+    )
+    if repeated:
+        raise ValidationFailed(errors={key: ["Given more than once."] for key in repeated})
 
 
 def negotiate(*offered: str) -> str:

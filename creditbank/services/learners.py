@@ -146,8 +146,8 @@ def change_password(
         if identity is None:
             raise NotFound("No such learner")
         if principal.role is Role.LEARNER:
-            if old_password is None:
-                raise ValidationFailed(errors={"old_password": ["Required to change a password."]})
+            if old_password is None:  # a reset: the workstation's to make (API.md § Accounts)
+                raise Forbidden("A learner changes its password by giving the old one")
             if not verify_secret(old_password, identity.password_hash or ""):
                 raise InvalidCredentials("The old password is wrong")
         identity.password_hash = hash_secret(new_password)

@@ -80,6 +80,21 @@ def test_client_credentials_form_encoded_give_a_working_token(api):
     assert api.get("/api/v1/learners", bearer(token)).status_code == 200
 
 
+def test_a_grant_is_read_by_its_own_schema_a_field_of_the_other_is_refused(api):
+    """The document's TokenRequest is one of ClientCredentialsGrant and PasswordGrant, each
+    closed; the server reads a body with the schema its grant_type names, in either encoding."""
+    client_id, secret = staff_credentials("auditor")
+    mixed = {**client_grant(client_id, secret), "username": "L0", "password": PASSWORD}
+
+    assert_problem(api.post(TOKEN, json=mixed), 422, "validation_error", "username", "password")
+    assert_problem(api.post(TOKEN, data=mixed), 422, "validation_error", "username")
+    twice = f"grant_type=client_credentials&grant_type=password&client_id={client_id}"
+    repeated = api.post(TOKEN, data=twice, content_type="application/x-www-form-urlencoded")
+    assert_problem(repeated, 422, "validation_error", "grant_type")
+    unknown = api.post(TOKEN, json={"grant_type": "refresh_token"})
+    assert_problem(unknown, 422, "validation_error", "grant_type")
+
+
 def test_learner_password_grant_gives_a_token_that_reads_its_own_account(api):
     learner = api.new_learner(password=PASSWORD)
 
@@ -332,7 +347,9 @@ def test_learner_password_change_with_wrong_old_password_is_401_and_changes_noth
     assert api.post(TOKEN, json=password_grant(learner, PASSWORD)).status_code == 200
 
 
-def test_learner_password_change_without_old_password_is_422(api):
+def test_learner_password_change_without_old_password_is_a_reset_and_403(api):
+    """A body without old_password is a reset, which the workstation makes (API.md § Accounts):
+    well-formed (the document's PasswordChange), but not the learner's to send."""
     learner = api.new_learner(password=PASSWORD)
     headers = api.learner_headers(learner, PASSWORD)
 
@@ -340,7 +357,7 @@ def test_learner_password_change_without_old_password_is_422(api):
         f"/api/v1/learners/{learner}/password", headers, json={"new_password": "a brand new one"}
     )
 
-    assert_problem(response, 422, "validation_error", "old_password")
+    assert_problem(response, 403, "forbidden")
     assert api.post(TOKEN, json=password_grant(learner, PASSWORD)).status_code == 200
 
 

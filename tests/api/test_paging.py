@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.api.helpers import assert_problem
+
 LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 
 
@@ -68,3 +70,12 @@ def test_the_next_link_keeps_the_filters_and_the_limit(api):
 def test_a_list_documents_its_link_header(api, path):
     operation = api.get("/api/v1/openapi.json").get_json()["paths"][path]["get"]
     assert "Link" in operation["responses"]["200"]["headers"]
+
+
+def test_a_query_parameter_given_twice_is_a_422_naming_it(api):
+    """The document says one limit; ``?limit=5&limit=6`` does not say which (nor is a page of
+    the first one what the caller meant)."""
+    response = api.get("/api/v1/rulesets?limit=5&limit=6&cursor=", api.workstation)
+
+    assert_problem(response, 422, "validation_error", "limit")
+    assert "cursor" not in response.get_json()["errors"]
