@@ -14,6 +14,7 @@ from werkzeug.routing import BaseConverter
 from creditbank.api import docs
 from creditbank.api.paging import NEXT_LINK_HEADER, with_next_link
 from creditbank.api.parsing import Parser
+from creditbank.domain.ids import ULID_PATTERN
 
 _ID_PARAMETER = re.compile(r"<([a-z_]+_id)>")
 
@@ -22,10 +23,10 @@ class IdConverter(BaseConverter):
     """A path segment that is an identifier of :func:`creditbank.domain.ids.new_id` (a prefix
     and a ULID), and so never the name of a sibling route (``/outcomes/upload``)."""
 
-    regex = r"(?:L|[a-z]{1,3}_)[0-9A-HJKMNP-TV-Z]{26}"
+    regex = f"(?:L|[a-z]{{1,3}}_){ULID_PATTERN}"
 
 
-ID_PATTERN = f"^{IdConverter.regex}$"
+ID_SCHEMA = {"type": "string", "pattern": f"^{IdConverter.regex}$", "maxLength": 30}
 
 
 class Blueprint(SmorestBlueprint):
@@ -140,7 +141,7 @@ def init_api(app: Flask) -> Api:
             "servers": [{"url": "/", "description": "This server"}],
         },
     )
-    api.register_converter(IdConverter, lambda _: {"type": "string", "pattern": ID_PATTERN})
+    api.register_converter(IdConverter, lambda _: ID_SCHEMA)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

@@ -10,15 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, stream_with_context
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
 from creditbank.api.background import in_background
 from creditbank.api.parsing import negotiate
-from creditbank.api.schemas import PageArgs, PageSchema, StrictSchema, text
+from creditbank.api.schemas import PageArgs, PageSchema, StrictSchema
 from creditbank.domain.chain_checks import CHECKS
 from creditbank.domain.roles import STAFF
+from creditbank.intake.fields import LEARNER_ID
 from creditbank.services import audit_reports, audits
 
 blp = Blueprint("audits", __name__, description="Audits of the journal (workstation, auditor)")
@@ -30,7 +31,12 @@ _NOT_ACCEPTABLE = {
 
 
 class AuditRequest(StrictSchema):
-    learner_id = text(40, required=False)
+    learner_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata=LEARNER_ID,
+    )
 
 
 class FindingSchema(Schema):

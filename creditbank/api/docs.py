@@ -19,8 +19,9 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 from marshmallow import Schema
 
+from creditbank.api.ledger_schemas import NEW_RULESET
 from creditbank.api.links import LINKS
-from creditbank.api.schemas import GRANTS, ProblemSchema
+from creditbank.api.schemas import GRANTS, LearnerPatch, ProblemSchema
 from creditbank.intake.outcomes import MAX_BATCH, OUTCOME_SCHEMAS
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
@@ -71,6 +72,9 @@ def init_docs(app: Flask, api: Api) -> None:
     components.schema("Problem", schema=ProblemSchema)
     for code, description in ERRORS.items():
         components.response(f"Problem{code}", problem_response(description))
+    components.schema("NewRuleset", NEW_RULESET)
+    # a correction changes something: {} is a 422, which no marshmallow field can say
+    components.schema("LearnerPatch", {"minProperties": 1}, schema=LearnerPatch)
     one_of(api, "TokenRequest", "grant_type", GRANTS)
     one_of(api, "NewOutcome", "kind", OUTCOME_SCHEMAS)
     components.schema(
@@ -84,6 +88,7 @@ def init_docs(app: Flask, api: Api) -> None:
                     "type": "array",
                     "minItems": 1,
                     "maxItems": MAX_BATCH,
+                    "uniqueItems": True,  # and no external_ref twice (its format says so)
                     "items": {"$ref": f"{SCHEMAS}NewOutcome"},
                 }
             },

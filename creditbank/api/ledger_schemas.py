@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from creditbank.api.schemas import OpenSchema, PageArgs, PageSchema, described
 from creditbank.conversion import REASON_TEXT, STATUS_TEXT
+from creditbank.conversion.rulesets import (
+    CERTIFICATE_LEVELS,
+    COMPETITION_SCOPES,
+    MAX_RANKS,
+    SKILL_LEVELS,
+)
+from creditbank.domain.amounts import amount_pattern
+from creditbank.domain.document_checks import MAX_KEY, MAX_NAME, RFC3339_INSTANT
 from creditbank.intake.fields import Amount, FullMatch, Instant, StrictSchema, text
 from creditbank.intake.outcomes import KINDS
 
@@ -103,6 +114,80 @@ class RulesetSchema(OpenSchema):
     competitions = fields.Dict()
     course_min_score = fields.Integer()
     caps = fields.Dict()
+
+
+def _amount(*, positive: bool = False, nullable: bool = False) -> dict[str, Any]:
+    """A ruleset's amount: a decimal string or number with at most one place, at least 0 (or
+    above 0), at most 18 whole digits (conversion.rulesets, domain.amounts)."""
+    text: dict[str, Any] = {
+        "type": "string",
+        "pattern": amount_pattern(1 if positive else 0, 10**19 - 1),
+        "nullable": nullable,
+    }
+    number = {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": positive,
+        "maximum": 1e18,
+        "exclusiveMaximum": True,
+    }
+    return {"anyOf": [text, number | {"multipleOf": 0.1}]}
+
+
+def _names(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "nullable": True,
+        "additionalProperties": values,
+        "description": f"Keyed by names of 1–{MAX_KEY} characters, no dot, no surrounding space.",
+    }
+
+
+def _fixed(keys: Iterable[str], values: dict[str, Any], **more: Any) -> dict[str, Any]:
+    properties = dict.fromkeys(keys, values)
+    return {"type": "object", "additionalProperties": False, "properties": properties, **more}
+
+
+# What Python's str.strip() strips (str.isspace), which JSON Schema's \s is not quite.
+_SPACE = "[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+_TEXT = _SPACE.replace("[", "[^", 1)
+# POST /rulesets, as conversion.rulesets.validate_ruleset_document reads it: null is left out;
+# a name is 1–200 characters once its surrounding spaces are stripped.
+NEW_RULESET: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "effective_from"],
+    "properties": {
+        "name": {
+            "type": "string",
+            "pattern": f"^{_SPACE}*{_TEXT}(?:[\\s\\S]{{0,{MAX_NAME - 2}}}{_TEXT})?{_SPACE}*$",
+        },
+        "effective_from": {
+            "type": "string",
+            "format": "date-time",
+            "pattern": f"^{RFC3339_INSTANT.pattern}$",
+        },
+        "credit_step": _amount(positive=True, nullable=True),
+        "validity_years": {"type": "integer", "minimum": 1, "maximum": 100, "nullable": True},
+        "hours_per_credit": _names(_amount(positive=True)),
+        "certificates": _names(
+            {"anyOf": [_amount(), _fixed(CERTIFICATE_LEVELS, _amount(), minProperties=1)]}
+        ),
+        "skill_levels": _fixed(SKILL_LEVELS, _amount(), nullable=True),
+        "competitions": _fixed(
+            COMPETITION_SCOPES,
+            {"type": "array", "maxItems": MAX_RANKS, "items": _amount()},
+            nullable=True,
+        ),
+        "course_min_score": {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True},
+        "caps": {
+            "type": "object",
+            "nullable": True,
+            "additionalProperties": False,
+            "properties": {"per_year": _amount(nullable=True), "per_category": _names(_amount())},
+        },
+    },
+}
 
 
 class RulesetPage(PageSchema):

@@ -6,6 +6,7 @@ from typing import Any
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
+from creditbank.api.docs import SCHEMAS
 from creditbank.api.ledger_schemas import RulesetPage, RulesetSchema
 from creditbank.api.parsing import json_body
 from creditbank.api.schemas import PageArgs
@@ -20,7 +21,7 @@ blp = Blueprint("rulesets", __name__, description="Conversion rulesets (学分�
 @blp.doc(
     requestBody={
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ruleset"}}},
+        "content": {"application/json": {"schema": {"$ref": f"{SCHEMAS}NewRuleset"}}},
     }
 )
 @blp.response(201, RulesetSchema)

@@ -15,7 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from creditbank.intake.fields import FullMatch, Instant, StrictSchema, text
+from creditbank.intake.fields import NATIONAL_ID, FullMatch, Instant, StrictSchema, text
 
 MAX_PAGE = 500
 
@@ -47,7 +47,15 @@ class OpenSchema(Schema):
 
 
 class PageArgs(StrictSchema):
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),  # base64url of a key: an identifier or a number
+        metadata={
+            "format": "cursor",
+            "description": "The next_cursor of the page before (empty: the first page); "
+            "a cursor this API did not issue is a 422.",
+        },
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
@@ -108,7 +116,7 @@ class TokenResponse(Schema):
 class LearnerCreate(StrictSchema):
     name = text(100)
     national_id = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=18)
+        load_default=None, allow_none=True, validate=validate.Length(max=18), metadata=NATIONAL_ID
     )
     password = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=8, max=256)
@@ -119,7 +127,9 @@ class LearnerPatch(StrictSchema):
     """A correction: only the fields given change; ``national_id: null`` removes the ID."""
 
     name = fields.String(validate=validate.Length(min=1, max=100))
-    national_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=18))
+    national_id = fields.String(
+        allow_none=True, validate=validate.Length(min=1, max=18), metadata=NATIONAL_ID
+    )
 
     @validates_schema
     def _something_to_change(self, data: dict, **_: object) -> None:
@@ -157,7 +167,9 @@ class LearnerSearch(StrictSchema):
     """A lookup by national ID, which travels in the body: never in a URL, so never in an
     access log or a browser's history."""
 
-    national_id = fields.String(required=True, validate=validate.Length(min=1, max=18))
+    national_id = fields.String(
+        required=True, validate=validate.Length(min=1, max=18), metadata=NATIONAL_ID
+    )
 
 
 class PasswordChange(StrictSchema):

@@ -14,7 +14,7 @@ from creditbank.domain.amounts import AmountError, format_tenths, parse_tenths
 
 MAX_NAME = 200
 MAX_KEY = 64
-_RFC3339 = re.compile(
+RFC3339_INSTANT = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
 
@@ -93,7 +93,7 @@ def check_effective_from(check: DocumentCheck, value: object) -> str | None:
     if value is None:
         check.fail("effective_from", "required")
         return None
-    if isinstance(value, str) and _RFC3339.fullmatch(value):
+    if isinstance(value, str) and RFC3339_INSTANT.fullmatch(value):
         try:
             instant = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
             instant.astimezone(UTC)  # out of range once moved to UTC: refuse it now

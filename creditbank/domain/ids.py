@@ -10,6 +10,7 @@ import secrets
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"  # a ULID as ulid() writes it: 26 of _ALPHABET
 
 
 def ulid(now_ms: int | None = None) -> str:

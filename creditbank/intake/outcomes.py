@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from creditbank.domain.errors import ValidationFailed
-from creditbank.intake.fields import Amount, FullMatch, PastDate, StrictSchema, text
+from creditbank.intake.fields import LEARNER_ID, Amount, FullMatch, PastDate, StrictSchema, text
 from creditbank.intake.json_documents import flatten_errors
 
 MAX_BATCH = 1000
@@ -25,16 +25,31 @@ def kind_field(*kinds: str) -> fields.String:
     return fields.String(required=True, validate=validate.OneOf(kinds))
 
 
+_CATEGORY_NAME = FullMatch(r"^[A-Za-z0-9_.-]+$")
+
+
 class OutcomeCommon(StrictSchema):
-    learner_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    external_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    learner_id = fields.String(
+        required=True, validate=validate.Length(min=1, max=40), metadata=LEARNER_ID
+    )
+    external_ref = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={
+            "format": "external-ref",
+            "description": "The provider's idempotency key: once per batch; posted again with "
+            "the same body, the original result; with another body, 409.",
+        },
+    )
     kind = kind_field(*KINDS)
-    achieved_on = PastDate(required=True)
+    achieved_on = PastDate(
+        required=True, metadata={"description": "Not after today (Asia/Shanghai)."}
+    )
     title = text(200, required=False)
     category = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(min=1, max=64), FullMatch(r"^[A-Za-z0-9_.-]+$")],
+        validate=[validate.Length(min=1, max=64), _CATEGORY_NAME],
     )
 
 
@@ -43,7 +58,13 @@ class TrainingHoursOutcome(OutcomeCommon):
     hours = Amount(required=True, minimum=1, maximum=20000)
     category = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=64), FullMatch(r"^[A-Za-z0-9_.-]+$")],
+        # As every category is named; the document says the stronger rule (a key of the
+        # ruleset in force) with its format, not with this pattern beside it.
+        validate=[validate.Length(min=1, max=64), lambda name: _CATEGORY_NAME(name)],
+        metadata={
+            "format": "hours-category",
+            "description": "A key of hours_per_credit in the ruleset in force; another is a 422.",
+        },
     )
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
+from gunicorn.config import Config
 from openapi_spec_validator import validate
 
 OPENAPI = "/api/v1/openapi.json"
@@ -154,3 +156,48 @@ def test_every_link_leads_to_an_operation_of_the_document(document):
 
     assert len(links) >= 10
     assert {link["operationId"] for link in links} <= ids
+
+
+def longest(schema: dict[str, Any]) -> int:
+    """The most bytes a parameter of ``schema`` may take in a URL, percent-encoded (text: each
+    character 4 bytes of UTF-8, each byte %XX; anything else ASCII); 0 when unbounded."""
+    if "enum" in schema:
+        return 3 * max(len(str(value)) for value in schema["enum"])
+    ascii_sizes = {"integer": 20, "number": 32, "boolean": 5, "date": 10, "date-time": 35}
+    if schema["type"] != "string" or schema.get("format") in ascii_sizes:
+        return 3 * ascii_sizes[schema.get("format", schema["type"])]
+    return 12 * schema.get("maxLength", 0)
+
+
+def test_every_request_line_the_document_allows_fits_gunicorn(document):
+    """No request the document allows can pass the request line gunicorn reads (a 414 before
+    the app): every path and query parameter is bounded, and the longest line still fits."""
+    limit = Config().limit_request_line
+    assert "limit_request_line" not in Path("config/gunicorn.conf.py").read_text()
+    lines = {}
+    for name, _, operation in operations(document):
+        method, path = name.split(" ", 1)
+        path_item = document["paths"][path]
+        parameters = [*path_item.get("parameters", []), *operation.get("parameters", [])]
+        query = []
+        for parameter in parameters:
+            size = longest(parameter["schema"])
+            assert size, (name, parameter["name"])  # unbounded
+            if parameter["in"] == "path":
+                path = path.replace(f"{{{parameter['name']}}}", "x" * size)
+            else:
+                query.append(f"{parameter['name']}={'x' * size}")
+        lines[name] = len(f"{method} {path}?{'&'.join(query)} HTTP/1.1")
+
+    assert max(lines.values()) < limit, sorted(lines.items(), key=lambda item: -item[1])[:3]
+
+
+def test_a_ruleset_body_documents_every_field_the_server_reads(document):
+    from creditbank.conversion.rulesets import FIELDS
+
+    body = document["paths"]["/api/v1/rulesets"]["post"]["requestBody"]["content"]
+    schema = resolve(document, body["application/json"]["schema"])
+
+    assert set(schema["properties"]) == set(FIELDS)
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"name", "effective_from"}

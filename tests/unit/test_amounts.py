@@ -1,10 +1,13 @@
 """Amounts: exact one-place decimals in, integer tenths inside, decimal strings out."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from creditbank.domain.amounts import AmountError, format_tenths, parse_tenths
+from creditbank.domain.amounts import AmountError, amount_pattern, format_tenths, parse_tenths
 
 
 @pytest.mark.parametrize(
@@ -72,3 +75,24 @@ def test_every_amount_it_accepts_reads_back_from_its_string(given):
     tenths = parse_tenths(given)
 
     assert parse_tenths(format_tenths(tenths)) == tenths
+
+
+@given(
+    bounds=st.tuples(st.integers(0, 10**19 - 1), st.integers(0, 10**19 - 1)).map(sorted),
+    tenths=st.integers(0, 10**19 + 100),
+    fraction=st.booleans(),
+)
+def test_amount_pattern_matches_exactly_the_plain_strings_of_its_range(bounds, tenths, fraction):
+    """The OpenAPI document's pattern for an amount's string (no leading zeros, as written)."""
+    low, high = bounds
+    whole, tenth = divmod(tenths, 10)
+    text = f"{whole}.{tenth}" if fraction or tenth else f"{whole}"
+
+    matched = re.fullmatch(amount_pattern(low, high), text) is not None
+
+    assert matched == (len(str(whole)) <= 18 and low <= tenths <= high)
+
+
+@pytest.mark.parametrize("text", ["", ".5", "1.", "01", "-0", "1.25", "1e1", " 1", "+1"])
+def test_amount_pattern_matches_no_other_form(text):
+    assert re.fullmatch(amount_pattern(0, 10**19 - 1), text) is None
