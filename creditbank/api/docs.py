@@ -181,13 +181,16 @@ def _is_smorest_error(response: Any) -> bool:
 
 
 def add_links(document: dict[str, Any]) -> None:
-    """OpenAPI links from what an operation creates to the operations that use it (a client
-    generator's, or a stateful fuzzer's, way from one to the next): :data:`LINKS`."""
+    """OpenAPI links from what an operation creates to the operations that use it, and from a
+    page to the next (a client generator's, or a stateful fuzzer's, way on): :data:`LINKS`."""
     by_id = {operation["operationId"]: operation for _, _, operation in operations(document)}
     for (source, status), targets in LINKS.items():
         response = by_id[source]["responses"][status]
         response["links"] = {
-            f"{target}": {"operationId": target, "parameters": parameters}
+            "next" if target == source else target: {
+                "operationId": target,
+                "parameters": parameters,
+            }
             for target, parameters in targets.items()
             if target in by_id
         }

@@ -1,9 +1,11 @@
-"""OpenAPI links: from an operation that creates something to the operations that use it.
+"""OpenAPI links: from an operation that creates something to the operations that use it, and
+from each page of a list to the next.
 
 ``(operationId, status) → {target operationId: {parameter: runtime expression}}``, added to the
 served document by :func:`creditbank.api.docs.add_links`. A client generator shows them as the
 way on from a response; schemathesis' stateful phase follows them (create, then read, change,
-void), so they chain real resources instead of guessing identifiers.
+void; a page, then the next with its cursor), so they chain real resources and cursors
+instead of guessing them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,19 @@ _USE_LEARNER = {
 _USE_OUTCOME = {"get_outcome": _OUTCOME, "void_outcome": _OUTCOME, "decide_review": _OUTCOME}
 _USE_AUDIT = {"get_audit": _AUDIT, "list_findings": _AUDIT}
 
+_NEXT = {"cursor": "$response.body#/next_cursor"}
+_LISTS = {
+    "find_learners": _NEXT,
+    "list_providers": _NEXT,
+    "list_outcomes": _NEXT,
+    "list_rulesets": _NEXT,
+    "list_reviews": _NEXT,
+    "get_ledger": {**_NEXT, "learner_id": "$request.path.learner_id"},
+    "list_findings": {**_NEXT, "audit_id": "$request.path.audit_id"},
+}
+
 LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
+    **{(page, "200"): {page: parameters} for page, parameters in _LISTS.items()},
     ("open_learner", "201"): _USE_LEARNER,
     ("register_provider", "201"): {"get_provider": _PROVIDER, "create_provider_client": _PROVIDER},
     ("create_provider_client", "201"): {"disable_client": _CLIENT, "rotate_client": _CLIENT},

@@ -201,3 +201,17 @@ def test_a_ruleset_body_documents_every_field_the_server_reads(document):
     assert set(schema["properties"]) == set(FIELDS)
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"name", "effective_from"}
+
+
+def test_every_list_links_a_page_to_the_next(document):
+    lists = [
+        (name, operation)
+        for name, method, operation in operations(document)
+        if any(parameter["name"] == "cursor" for parameter in operation.get("parameters", []))
+    ]
+
+    assert len(lists) >= 7
+    for name, operation in lists:
+        link = operation["responses"]["200"]["links"]["next"]
+        assert link["operationId"] == operation["operationId"], name
+        assert link["parameters"]["cursor"] == "$response.body#/next_cursor", name
