@@ -1,24 +1,136 @@
 """Schemathesis hooks for ``test_openapi_fuzzing`` (loaded with ``SCHEMATHESIS_HOOKS``).
 
-One check replaces the built-in ``content_type_conformance``: the same check, except for the
-few answers that gunicorn itself gives before the app sees a request (414 for a request line
-over ``limit_request_line``, 400 for a malformed request line or header). Those are the HTTP
-server's protection, in its own ``text/html``; they are outside the application's contract
-and cannot be answered by it. Every answer of the app carries its security headers
-(``creditbank.security.headers``), gunicorn's own pages do not: that tells them apart.
+The document says every rule of a request that JSON Schema can (OpenAPI 3.0); for the few it
+cannot, a field has a format of its own and says the rule in words, and here each format gets
+a generator of values that keep the rule, so that the positive cases really are acceptable:
+
+- ``cursor``: a cursor is issued by the API (a page's ``next_cursor``); the only one a client
+  can make up is the empty one, the first page. Real cursors come from the stateful phase,
+  which follows each list's link to its next page (``creditbank.api.links``); forged ones are
+  tests/api/test_paging's (422).
+- ``national-id``: GB 11643 numbers with a check character that matches and a real birth date.
+- ``learner-id`` (a body's reference to an account) and ``hours-category`` (a key of the ruleset
+  in force): the seeded bank's own: its learners from ``CREDITBANK_FUZZ_LEARNERS``
+  (comma-separated, as the test sets them), the categories of its ruleset.
+- ``external-ref``: a provider's idempotency key, once per batch: each one drawn is new.
+- ``date``: an outcome is achieved on a day not after today, in Asia/Shanghai; dates are drawn
+  from 2000 to yesterday.
+- ``text/csv``: an upload's file is a spreadsheet of outcomes: a CSV of training hours of the
+  seeded learners.
+
+And in a ruleset's tables keyed by names (``hours_per_credit``, ``certificates``,
+``caps.per_category``), a key is a name: 1 to 64 characters, no dot, no surrounding space, no
+NUL. OpenAPI 3.0 has no ``propertyNames`` (3.1 has, but the Swagger UI the app serves reads
+3.0 only), so the document says it in words, and a ruleset's keys are made names here; no
+schema keyword looks at a key, so this turns no negative case into a positive one.
+
+And one request is never sent: a query string so long that the request line passes gunicorn's
+``limit_request_line`` (4094 bytes). gunicorn answers those itself (414, its own HTML page)
+before the application sees them, as nginx in front of it does at its own limit
+(docs/operations.md); the application's contract cannot speak for either. Only negative
+cases are that long: every query the document allows fits (tests/api/test_openapi_contract).
+
+Negative cases are the schema's own (wrong types, lengths, patterns, enums, missing fields),
+which none of this narrows.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import os
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
 import schemathesis
-from schemathesis.specs.openapi.checks import content_type_conformance
+from gunicorn.config import Config
+from hypothesis import strategies as st
 
-APP_HEADER = "X-Content-Type-Options"  # set by the app on every response, error or not
+from tests.api.helpers import national_id
+from tests.system.servers import BASE_RULESET
+
+_LAST_DAY = date.today() - timedelta(days=1)  # yesterday anywhere is not after today in Shanghai
+# gunicorn's limit_request_line (config/gunicorn.conf.py keeps its default), less the method,
+# the longest path and the protocol
+QUERY_LIMIT = Config().limit_request_line - 200
 
 
-@schemathesis.check
-def app_content_type_conformance(ctx, response, case):
-    """content_type_conformance, for every response the application itself produced."""
-    if APP_HEADER not in response.headers and response.status_code in (400, 414):
-        return None  # gunicorn's own error page, before the app (see the module docstring)
-    return content_type_conformance(ctx, response, case)
+def _listed(variable: str) -> list[str]:
+    values = [value for value in os.environ[variable].split(",") if value]
+    assert values, f"{variable} lists none"
+    return values
+
+
+_LEARNERS = st.sampled_from(_listed("CREDITBANK_FUZZ_LEARNERS"))
+_CATEGORIES = st.sampled_from(sorted(BASE_RULESET["hours_per_credit"]))
+_PAST = st.dates(min_value=date(2000, 1, 1), max_value=_LAST_DAY)
+
+schemathesis.openapi.format("cursor", st.just(""))
+schemathesis.openapi.format(
+    "national-id",
+    st.builds(
+        national_id,
+        region=st.integers(110000, 659999).map(str),
+        born=st.dates(min_value=date(1900, 1, 1), max_value=_LAST_DAY).map("{:%Y%m%d}".format),
+        serial=st.integers(0, 999).map("{:03d}".format),
+    ),
+)
+schemathesis.openapi.format("learner-id", _LEARNERS)
+_REFERENCES = itertools.count()
+schemathesis.openapi.format("external-ref", st.builds(lambda: f"fuzz-{next(_REFERENCES)}"))
+schemathesis.openapi.format("hours-category", _CATEGORIES)
+schemathesis.openapi.format("date", _PAST.map(date.isoformat))
+
+
+def _csv(rows: list[tuple[str, str, date, str, int]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["learner_id", "external_ref", "kind", "achieved_on", "category", "hours"])
+    for learner, reference, achieved_on, category, hours in rows:
+        writer.writerow([learner, reference, "training_hours", achieved_on, category, hours])
+    return buffer.getvalue().encode("utf-8")
+
+
+_ROW = st.tuples(
+    _LEARNERS,
+    st.text("abcdefghjkmnpqrstuvwxyz0123456789-", min_size=8, max_size=32),
+    _PAST,
+    _CATEGORIES,
+    st.integers(1, 40),
+)
+schemathesis.openapi.media_type(
+    "text/csv", st.lists(_ROW, min_size=1, max_size=3, unique_by=lambda row: row[1]).map(_csv)
+)
+
+
+@schemathesis.hook
+def filter_query(context: Any, query: dict[str, Any] | None) -> bool:
+    """No query string longer than the HTTP server reads (see the module docstring)."""
+    return not query or len(urlencode(query, doseq=True)) < QUERY_LIMIT
+
+
+_RULESETS = "POST /api/v1/rulesets"
+_NAMED_TABLES = (("hours_per_credit",), ("certificates",), ("caps", "per_category"))
+
+
+@schemathesis.hook
+def map_body(context: Any, body: Any) -> Any:
+    """A ruleset's table keys as names (see the module docstring)."""
+    if context.operation is None or context.operation.label != _RULESETS:
+        return body
+    for path in _NAMED_TABLES:
+        parent, table = None, body
+        for key in path:
+            parent, table = table, table.get(key) if isinstance(table, dict) else None
+        if isinstance(table, dict) and isinstance(parent, dict):
+            parent[path[-1]] = {
+                _name(key, index): value for index, (key, value) in enumerate(table.items())
+            }
+    return body
+
+
+def _name(key: str, index: int) -> str:
+    named = key.strip().replace(".", "-").replace("\x00", "")[:64].strip()
+    return named or f"name-{index}"
