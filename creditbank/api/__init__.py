@@ -110,6 +110,16 @@ API_CONFIG: dict[str, Any] = {
 }
 
 
+SPEC: dict[str, Any] = {
+    "info": {
+        "description": "Ledger of the Yunyang county lifelong-learning credit bank "
+        "(学分银行). Every error is application/problem+json (RFC 9457)."
+    },
+    # Paths carry /api/v1 themselves: the server is wherever the document is served.
+    "servers": [{"url": "/", "description": "This server"}],
+}
+
+
 def init_api(app: Flask) -> Api:
     """Register every blueprint and the pieces of the OpenAPI document they share."""
     from creditbank.api import (
@@ -130,17 +140,7 @@ def init_api(app: Flask) -> Api:
 
     app.config.update(API_CONFIG)
     app.url_map.converters["id"] = IdConverter
-    api = Api(
-        app,
-        spec_kwargs={
-            "info": {
-                "description": "Ledger of the Yunyang county lifelong-learning credit bank "
-                "(学分银行). Every error is application/problem+json (RFC 9457)."
-            },
-            # Paths carry /api/v1 themselves: the server is wherever the document is served.
-            "servers": [{"url": "/", "description": "This server"}],
-        },
-    )
+    api = Api(app, spec_kwargs=SPEC)
     api.register_converter(IdConverter, lambda _: ID_SCHEMA)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -61,6 +61,20 @@ VERBS = frozenset(
         *("set", "sign", "start", "update", "upload", "verify", "void"),
     }
 )
+OUTCOME_BATCH = {
+    "type": "object",
+    "required": ["items"],
+    "additionalProperties": False,
+    "properties": {
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_BATCH,
+            "uniqueItems": True,  # and no external_ref twice (its format says so)
+            "items": {"$ref": f"{SCHEMAS}NewOutcome"},
+        }
+    },
+}
 # No text anywhere in a request may hold U+0000 (creditbank.security.nul refuses it).
 NO_NUL = "^[^\\u0000]*$"
 
@@ -77,23 +91,7 @@ def init_docs(app: Flask, api: Api) -> None:
     components.schema("LearnerPatch", {"minProperties": 1}, schema=LearnerPatch)
     one_of(api, "TokenRequest", "grant_type", GRANTS)
     one_of(api, "NewOutcome", "kind", OUTCOME_SCHEMAS)
-    components.schema(
-        "OutcomeBatch",
-        {
-            "type": "object",
-            "required": ["items"],
-            "additionalProperties": False,
-            "properties": {
-                "items": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": MAX_BATCH,
-                    "uniqueItems": True,  # and no external_ref twice (its format says so)
-                    "items": {"$ref": f"{SCHEMAS}NewOutcome"},
-                }
-            },
-        },
-    )
+    components.schema("OutcomeBatch", OUTCOME_BATCH)
 
     @app.get("/api/v1/docs/assets/<path:filename>")
     def swagger_ui_assets(filename: str) -> Any:

@@ -26,50 +26,25 @@ first 401).
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.processes import REPO, TIMEOUT, executable
+from tests.support.processes import TIMEOUT
 from tests.system.journals import read_journal
-from tests.system.servers import Bank, Templates, bank_server, hours_body
+from tests.system.schemathesis_runs import live_bank, run_schemathesis, seed
+from tests.system.servers import Bank, Templates
 
 pytestmark = pytest.mark.system
 
-HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
-MAX_EXAMPLES = 3  # per operation and phase: bounds each run (a few thousand requests)
-STATEFUL_SCENARIOS = 20  # chains of linked calls; each is a few requests
 ROLES = ("workstation", "auditor", "provider", "learner")
-PHASES = "examples,coverage,fuzzing,stateful"
-PASSWORD = "correct horse battery"
 # Open without a token (API.md): the token endpoint is the only public operation of the
 # document; /healthz, /readyz, /metrics, the JWKS, the document and the docs are outside it.
 PUBLIC = {"POST /api/v1/auth/token"}
-
-
-def backend() -> str:
-    """PostgreSQL when the tier has it (stricter than SQLite: text there cannot hold NUL, which
-    is how the fuzzer found the 500s of ``security/nul.py``), else SQLite. One backend only:
-    the fuzzer's cost is in requests, not in the backend."""
-    return "postgresql" if os.environ.get("CREDITBANK_TEST_DATABASE_URL") else "sqlite"
-
-
-@contextmanager
-def live_bank(folder: Path, templates: Templates) -> Iterator[Bank]:
-    with bank_server(
-        backend(), folder, workers=2, threads=4, template=templates(backend())
-    ) as bank:
-        yield bank
 
 
 @pytest.fixture(scope="module")
@@ -77,89 +52,6 @@ def bank(tmp_path_factory: pytest.TempPathFactory, bank_templates: Templates) ->
     """A bank for the calls of this module that change nothing."""
     with live_bank(tmp_path_factory.mktemp("fuzzing"), bank_templates) as bank:
         yield bank
-
-
-@dataclass
-class Seeded:
-    """Tokens of one client per role, and resources for the generated requests to find."""
-
-    tokens: dict[str, dict[str, str]]
-    learner_id: str  # the learner role's own account
-    others: list[str]  # accounts the staff runs may change (reset, erase) without harm
-    outcomes: list[str]
-    ruleset_id: str
-
-    def learners(self, role: str) -> list[str]:
-        """The accounts a run may name: the learner's own, or the others."""
-        return [self.learner_id] if role == "learner" else self.others
-
-
-def seed(bank: Bank) -> Seeded:
-    created = bank.server.cli("clients", "create", "--role", "auditor", "--name", "fuzz")
-    auditor = json.loads(created.splitlines()[-1])
-    learner = bank.new_learner(password=PASSWORD)
-    others = [bank.new_learner(password=PASSWORD) for _ in range(2)]
-    replies = bank.post_all(
-        [hours_body(account, f"fuzz-{account}") for account in (learner, *others)], clients=1
-    )
-    assert [status for status, _ in replies] == [201] * 3, replies
-    active = bank.call("GET", "/rulesets/active", bank.workstation).json()
-    return Seeded(
-        tokens={
-            "workstation": bank.workstation,
-            "auditor": bank.token(auditor["client_id"], auditor["client_secret"]),
-            "provider": bank.provider,
-            "learner": bank.learner_token(learner, PASSWORD),
-            "anonymous": {},
-        },
-        learner_id=learner,
-        others=others,
-        outcomes=[reply["outcome"]["id"] for _, reply in replies],
-        ruleset_id=active["id"],
-    )
-
-
-def config_file(folder: Path, seeded: Seeded, role: str, provider_id: str) -> Path:
-    """A schemathesis.toml: how many cases, and real identifiers in half of the generated path
-    and query parameters, so that requests reach stored resources, not only 404s. The learner
-    role gets its own account; the others get accounts their resets and erasures may change."""
-    dictionaries = {
-        "learners": seeded.learners(role),
-        "outcomes": seeded.outcomes,
-        "providers": [provider_id],
-        "rulesets": [seeded.ruleset_id],
-    }
-    bindings = {
-        "path.learner_id": "learners",
-        "query.learner_id": "learners",
-        "path.outcome_id": "outcomes",
-        "path.provider_id": "providers",
-        "query.provider_id": "providers",
-        "path.ruleset_id": "rulesets",
-    }
-    lines = [
-        "[generation]",
-        f"max-examples = {MAX_EXAMPLES}",
-        "",
-        "[phases.stateful.generation]",
-        f"max-examples = {STATEFUL_SCENARIOS}",
-        "",
-    ]
-    for name, values in dictionaries.items():
-        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
-    lines.append("[parameters]")
-    lines += [
-        f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}'
-        for key, name in bindings.items()
-    ]
-    # Values schemathesis would take from earlier responses go by a field's name, not by what
-    # it names (a client's id offered as a learner's): the identifiers come from the
-    # dictionaries above and the formats of schemathesis_hooks.py instead.
-    for phase in ("examples", "coverage", "fuzzing"):
-        lines += ["", f"[phases.{phase}.extra-data-sources]", "responses = false"]
-    path = folder / "schemathesis.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -189,63 +81,6 @@ def operations_of(document: dict[str, Any], role: str) -> list[str]:
         or role in operation.get("x-roles", [])
         or (role == "workstation" and not operation.get("security"))
     )
-
-
-@dataclass
-class Run:
-    report: str
-    seconds: float
-
-    def failures(self) -> str:
-        """The summary's failures and errors, if any."""
-        summary = self.report.rpartition("SUMMARY")[2]
-        return summary if re.search(r"^(Failures|Errors):", summary, re.MULTILINE) else ""
-
-
-def run_schemathesis(bank: Bank, seeded: Seeded, role: str, names: list[str], folder: Path) -> Run:
-    schemathesis = executable("schemathesis")
-    assert schemathesis is not None, "schemathesis is not installed (pip install -e '.[test]')"
-    token = seeded.tokens[role]
-    command = [
-        str(schemathesis),
-        f"--config-file={config_file(folder, seeded, role, bank.provider_id)}",
-        "run",
-        f"{bank.base_url}/api/v1/openapi.json",
-        *(f"--header=Authorization: {value}" for value in token.values()),
-        "--checks=all",
-        f"--phases={PHASES}",
-        "--generation-deterministic",  # hypothesis' derandomize: a fixed seed, no database
-        "--workers=2",
-        f"--request-timeout={TIMEOUT}",
-        "--no-color",
-        "--output-truncate=false",
-        *(f"--include-name={name}" for name in names),
-    ]
-    env = {
-        **os.environ,
-        "SCHEMATHESIS_HOOKS": str(HOOKS),
-        "PYTHONPATH": str(REPO),  # the hooks use the tests' helpers
-        "CREDITBANK_FUZZ_LEARNERS": ",".join(seeded.learners(role)),
-    }
-    for attempt in (1, 2):
-        started = time.monotonic()
-        result = subprocess.run(
-            command, cwd=folder, env=env, capture_output=True, text=True, timeout=600
-        )
-        run = Run(result.stdout + result.stderr, time.monotonic() - started)
-        if result.returncode == 0 or attempt == 2 or not only_internal_errors(run.report):
-            break
-    assert result.returncode == 0 and not run.failures(), run.report[-20000:]
-    return run
-
-
-def only_internal_errors(report: str) -> bool:
-    """True when the run failed on nothing but schemathesis' own "Runtime Error"s (a KeyError
-    inside hypothesis' lambda-source cache under ``--workers=2``), with no check failed and no
-    network error: then, and only then, the run is tried once more."""
-    summary = report.rpartition("SUMMARY")[2]
-    errors = re.findall(r"^\s*🚫 ([^:\n]+): \d+$", summary, flags=re.MULTILINE)
-    return "Failures:" not in summary and bool(errors) and set(errors) == {"Runtime Error"}
 
 
 def test_every_operation_is_fuzzed_by_some_role(document):

@@ -1,0 +1,179 @@
+"""How ``test_openapi_fuzzing`` runs schemathesis: a live bank of its own for each run, seeded
+with a token per role and resources to find, a schemathesis.toml, and the CLI as a
+subprocess with the hooks of ``schemathesis_hooks.py``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.processes import REPO, TIMEOUT, executable
+from tests.system.servers import Bank, Templates, bank_server, hours_body
+
+HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
+MAX_EXAMPLES = 3  # per operation and phase: bounds each run (a few thousand requests)
+STATEFUL_SCENARIOS = 20  # chains of linked calls; each is a few requests
+PHASES = "examples,coverage,fuzzing,stateful"
+PASSWORD = "correct horse battery"
+# Path and query parameters that get real identifiers half of the time: dictionary by name.
+BINDINGS = {
+    "path.learner_id": "learners",
+    "query.learner_id": "learners",
+    "path.outcome_id": "outcomes",
+    "path.provider_id": "providers",
+    "query.provider_id": "providers",
+    "path.ruleset_id": "rulesets",
+}
+
+
+def backend() -> str:
+    """PostgreSQL when the tier has it (stricter than SQLite: text there cannot hold NUL, which
+    is how the fuzzer found the 500s of ``security/nul.py``), else SQLite. One backend only:
+    the fuzzer's cost is in requests, not in the backend."""
+    return "postgresql" if os.environ.get("CREDITBANK_TEST_DATABASE_URL") else "sqlite"
+
+
+@contextmanager
+def live_bank(folder: Path, templates: Templates) -> Iterator[Bank]:
+    with bank_server(
+        backend(), folder, workers=2, threads=4, template=templates(backend())
+    ) as bank:
+        yield bank
+
+
+@dataclass
+class Seeded:
+    """Tokens of one client per role, and resources for the generated requests to find."""
+
+    tokens: dict[str, dict[str, str]]
+    learner_id: str  # the learner role's own account
+    others: list[str]  # accounts the staff runs may change (reset, erase) without harm
+    outcomes: list[str]
+    ruleset_id: str
+
+    def learners(self, role: str) -> list[str]:
+        """The accounts a run may name: the learner's own, or the others."""
+        return [self.learner_id] if role == "learner" else self.others
+
+
+def seed(bank: Bank) -> Seeded:
+    created = bank.server.cli("clients", "create", "--role", "auditor", "--name", "fuzz")
+    auditor = json.loads(created.splitlines()[-1])
+    learner = bank.new_learner(password=PASSWORD)
+    others = [bank.new_learner(password=PASSWORD) for _ in range(2)]
+    replies = bank.post_all(
+        [hours_body(account, f"fuzz-{account}") for account in (learner, *others)], clients=1
+    )
+    assert [status for status, _ in replies] == [201] * 3, replies
+    active = bank.call("GET", "/rulesets/active", bank.workstation).json()
+    return Seeded(
+        tokens={
+            "workstation": bank.workstation,
+            "auditor": bank.token(auditor["client_id"], auditor["client_secret"]),
+            "provider": bank.provider,
+            "learner": bank.learner_token(learner, PASSWORD),
+            "anonymous": {},
+        },
+        learner_id=learner,
+        others=others,
+        outcomes=[reply["outcome"]["id"] for _, reply in replies],
+        ruleset_id=active["id"],
+    )
+
+
+def config_file(folder: Path, seeded: Seeded, role: str, provider_id: str) -> Path:
+    """A schemathesis.toml: how many cases, and real identifiers in half of the generated path
+    and query parameters, so that requests reach stored resources, not only 404s. The learner
+    role gets its own account; the others get accounts their resets and erasures may change."""
+    dictionaries = {
+        "learners": seeded.learners(role),
+        "outcomes": seeded.outcomes,
+        "providers": [provider_id],
+        "rulesets": [seeded.ruleset_id],
+    }
+    lines = ["[generation]", f"max-examples = {MAX_EXAMPLES}", ""]
+    lines += ["[phases.stateful.generation]", f"max-examples = {STATEFUL_SCENARIOS}", ""]
+    for name, values in dictionaries.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
+    lines.append("[parameters]")
+    lines += [
+        f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}'
+        for key, name in BINDINGS.items()
+    ]
+    # Values schemathesis would take from earlier responses go by a field's name, not by what
+    # it names (a client's id offered as a learner's): the identifiers come from the
+    # dictionaries above and the formats of schemathesis_hooks.py instead.
+    for phase in ("examples", "coverage", "fuzzing"):
+        lines += ["", f"[phases.{phase}.extra-data-sources]", "responses = false"]
+    path = folder / "schemathesis.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@dataclass
+class Run:
+    report: str
+    seconds: float
+
+    def failures(self) -> str:
+        """The summary's failures and errors, if any."""
+        summary = self.report.rpartition("SUMMARY")[2]
+        return summary if re.search(r"^(Failures|Errors):", summary, re.MULTILINE) else ""
+
+
+def run_schemathesis(bank: Bank, seeded: Seeded, role: str, names: list[str], folder: Path) -> Run:
+    """Every check and phase on ``names`` as ``role``; fails the test unless no operation
+    fails (a run that failed on schemathesis' own errors alone is tried once more)."""
+    command = _command(bank, seeded, role, names, folder)
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": str(HOOKS),
+        "PYTHONPATH": str(REPO),  # the hooks use the tests' helpers
+        "CREDITBANK_FUZZ_LEARNERS": ",".join(seeded.learners(role)),
+    }
+    for attempt in (1, 2):
+        started = time.monotonic()
+        result = subprocess.run(
+            command, cwd=folder, env=env, capture_output=True, text=True, timeout=600
+        )
+        run = Run(result.stdout + result.stderr, time.monotonic() - started)
+        if result.returncode == 0 or attempt == 2 or not only_internal_errors(run.report):
+            break
+    assert result.returncode == 0 and not run.failures(), run.report[-20000:]
+    return run
+
+
+def _command(bank: Bank, seeded: Seeded, role: str, names: list[str], folder: Path) -> list[str]:
+    schemathesis = executable("schemathesis")
+    assert schemathesis is not None, "schemathesis is not installed (pip install -e '.[test]')"
+    return [
+        str(schemathesis),
+        f"--config-file={config_file(folder, seeded, role, bank.provider_id)}",
+        "run",
+        f"{bank.base_url}/api/v1/openapi.json",
+        *(f"--header=Authorization: {value}" for value in seeded.tokens[role].values()),
+        "--checks=all",
+        f"--phases={PHASES}",
+        "--generation-deterministic",  # hypothesis' derandomize: a fixed seed, no database
+        "--workers=2",
+        f"--request-timeout={TIMEOUT}",
+        "--no-color",
+        "--output-truncate=false",
+        *(f"--include-name={name}" for name in names),
+    ]
+
+
+def only_internal_errors(report: str) -> bool:
+    """True when the run failed on nothing but schemathesis' own "Runtime Error"s (a KeyError
+    inside hypothesis' lambda-source cache under ``--workers=2``), with no check failed and no
+    network error: then, and only then, the run is tried once more."""
+    summary = report.rpartition("SUMMARY")[2]
+    errors = re.findall(r"^\s*🚫 ([^:\n]+): \d+$", summary, flags=re.MULTILINE)
+    return "Failures:" not in summary and bool(errors) and set(errors) == {"Runtime Error"}
