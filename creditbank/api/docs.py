@@ -39,6 +39,7 @@ ERRORS = {
     "406": "None of the media types in Accept is offered (not_acceptable)",
     "409": "Conflicts with what exists (idempotency_conflict, already_voided, conflict, …)",
     "413": "Body over the configured limit (payload_too_large)",
+    "414": "Request line over 2 KiB (uri_too_long): the proxy's answer (docs/operations.md § 5)",
     "422": "Validation failed; errors are keyed by field path (validation_error)",
     "429": "Too many requests; see Retry-After (too_many_requests)",
     "503": "The database is unreachable; see Retry-After (service_unavailable)",
@@ -159,7 +160,7 @@ def add_error_responses(document: dict[str, Any]) -> dict[str, Any]:
     """
     for _, _, operation in operations(document):
         responses = operation["responses"]
-        codes = ["400", "422", "429", "503"]
+        codes = ["400", "414", "422", "429", "503"]
         if operation.get("security"):
             codes += ["401", "403", "404"]
         if operation.get("requestBody"):

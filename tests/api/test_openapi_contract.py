@@ -111,7 +111,7 @@ def test_every_operation_documents_the_errors_it_answers_with(document):
         "POST /api/v1/providers",
     } <= conflicts
     for name, _, operation in operations(document):
-        assert {"400", "422", "429", "503", "default"} <= operation["responses"].keys(), name
+        assert {"400", "414", "422", "429", "503", "default"} <= operation["responses"].keys(), name
 
 
 def test_an_outcome_kind_is_an_enum_whose_discriminator_selects_the_kind_schema(document):

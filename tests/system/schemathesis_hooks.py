@@ -25,10 +25,11 @@ NUL. OpenAPI 3.0 has no ``propertyNames`` (3.1 has, but the Swagger UI the app s
 schema keyword looks at a key, so this turns no negative case into a positive one.
 
 And one request is never sent: a query string so long that the request line passes gunicorn's
-``limit_request_line`` (4094 bytes). gunicorn answers those itself (414, its own HTML page)
-before the application sees them, as nginx in front of it does at its own limit
-(docs/operations.md); the application's contract cannot speak for either. Only negative
-cases are that long: every query the document allows fits (tests/api/test_openapi_contract).
+``limit_request_line`` (4094 bytes). gunicorn answers those itself, with its own HTML 414 page,
+before the application sees them. Deployed, nginx answers first, at 2 KiB, with the
+problem+json 414 the document lists (docs/operations.md § 5); the server under test here has
+no nginx in front. Only negative cases are that long: every query the document allows fits
+gunicorn's line (tests/api/test_openapi_contract.py).
 
 Negative cases are the schema's own (wrong types, lengths, patterns, enums, missing fields),
 which none of this narrows.
