@@ -262,6 +262,9 @@ class DryRunReport(Schema):
     """A file checked, nothing posted: what would be, and every error found."""
 
     dry_run = fields.Boolean(metadata={"enum": [True]})
+    encoding = fields.String(
+        metadata={"description": "how the file was read: utf-8, utf-8-sig, gb18030 or xlsx"}
+    )
     rows = fields.Integer()
     valid = fields.Boolean()
     would_post = fields.Integer()

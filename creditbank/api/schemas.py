@@ -158,7 +158,11 @@ class LearnerQuery(PageArgs):
     account_number = fields.String(
         load_default=None,
         validate=validate.Length(max=20),
-        metadata={"description": "12 digits; blanks and hyphens between them are ignored"},
+        metadata={
+            "format": "account-number",
+            "description": "12 digits, the last a check digit (ISO 7064 MOD 11-2); blanks and "
+            "hyphens between them are ignored; any other is a 422.",
+        },
     )
     name = fields.String(load_default=None, validate=validate.Length(max=100))
 

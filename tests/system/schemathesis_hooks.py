@@ -9,6 +9,7 @@ a generator of values that keep the rule, so that the positive cases really are 
   which follows each list's link to its next page (``creditbank.api.links``); forged ones are
   tests/api/test_paging's (422).
 - ``national-id``: GB 11643 numbers with a check character that matches and a real birth date.
+- ``account-number``: twelve digits whose last is their check digit, as accounts are numbered.
 - ``learner-id`` (a body's reference to an account) and ``hours-category`` (a key of the ruleset
   in force): the seeded bank's own: its learners from ``CREDITBANK_FUZZ_LEARNERS``
   (comma-separated, as the test sets them), the categories of its ruleset.
@@ -49,6 +50,7 @@ import schemathesis
 from gunicorn.config import Config
 from hypothesis import strategies as st
 
+from creditbank.domain.account_numbers import complete_account_number
 from tests.api.helpers import national_id
 from tests.system.servers import BASE_RULESET
 
@@ -77,6 +79,10 @@ schemathesis.openapi.format(
         born=st.dates(min_value=date(1900, 1, 1), max_value=_LAST_DAY).map("{:%Y%m%d}".format),
         serial=st.integers(0, 999).map("{:03d}".format),
     ),
+)
+schemathesis.openapi.format(
+    "account-number",
+    st.integers(10**10, 10**11 - 1).map(str).map(complete_account_number).filter(bool),
 )
 schemathesis.openapi.format("learner-id", _LEARNERS)
 _REFERENCES = itertools.count()
