@@ -33,27 +33,30 @@ def test_the_layer_contracts_hold():
     assert "0 broken" in result.stdout
 
 
+def _lint_with_planted_import(tmp_path: Path, module: str, line: str) -> str:
+    """``lint-imports``' report on a copy of the package where ``module`` (a path under
+    creditbank/) also has ``line``; the report must be a failure."""
+    shutil.copytree(ROOT / "creditbank", tmp_path / "creditbank")
+    planted = tmp_path / "creditbank" / module
+    planted.write_text(planted.read_text() + f"\n{line}  # wrong way\n")
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0, result.stdout
+    return result.stdout
+
+
 def test_a_wrong_way_import_breaks_the_build(tmp_path):
     """A pure module that reaches up into the HTTP layer must fail the contracts by name."""
-    shutil.copytree(ROOT / "creditbank", tmp_path / "creditbank")
-    amounts = tmp_path / "creditbank" / "domain" / "amounts.py"
-    amounts.write_text(amounts.read_text() + "\nimport creditbank.api.parsing  # wrong way\n")
-
-    result = _lint_imports(tmp_path)
-
-    assert result.returncode != 0, result.stdout
-    assert "creditbank.domain.amounts -> creditbank.api.parsing" in result.stdout
+    report = _lint_with_planted_import(
+        tmp_path, "domain/amounts.py", "import creditbank.api.parsing"
+    )
+    assert "creditbank.domain.amounts -> creditbank.api.parsing" in report
 
 
 def test_the_command_line_never_imports_the_http_layer(tmp_path):
-    shutil.copytree(ROOT / "creditbank", tmp_path / "creditbank")
-    ledger = tmp_path / "creditbank" / "cli" / "ledger.py"
-    ledger.write_text(ledger.read_text() + "\nfrom creditbank.api import schemas  # wrong way\n")
-
-    result = _lint_imports(tmp_path)
-
-    assert result.returncode != 0, result.stdout
-    assert "creditbank.cli.ledger -> creditbank.api" in result.stdout
+    report = _lint_with_planted_import(
+        tmp_path, "cli/ledger.py", "from creditbank.api import schemas"
+    )
+    assert "creditbank.cli.ledger -> creditbank.api" in report
 
 
 def test_every_module_stays_under_300_lines():
