@@ -126,7 +126,11 @@ def sign_in(driver: Any, base_url: str, password: str = PASSWORD) -> None:
     assert driver.current_url == f"{base_url}/workstation/login?next=/workstation/"
     driver.find_element(By.ID, "username").send_keys(STAFF)
     driver.find_element(By.ID, "password").send_keys(password)
+    form = driver.find_element(By.TAG_NAME, "form")
     driver.find_element(By.ID, "login-submit").click()
+    # The sign-in form itself is a complete page with a <main>: wait for it to be replaced
+    # first, or the checks below can pass on the old page before the answer has arrived.
+    WebDriverWait(driver, TIMEOUT).until(expected_conditions.staleness_of(form))
     WebDriverWait(driver, TIMEOUT).until(
         lambda d: (
             d.execute_script("return document.readyState") == "complete"
