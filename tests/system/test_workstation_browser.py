@@ -126,14 +126,16 @@ def sign_in(driver: Any, base_url: str, password: str = PASSWORD) -> None:
     assert driver.current_url == f"{base_url}/workstation/login?next=/workstation/"
     driver.find_element(By.ID, "username").send_keys(STAFF)
     driver.find_element(By.ID, "password").send_keys(password)
-    form = driver.find_element(By.TAG_NAME, "form")
+    # The sign-in form is itself a complete page with a <main>: mark its window, and wait for
+    # a document without the mark, or the checks could pass on the old page before the answer
+    # arrived. (Waiting for the form to go stale is not enough: Chrome at times answers a
+    # replaced node with "does not belong to the document" instead of a stale reference.)
+    driver.execute_script("window.creditbankSignInPending = true")
     driver.find_element(By.ID, "login-submit").click()
-    # The sign-in form itself is a complete page with a <main>: wait for it to be replaced
-    # first, or the checks below can pass on the old page before the answer has arrived.
-    WebDriverWait(driver, TIMEOUT).until(expected_conditions.staleness_of(form))
     WebDriverWait(driver, TIMEOUT).until(
         lambda d: (
-            d.execute_script("return document.readyState") == "complete"
+            d.execute_script("return window.creditbankSignInPending !== true")
+            and d.execute_script("return document.readyState") == "complete"
             and d.find_elements(By.TAG_NAME, "main")
         )
     )
