@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, String, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -21,6 +21,8 @@ WRITE_OPTION = "creditbank_write"
 # Values per ``IN (...)`` list, so that a batch of any size stays within every database's
 # limit on bound parameters (SQLite: 32,766 per statement).
 IN_LIST_SIZE = 500
+ID = String(40)  # every table's ids: a prefix and a ULID
+HASH = String(64)  # SHA-256, hex
 
 
 def in_slices(values: Sequence[Any], size: int = IN_LIST_SIZE) -> Iterator[Sequence[Any]]:

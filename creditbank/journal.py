@@ -46,7 +46,15 @@ _LOCK = (
     .order_by(_ACCOUNTS.c.learner_id)
     .with_for_update()
 )
-_HEAD = ("head_seq", "head_hash", "head_recorded_at", "balance", "balance_by_category")
+_HEAD = (
+    "head_seq",
+    "head_hash",
+    "head_recorded_at",
+    "balance",
+    "balance_by_category",
+    "converted",
+    "converted_by_category",
+)
 _UPDATE_HEAD = (
     update(_ACCOUNTS)
     .where(_ACCOUNTS.c.learner_id == bindparam("locked_learner_id"))
@@ -67,6 +75,8 @@ class LockedAccount:
     head_recorded_at: datetime | None
     balance: int
     balance_by_category: str
+    converted: int  # tenths spent on college courses (PROGRAMMES.md § Ledger semantics)
+    converted_by_category: str  # canonical JSON {category: tenths}
     written: tuple[Any, ...] = field(default=(), repr=False)  # the head as the database has it
 
     def head(self) -> tuple[Any, ...]:

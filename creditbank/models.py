@@ -15,12 +15,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from creditbank.db import UTCDateTime
+# The college half's tables, so that the foreign keys below always find them.
+from creditbank import college_models  # noqa: F401
+from creditbank.db import HASH, ID, UTCDateTime
 from creditbank.domain.canonical import GENESIS_HASH
 from creditbank.extensions import Model
-
-ID = String(40)
-HASH = String(64)
 
 
 class Account(Model):
@@ -40,6 +39,9 @@ class Account(Model):
     balance: Mapped[int] = mapped_column(Integer, default=0)  # tenths
     # Canonical JSON {category: tenths}: the running totals of the last credit entry.
     balance_by_category: Mapped[str] = mapped_column(Text, default="{}")
+    # Spent on college courses: the last transfer's or reversal's totals (PROGRAMMES.md).
+    converted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    converted_by_category: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
 
 class Identity(Model):
@@ -78,6 +80,7 @@ class Client(Model):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     provider_id: Mapped[str | None] = mapped_column(ID, ForeignKey("providers.id"), index=True)
+    college_id: Mapped[str | None] = mapped_column(ID, ForeignKey("colleges.id"), index=True)
     secret_hash: Mapped[str] = mapped_column(String(200))
     # Raised on every rotation: tokens carry it, so a rotated secret's tokens stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0)
@@ -270,6 +273,7 @@ class StaffAccount(Model):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
+    college_id: Mapped[str | None] = mapped_column(ID)  # a college's staff: that college
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Raised when the staff member signs out (or the account is disabled): session cookies

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from sqlalchemy import Row, Select, bindparam, select
 
+from creditbank.college_models import College
 from creditbank.domain.errors import Forbidden, Unauthorized
 from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
@@ -23,10 +24,19 @@ from creditbank.security.tokens import InvalidToken, verify_access_token
 F = TypeVar("F", bound=Callable[..., Any])
 # What tokens are checked against on every request: a few columns, read as plain rows, by
 # statements built once (SQLAlchemy then finds them compiled without rebuilding them).
-_CLIENTS, _IDENTITIES = Client.__table__, Identity.__table__
-_CLIENT_NOW = select(
-    _CLIENTS.c.disabled_at, _CLIENTS.c.token_version, _CLIENTS.c.role, _CLIENTS.c.provider_id
-).where(_CLIENTS.c.client_id == bindparam("subject"))
+_CLIENTS, _IDENTITIES, _COLLEGES = Client.__table__, Identity.__table__, College.__table__
+_CLIENT_NOW = (
+    select(
+        _CLIENTS.c.disabled_at,
+        _CLIENTS.c.token_version,
+        _CLIENTS.c.role,
+        _CLIENTS.c.provider_id,
+        _CLIENTS.c.college_id,
+        _COLLEGES.c.disabled_at.label("college_disabled_at"),
+    )
+    .select_from(_CLIENTS.outerjoin(_COLLEGES, _COLLEGES.c.id == _CLIENTS.c.college_id))
+    .where(_CLIENTS.c.client_id == bindparam("subject"))
+)
 _IDENTITY_NOW = select(_IDENTITIES.c.token_version).where(
     _IDENTITIES.c.learner_id == bindparam("subject")
 )
@@ -59,7 +69,12 @@ def authenticate() -> Principal:
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized("The token is invalid or expired") from exc
     _check_still_valid(claims, role)
-    return Principal(subject=claims["sub"], role=role, provider_id=claims.get("provider_id"))
+    return Principal(
+        subject=claims["sub"],
+        role=role,
+        provider_id=claims.get("provider_id"),
+        college_id=claims.get("college_id"),
+    )
 
 
 def _check_still_valid(claims: dict[str, Any], role: Role) -> None:
@@ -73,6 +88,9 @@ def _check_still_valid(claims: dict[str, Any], role: Role) -> None:
     if client is None or client.disabled_at is not None or client.token_version != version:
         raise Unauthorized("The token is no longer valid")
     if client.role != role or client.provider_id != claims.get("provider_id"):
+        raise Unauthorized("The token is no longer valid")
+    if client.college_id != claims.get("college_id") or client.college_disabled_at is not None:
+        # A disabled college's clients are refused on every request until it is enabled.
         raise Unauthorized("The token is no longer valid")
 
 

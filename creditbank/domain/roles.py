@@ -1,4 +1,4 @@
-"""The four roles of API.md and the caller a verified token stands for."""
+"""The roles of API.md and PROGRAMMES.md, and the caller a verified token stands for."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # reads everything, runs audits, changes nothing
     PROVIDER = "provider"  # posts and voids its own outcomes, reads what it posted
     LEARNER = "learner"  # reads only its own account
+    COLLEGE = "college"  # a college's academic office: its programmes, enrolments, decisions
 
 
 STAFF = (Role.WORKSTATION, Role.AUDITOR)
-CLIENT_ROLES = (Role.WORKSTATION, Role.AUDITOR, Role.PROVIDER)
+CLIENT_ROLES = (Role.WORKSTATION, Role.AUDITOR, Role.PROVIDER, Role.COLLEGE)
 EVERYONE = tuple(Role)
 
 
@@ -25,6 +26,7 @@ class Principal:
     subject: str  # client_id, or the learner_id for learners
     role: Role
     provider_id: str | None = None
+    college_id: str | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from creditbank.college_models import College
 from creditbank.context import keyring, settings
 from creditbank.domain.errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from creditbank.domain.ids import new_id
@@ -40,23 +41,31 @@ class AccessToken:
     token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
-def create_client(role: Role, name: str, provider_id: str | None = None) -> Credentials:
-    """A new client of ``role``; provider clients belong to a provider."""
+def create_client(
+    role: Role, name: str, provider_id: str | None = None, college_id: str | None = None
+) -> Credentials:
+    """A new client of ``role``; provider clients belong to a provider, college clients to a
+    college."""
     if role not in CLIENT_ROLES:
         raise ValidationFailed(errors={"role": [f"Must be one of {', '.join(CLIENT_ROLES)}."]})
     if (role is Role.PROVIDER) != (provider_id is not None):
         raise ValidationFailed(errors={"provider_id": ["Provider clients need a provider."]})
+    if (role is Role.COLLEGE) != (college_id is not None):
+        raise ValidationFailed(errors={"college_id": ["College clients need a college."]})
     secret = new_client_secret()
     client_id = new_id("c")
     with write_transaction() as session:
         if provider_id is not None and session.get(Provider, provider_id) is None:
             raise NotFound("No such provider")
+        if college_id is not None and session.get(College, college_id) is None:
+            raise NotFound("No such college")
         session.add(
             Client(
                 client_id=client_id,
                 name=name,
                 role=role.value,
                 provider_id=provider_id,
+                college_id=college_id,
                 secret_hash=hash_secret(secret),
                 created_at=utcnow(),
             )
@@ -117,6 +126,8 @@ def issue_client_token(client_id: str, client_secret: str) -> AccessToken:
     extra: dict[str, object] = {"ver": client.token_version}
     if client.provider_id:
         extra["provider_id"] = client.provider_id
+    if client.college_id:
+        extra["college_id"] = client.college_id
     return _token(client.client_id, Role(client.role), extra)
 
 

@@ -22,18 +22,47 @@ from creditbank.extensions import db
 #   journal_entries  the chain itself, keyed (learner_id, seq)
 #   outcomes         the projection of each outcome, rewritten with the learner's credits
 #   identities       personal data, read with the account (learner tokens, transcripts)
-BY_LEARNER = {"accounts", "journal_entries", "outcomes", "identities"}
+#   enrolments, transfer_applications, transfer_items, transfer_claims
+#                    the learner's side of the college half: filed and decided under the
+#                    learner's account lock, with the transfer entries they project
+BY_LEARNER = {
+    "accounts",
+    "journal_entries",
+    "outcomes",
+    "identities",
+    "enrolments",
+    "transfer_applications",
+    "transfer_items",
+    "transfer_claims",
+}
 
 # The one bank-wide uniqueness of the design, (provider, external_ref): distributed by
 # provider; a post touches the learner's worker and the provider's in one transaction.
 BY_PROVIDER = {"idempotency_keys"}
 
 # Small, rarely written, read by every request somewhere: copied to every worker.
-REFERENCE = {"providers", "clients", "rulesets", "staff_accounts"}
+REFERENCE = {
+    "providers",
+    "clients",
+    "rulesets",
+    "staff_accounts",
+    "colleges",
+    "programmes",
+    "catalogues",
+}
 
 # The bank's own records of audits and checkpoints, written by one job at a time and read by
 # the workstation: kept on the coordinator (an audit reads the journal on a replica).
-COORDINATOR = {"audits", "audit_findings", "checkpoints", "checkpoint_leaves", "audit_events"}
+# certificate_counters: one row per college and year, locked FOR UPDATE when a certificate
+# number is given (a sequence per college on one node).
+COORDINATOR = {
+    "audits",
+    "audit_findings",
+    "checkpoints",
+    "checkpoint_leaves",
+    "audit_events",
+    "certificate_counters",
+}
 
 CLASSES = {
     "learner_id": BY_LEARNER,
