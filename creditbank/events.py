@@ -23,6 +23,22 @@ from creditbank.models import AuditEvent
 class EventTag(StrEnum):
     LEARNER_IDENTITY_CORRECTED = "api:learner:identity_corrected"
     LEARNER_IDENTITY_ERASED = "api:learner:identity_erased"
+    # The college half (PROGRAMMES.md § Where it lives).
+    COLLEGE_REGISTERED = "api:college:registered"
+    COLLEGE_RENAMED = "api:college:renamed"
+    COLLEGE_DISABLED = "api:college:disabled"
+    COLLEGE_ENABLED = "api:college:enabled"
+    PROGRAMME_CREATED = "api:programme:created"
+    PROGRAMME_RENAMED = "api:programme:renamed"
+    PROGRAMME_DISABLED = "api:programme:disabled"
+    CATALOGUE_PUBLISHED = "api:catalogue:published"
+    ENROLMENT_CREATED = "api:enrolment:created"
+    ENROLMENT_REOPENED = "api:enrolment:reopened"
+    ENROLMENT_ENDED = "api:enrolment:ended"
+    APPLICATION_FILED = "api:application:filed"
+    APPLICATION_WITHDRAWN = "api:application:withdrawn"
+    TRANSFER_ITEM_REJECTED = "api:transfer_item:rejected"
+    TRANSFER_ITEM_CONFIRMED = "api:transfer_item:confirmed"
 
 
 def record_event(

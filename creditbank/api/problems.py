@@ -63,6 +63,7 @@ def problem_response(error: DomainError) -> Response:
     }
     if error.errors:
         body["errors"] = error.errors
+    body.update(error.members)
     response = Response(json.dumps(body, ensure_ascii=False), status=error.status)
     response.content_type = PROBLEM_JSON
     for name, value in error.headers.items():

@@ -8,6 +8,7 @@ with an HTTP status and a stable ``type`` slug that clients rely on (API.md § C
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class DomainError(Exception):
@@ -23,11 +24,13 @@ class DomainError(Exception):
         *,
         errors: Mapping[str, list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        members: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = dict(errors) if errors else None
         self.headers = dict(headers or {})
+        self.members = dict(members or {})  # extension members of the problem body (``cap``)
 
 
 class MalformedJson(DomainError):
@@ -77,6 +80,75 @@ class NotPendingReview(Conflict):
     slug, title = "not_pending_review", "The outcome is not waiting for review"
 
 
+# The college half (PROGRAMMES.md § Endpoints, Conventions): all 409 but invalid_source.
+class NotEnrolled(Conflict):
+    slug, title = "not_enrolled", "The learner is not enrolled in the programme"
+
+
+class ProgrammeDisabled(Conflict):
+    slug, title = "programme_disabled", "The programme is disabled"
+
+
+class CollegeDisabled(Conflict):
+    slug, title = "college_disabled", "The college is disabled"
+
+
+class NoCatalogue(Conflict):
+    slug, title = "no_catalogue", "The programme has no catalogue in force"
+
+
+class OutcomeClaimed(Conflict):
+    slug, title = "outcome_claimed", "An outcome is held by another application"
+
+
+class CourseAlreadyRecognised(Conflict):
+    slug, title = "course_already_recognised", "The course is recognised already"
+
+
+class CourseInApplication(Conflict):
+    slug, title = "course_in_application", "The course is pending in another application"
+
+
+class AlreadyDecided(Conflict):
+    slug, title = "already_decided", "The item is decided already"
+
+
+class NotPending(Conflict):
+    slug, title = "not_pending", "Nothing is pending"
+
+
+class SourceUnavailable(Conflict):
+    slug, title = "source_unavailable", "A source outcome cannot be spent any more"
+
+
+class SourceCapExceeded(Conflict):
+    slug, title = "source_cap_exceeded", "The source would recognise more than its cap"
+
+
+class OnlineCapExceeded(Conflict):
+    slug, title = "online_cap_exceeded", "Online courses would pass the programme's online cap"
+
+
+class ShareCapExceeded(Conflict):
+    slug, title = "share_cap_exceeded", "The programme's share of recognised credits is full"
+
+
+class NotApproved(Conflict):
+    slug, title = "not_approved", "The item is not approved"
+
+
+class AlreadyRevoked(Conflict):
+    slug, title = "already_revoked", "The item is revoked already"
+
+
+class NotFlagged(Conflict):
+    slug, title = "not_flagged", "The item is not flagged"
+
+
+class CertificateNotIssued(Conflict):
+    slug, title = "certificate_not_issued", "No conversion certificate has been issued"
+
+
 class PayloadTooLarge(DomainError):
     status, slug, title = 413, "payload_too_large", "The body is too large"
 
@@ -91,6 +163,10 @@ class ValidationFailed(DomainError):
 
 class UnknownLearner(ValidationFailed):
     slug, title = "unknown_learner", "No such learner"
+
+
+class InvalidSource(ValidationFailed):
+    slug, title = "invalid_source", "An outcome cannot be offered for this course"
 
 
 class TooManyRequests(DomainError):
