@@ -86,7 +86,9 @@ class EntrySchema(OpenSchema):
 
     learner_id = fields.String()
     seq = fields.Integer()
-    kind = fields.String(metadata={"enum": ["outcome", "void", "review", "credit"]})
+    kind = fields.String(
+        metadata={"enum": ["outcome", "void", "review", "credit", "transfer", "reversal"]}
+    )
     recorded_at = fields.String()
     prev_hash = fields.String()
     hash = fields.String()

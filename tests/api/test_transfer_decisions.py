@@ -1,0 +1,146 @@
+"""Filing and deciding: the worked example of PROGRAMMES.md (scenario 1) and its neighbours,
+in process, on both databases."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import assert_problem
+from tests.support.programmes import (
+    C1,
+    ZHANG_SAN_ID,
+    s1_outcomes,
+    worked_example_items,
+)
+
+
+def _seed(api: Any, learner_id: str) -> dict[str, Any]:
+    """College CQ1024, programme 510203 with C1, the learner enrolled; a college client."""
+    from creditbank.college_models import CatalogueVersion, College, Enrolment, Programme
+    from creditbank.domain.canonical import canonical_bytes
+    from creditbank.domain.roles import Role
+    from creditbank.extensions import db
+    from creditbank.services.clients import create_client
+    from creditbank.transfer import validate_catalogue_document
+
+    now = datetime.now(UTC)
+    if True:  # in the test's app context, whose session the requests share
+        college = College(
+            id="col_1", school_code="CQ1024", name="渝东北职业技术学院", created_at=now
+        )
+        programme = Programme(
+            id="pg_1",
+            college_id="col_1",
+            code="510203",
+            name="软件技术",
+            level_code="21",
+            category_code="30",
+            created_at=now,
+        )
+        document = validate_catalogue_document(C1)
+        row = CatalogueVersion(
+            id="cat_1",
+            programme_id="pg_1",
+            version=1,
+            name=document["name"],
+            effective_from=datetime.fromisoformat(document["effective_from"]),
+            document=canonical_bytes(document).decode(),
+            published_at=now,
+        )
+        enrolment = Enrolment(
+            learner_id=learner_id,
+            programme_id="pg_1",
+            student_no="2026510203001",
+            enrolled_on=date(2026, 9, 1),
+            created_at=now,
+        )
+        db.session.add(college)
+        db.session.flush()
+        db.session.add(programme)
+        db.session.flush()
+        db.session.add_all([row, enrolment])
+        db.session.commit()
+        credentials = create_client(Role.COLLEGE, "教务处 李老师", college_id="col_1")
+    return api.token_for(credentials.client_id, credentials.client_secret)
+
+
+@pytest.fixture
+def bank(api: Any) -> dict[str, Any]:
+    from pathlib import Path
+
+    document = json.loads(Path("config/rulesets/yunyang-2026.json").read_text())
+    assert api.post("/api/v1/rulesets", api.workstation, json=document).status_code == 201
+    _, provider = api.new_provider("YYZJ")
+    learner_id = api.new_learner(national_id=ZHANG_SAN_ID)
+    college = _seed(api, learner_id)
+    outcomes = {}
+    for name, body in s1_outcomes(learner_id).items():
+        response = api.post("/api/v1/outcomes", provider, json=body)
+        assert response.status_code == 201, response.get_json()
+        outcomes[name] = response.get_json()["outcome"]["id"]
+    return {
+        "learner": learner_id,
+        "me": api.learner_headers(learner_id),
+        "college": college,
+        "provider": provider,
+        "o": outcomes,
+    }
+
+
+def _decide(api: Any, bank: dict[str, Any], app_id: str, item_id: str, **body: Any):
+    return api.post(
+        f"/api/v1/applications/{app_id}/items/{item_id}/decision", bank["college"], json=body
+    )
+
+
+def test_the_worked_example_partial_approval(api, bank):
+    balance = api.get(f"/api/v1/learners/{bank['learner']}/balance", bank["me"]).get_json()
+    assert balance["total"] == "14.5"
+    body = {
+        "programme_id": "pg_1",
+        "external_ref": "ZS-2026-01",
+        "note": "申请软件技术专业课程免修",
+        "items": worked_example_items(bank["o"]),
+    }
+    filed = api.post("/api/v1/applications", bank["me"], json=body)
+    assert filed.status_code == 201, filed.get_json()
+    application = filed.get_json()
+    assert application["requested_credits"] == "14.0"
+    assert application["items"][0]["sources"][0]["title"] == "Web前端开发职业技能等级证书（高级）"
+    app_id = application["id"]
+    ti = [item["id"] for item in application["items"]]
+
+    first = _decide(api, bank, app_id, ti[0], decision="approve")
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["transfer"]["amount"] == "6.0"
+    second = _decide(api, bank, app_id, ti[1], decision="approve").get_json()
+    assert second["transfer"]["amount"] == "0.0"
+    assert second["transfer"]["sources"][0]["held_by"] == ti[0]
+    capped = _decide(api, bank, app_id, ti[2], decision="approve")
+    problem = assert_problem(capped, 409, "source_cap_exceeded")
+    assert problem["cap"]["recognised"] == "7.0"
+    rejected = _decide(api, bank, app_id, ti[2], decision="reject", reason="超过单一证书认定上限")
+    assert rejected.status_code == 201, rejected.get_json()
+    assert (
+        _decide(api, bank, app_id, ti[3], decision="approve").get_json()["transfer"]["amount"]
+        == "2.0"
+    )
+    last = _decide(api, bank, app_id, ti[4], decision="approve").get_json()
+    assert last["transfer"]["amount"] == "3.5"
+    assert last["application"]["status"] == "closed"
+    year = datetime.now(UTC).astimezone().year
+    assert last["application"]["certificate_no"] == f"CQ1024-{year}-00001"
+    now = api.get(f"/api/v1/applications/{app_id}", bank["college"]).get_json()
+    assert now["approved_credits"] == "12.0"
+
+    again = _decide(api, bank, app_id, ti[0], decision="approve")
+    assert again.status_code == 200 and again.get_json()["transfer"]["seq"] == 11
+    assert_problem(
+        _decide(api, bank, app_id, ti[0], decision="approve", grade="良好"), 409, "already_decided"
+    )
+    ledger = api.get(f"/api/v1/learners/{bank['learner']}/ledger?limit=100", bank["me"]).get_json()
+    assert [e["kind"] for e in ledger["items"]][10:] == ["transfer"] * 4
