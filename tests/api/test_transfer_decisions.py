@@ -144,3 +144,56 @@ def test_the_worked_example_partial_approval(api, bank):
     )
     ledger = api.get(f"/api/v1/learners/{bank['learner']}/ledger?limit=100", bank["me"]).get_json()
     assert [e["kind"] for e in ledger["items"]][10:] == ["transfer"] * 4
+
+
+def _approve_the_example(api: Any, bank: dict[str, Any]) -> tuple[str, list[str]]:
+    body = {
+        "programme_id": "pg_1",
+        "external_ref": "ZS-1",
+        "items": worked_example_items(bank["o"]),
+    }
+    application = api.post("/api/v1/applications", bank["me"], json=body).get_json()
+    ti = [item["id"] for item in application["items"]]
+    for i, decision in enumerate(("approve", "approve", "reject", "approve", "approve")):
+        extra = {"reason": "超过上限"} if decision == "reject" else {}
+        answer = _decide(api, bank, application["id"], ti[i], decision=decision, **extra)
+        assert answer.status_code == 201, answer.get_json()
+    return application["id"], ti
+
+
+def test_a_void_after_approval_flags_the_item_and_a_revocation_returns_the_credits(api, bank):
+    app_id, ti = _approve_the_example(api, bank)
+    balance_path = f"/api/v1/learners/{bank['learner']}/balance"
+    balance = api.get(balance_path, bank["me"]).get_json()
+    assert (balance["converted"], balance["available"]) == ("11.5", "3.0")
+    assert balance["available_by_category"] == {
+        "certificate": "0.0",
+        "course": "3.0",
+        "practice": "0.0",
+    }
+
+    voided = api.post(
+        f"/api/v1/outcomes/{bank['o']['NCRE']}/void", bank["provider"], json={"reason": "撤销"}
+    )
+    assert voided.status_code == 201, voided.get_json()
+    balance = api.get(balance_path, bank["me"]).get_json()
+    assert (balance["total"], balance["converted"], balance["available"]) == ("12.5", "11.5", "1.0")
+    assert balance["available_by_category"]["certificate"] == "-2.0"
+    items = api.get(f"/api/v1/applications/{app_id}", bank["college"]).get_json()["items"]
+    assert [item["flag"] for item in items] == [None, None, None, "source_changed", None]
+    flagged = api.get("/api/v1/applications?flagged=true", bank["college"]).get_json()
+    assert [a["id"] for a in flagged["items"]] == [app_id]
+
+    not_flagged = api.post(f"/api/v1/applications/{app_id}/items/{ti[1]}/confirm", bank["college"])
+    assert_problem(not_flagged, 409, "not_flagged")
+    revoke = f"/api/v1/applications/{app_id}/items/{ti[3]}/revoke"
+    revoked = api.post(revoke, bank["college"], json={"reason": "来源证书已被撤销"})
+    assert revoked.status_code == 201, revoked.get_json()
+    answer = revoked.get_json()
+    assert (answer["reversal"]["seq"], answer["reversal"]["amount"]) == (17, "2.0")
+    assert answer["application"]["certificate_revision"] == 1
+    balance = api.get(balance_path, bank["me"]).get_json()
+    assert (balance["converted"], balance["available"]) == ("9.5", "3.0")
+    assert balance["available_by_category"]["certificate"] == "0.0"
+    again = api.post(revoke, bank["college"], json={"reason": "again"})
+    assert_problem(again, 409, "already_revoked")
