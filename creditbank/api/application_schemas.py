@@ -169,3 +169,51 @@ class RevokeResponse(OpenSchema):
 
 class ConfirmResponse(OpenSchema):
     item = fields.Nested(TransferItemSchema)
+
+
+class EligibilityQuery(StrictSchema):
+    learner_id = fields.String(load_default=None, validate=_ID)
+
+
+class OptionSchema(OpenSchema):
+    equivalence = fields.String(metadata={"example": "courses.WEB101.equivalences.0"})
+    outcome_ids = fields.List(fields.String())
+    claim_keys = fields.List(fields.String())
+    bank_credits = fields.String()
+    grade = fields.String()
+    online = fields.Boolean()
+
+
+class CourseEligibilitySchema(OpenSchema):
+    course_code = fields.String()
+    course_name = fields.String()
+    course_credits = fields.String()
+    kind = fields.String()
+    status = fields.String(
+        metadata={
+            "enum": ["eligible", "recognised", "in_application", "not_eligible", "no_equivalence"]
+        }
+    )
+    application_id = fields.String(metadata={"description": "in_application: where"})
+    options = fields.List(fields.Nested(OptionSchema))
+
+
+class CapsSchema(OpenSchema):
+    total_credits = fields.String()
+    share_cap = fields.String()
+    online_cap = fields.String()
+    per_source = fields.String(allow_none=True)
+
+
+class EligibilitySchema(OpenSchema):
+    learner_id = fields.String()
+    programme_id = fields.String()
+    catalogue_id = fields.String()
+    catalogue_version = fields.Integer()
+    enrolled = fields.Boolean()
+    caps = fields.Nested(CapsSchema)
+    recognised = fields.String()
+    recognised_online = fields.String()
+    remaining = fields.String()
+    remaining_online = fields.String()
+    courses = fields.List(fields.Nested(CourseEligibilitySchema))

@@ -16,13 +16,15 @@ from creditbank.api.application_schemas import (
     ConfirmResponse,
     DecisionRequest,
     DecisionResponse,
+    EligibilityQuery,
+    EligibilitySchema,
     RevokeRequest,
     RevokeResponse,
     WithdrawRequest,
 )
 from creditbank.api.docs import problem
 from creditbank.domain.roles import Role
-from creditbank.services import application_withdrawal, applications, transfers
+from creditbank.services import application_withdrawal, applications, eligibility, transfers
 
 blp = Blueprint(
     "applications", __name__, description="Applications to college programmes and decisions"
@@ -113,3 +115,15 @@ def confirm_item(body: dict[str, Any] | None, application_id: str, item_id: str)
     """Confirm a flagged item: the exemption stands, the flag clears."""
     note = (body or {}).get("note")
     return transfers.confirm_item(current_principal(), application_id, item_id, note)
+
+
+@blp.route("/programmes/<programme_id>/eligibility", methods=["GET"])
+@allow(*_READERS)
+@blp.arguments(EligibilityQuery, location="query")
+@blp.response(200, EligibilitySchema)
+@blp.doc(responses=problem(409))  # no_catalogue
+def preview_eligibility(query: dict[str, Any], programme_id: str) -> Any:
+    """What the learner could offer for each course of the catalogue in force, and the room
+    left under the caps; writes nothing. A learner previews itself; staff name the learner; a
+    college only a learner with an open enrolment in this programme of its own (else 404)."""
+    return eligibility.preview(current_principal(), programme_id, query["learner_id"])

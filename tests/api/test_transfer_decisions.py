@@ -18,23 +18,25 @@ from tests.support.programmes import (
 )
 
 
-def _seed(api: Any, learner_id: str) -> dict[str, Any]:
+def _seed(api: Any, learner_id: str) -> tuple[str, dict[str, str]]:
     """College CQ1024, programme 510203 with C1, the learner enrolled; a college client."""
     from creditbank.college_models import CatalogueVersion, College, Enrolment, Programme
     from creditbank.domain.canonical import canonical_bytes
+    from creditbank.domain.ids import new_id
     from creditbank.domain.roles import Role
     from creditbank.extensions import db
     from creditbank.services.clients import create_client
     from creditbank.transfer import validate_catalogue_document
 
     now = datetime.now(UTC)
+    college_id, programme_id = new_id("col"), new_id("pg")
     if True:  # in the test's app context, whose session the requests share
         college = College(
-            id="col_1", school_code="CQ1024", name="渝东北职业技术学院", created_at=now
+            id=college_id, school_code="CQ1024", name="渝东北职业技术学院", created_at=now
         )
         programme = Programme(
-            id="pg_1",
-            college_id="col_1",
+            id=programme_id,
+            college_id=college_id,
             code="510203",
             name="软件技术",
             level_code="21",
@@ -43,8 +45,8 @@ def _seed(api: Any, learner_id: str) -> dict[str, Any]:
         )
         document = validate_catalogue_document(C1)
         row = CatalogueVersion(
-            id="cat_1",
-            programme_id="pg_1",
+            id=new_id("cat"),
+            programme_id=programme_id,
             version=1,
             name=document["name"],
             effective_from=datetime.fromisoformat(document["effective_from"]),
@@ -53,7 +55,7 @@ def _seed(api: Any, learner_id: str) -> dict[str, Any]:
         )
         enrolment = Enrolment(
             learner_id=learner_id,
-            programme_id="pg_1",
+            programme_id=programme_id,
             student_no="2026510203001",
             enrolled_on=date(2026, 9, 1),
             created_at=now,
@@ -64,8 +66,8 @@ def _seed(api: Any, learner_id: str) -> dict[str, Any]:
         db.session.flush()
         db.session.add_all([row, enrolment])
         db.session.commit()
-        credentials = create_client(Role.COLLEGE, "教务处 李老师", college_id="col_1")
-    return api.token_for(credentials.client_id, credentials.client_secret)
+        credentials = create_client(Role.COLLEGE, "教务处 李老师", college_id=college_id)
+    return programme_id, api.token_for(credentials.client_id, credentials.client_secret)
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def bank(api: Any) -> dict[str, Any]:
     assert api.post("/api/v1/rulesets", api.workstation, json=document).status_code == 201
     _, provider = api.new_provider("YYZJ")
     learner_id = api.new_learner(national_id=ZHANG_SAN_ID)
-    college = _seed(api, learner_id)
+    programme_id, college = _seed(api, learner_id)
     outcomes = {}
     for name, body in s1_outcomes(learner_id).items():
         response = api.post("/api/v1/outcomes", provider, json=body)
@@ -88,6 +90,7 @@ def bank(api: Any) -> dict[str, Any]:
         "college": college,
         "provider": provider,
         "o": outcomes,
+        "pg": programme_id,
     }
 
 
@@ -101,7 +104,7 @@ def test_the_worked_example_partial_approval(api, bank):
     balance = api.get(f"/api/v1/learners/{bank['learner']}/balance", bank["me"]).get_json()
     assert balance["total"] == "14.5"
     body = {
-        "programme_id": "pg_1",
+        "programme_id": bank["pg"],
         "external_ref": "ZS-2026-01",
         "note": "申请软件技术专业课程免修",
         "items": worked_example_items(bank["o"]),
@@ -148,7 +151,7 @@ def test_the_worked_example_partial_approval(api, bank):
 
 def _approve_the_example(api: Any, bank: dict[str, Any]) -> tuple[str, list[str]]:
     body = {
-        "programme_id": "pg_1",
+        "programme_id": bank["pg"],
         "external_ref": "ZS-1",
         "items": worked_example_items(bank["o"]),
     }
@@ -197,3 +200,42 @@ def test_a_void_after_approval_flags_the_item_and_a_revocation_returns_the_credi
     assert balance["available_by_category"]["certificate"] == "0.0"
     again = api.post(revoke, bank["college"], json={"reason": "again"})
     assert_problem(again, 409, "already_revoked")
+
+
+def test_the_eligibility_preview_before_and_after_the_example(api, bank):
+    path = f"/api/v1/programmes/{bank['pg']}/eligibility"
+    before = api.get(path, bank["me"])
+    assert before.status_code == 200, before.get_json()
+    preview = before.get_json()
+    assert (preview["enrolled"], preview["remaining"], preview["remaining_online"]) == (
+        True,
+        "60.0",
+        "30.0",
+    )
+    assert preview["caps"] == {
+        "total_credits": "120.0",
+        "share_cap": "60.0",
+        "online_cap": "30.0",
+        "per_source": "8.0",
+    }
+    by_code = {course["course_code"]: course for course in preview["courses"]}
+    assert [o["outcome_ids"] for o in by_code["JS102"]["options"]] == [
+        [bank["o"]["CERT"]],
+        [bank["o"]["MOOC"]],
+    ]
+    assert by_code["JS102"]["options"][1]["grade"] == "85"
+    assert by_code["PRAC201"]["options"][0]["bank_credits"] == "3.5"
+    assert by_code["MATH101"]["status"] == "no_equivalence"
+
+    _approve_the_example(api, bank)
+    after = api.get(path, bank["me"]).get_json()
+    statuses = {course["course_code"]: course["status"] for course in after["courses"]}
+    assert statuses == {
+        "WEB101": "recognised",
+        "JS102": "recognised",
+        "UI103": "not_eligible",
+        "ICT100": "recognised",
+        "PRAC201": "recognised",
+        "MATH101": "no_equivalence",
+    }
+    assert (after["recognised"], after["remaining"]) == ("12.0", "48.0")
