@@ -239,3 +239,22 @@ def test_the_eligibility_preview_before_and_after_the_example(api, bank):
         "MATH101": "no_equivalence",
     }
     assert (after["recognised"], after["remaining"]) == ("12.0", "48.0")
+
+
+def test_decisions_are_counted_at_commit_and_refusals_are_not(api, bank):
+    from tests.api.test_metrics import scrape, value
+
+    name = "creditbank_transfer_decisions_total"
+    before = scrape(api)
+    app_id, ti = _approve_the_example(api, bank)  # 4 approvals, 1 rejection
+    refused = _decide(api, bank, app_id, ti[0], decision="approve", grade="良好")
+    assert refused.status_code == 409
+    revoke = f"/api/v1/applications/{app_id}/items/{ti[3]}/revoke"
+    assert api.post(revoke, bank["college"], json={"reason": "撤销"}).status_code == 201
+    after = scrape(api)
+
+    counted = {
+        d: value(after, name, decision=d) - value(before, name, decision=d)
+        for d in ("approve", "reject", "revoke")
+    }
+    assert counted == {"approve": 4, "reject": 1, "revoke": 1}
