@@ -4,93 +4,18 @@ bank with college CQ1024, programme 510203 and 张三 enrolled, built through th
 from __future__ import annotations
 
 import copy
+import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-C1: dict[str, Any] = {
-    "name": "软件技术专业（高职专科）学分转换目录 2026",
-    "effective_from": "2026-09-01T00:00:00+08:00",
-    "total_credits": "120.0",
-    "caps": {"share_percent": 50, "online_share_percent": 25, "per_source": "8.0"},
-    "courses": [
-        {
-            "code": "WEB101",
-            "name": "Web前端开发",
-            "credits": "4.0",
-            "kind": "practice",
-            "equivalences": [
-                {
-                    "kind": "certificate",
-                    "certificate_code": "1X-WEB-FRONTEND",
-                    "min_level": "intermediate",
-                    "grade": {"senior": "优秀", "intermediate": "良好"},
-                }
-            ],
-        },
-        {
-            "code": "JS102",
-            "name": "JavaScript程序设计",
-            "credits": "3.0",
-            "kind": "theory",
-            "equivalences": [
-                {
-                    "kind": "certificate",
-                    "certificate_code": "1X-WEB-FRONTEND",
-                    "min_level": "senior",
-                    "grade": "优秀",
-                },
-                {
-                    "kind": "course",
-                    "course_code": "CS-JS-01",
-                    "institution": "中国大学MOOC",
-                    "min_score": 60,
-                    "online": True,
-                    "grade": "score",
-                },
-            ],
-        },
-        {
-            "code": "UI103",
-            "name": "网页设计与制作",
-            "credits": "2.0",
-            "kind": "practice",
-            "equivalences": [
-                {
-                    "kind": "certificate",
-                    "certificate_code": "1X-WEB-FRONTEND",
-                    "min_level": "senior",
-                    "grade": "良好",
-                }
-            ],
-        },
-        {
-            "code": "ICT100",
-            "name": "信息技术基础",
-            "credits": "2.0",
-            "kind": "theory",
-            "equivalences": [
-                {"kind": "certificate", "certificate_code": "NCRE-2", "grade": "合格"}
-            ],
-        },
-        {
-            "code": "PRAC201",
-            "name": "专业综合实训",
-            "credits": "3.0",
-            "kind": "practice",
-            "equivalences": [
-                {"kind": "credits", "category": "practice", "min_credits": "3.0", "grade": "合格"}
-            ],
-        },
-        {
-            "code": "MATH101",
-            "name": "高等数学",
-            "credits": "4.0",
-            "kind": "theory",
-            "equivalences": [],
-        },
-    ],
-}
+# Catalogue C1 of PROGRAMMES.md, as the docs' walkthrough publishes it.
+C1: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[2] / "config/catalogues/example-510203.json").read_text(
+        encoding="utf-8"
+    )
+)
 
 ZHANG_SAN_ID = "11010519491231002X"
 
