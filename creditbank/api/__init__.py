@@ -127,10 +127,12 @@ def init_api(app: Flask) -> Api:
         audits,
         auth,
         checkpoints,
+        colleges,
         exports,
         learners,
         outcomes,
         passwords,
+        programmes,
         providers,
         reviews,
         rulesets,
@@ -153,6 +155,8 @@ def init_api(app: Flask) -> Api:
     for module in (audits, checkpoints):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (uploads, exports):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    for module in (colleges, programmes):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from creditbank.api.throttle import init_throttle
 
