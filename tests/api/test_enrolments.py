@@ -204,3 +204,9 @@ def test_enrolling_into_a_missing_programme_is_404(api, side):
     response = enrol(api, "pg_01JZZZZZZZZZZZZZZZZZZZZZZZ", side["learner"])
 
     assert_problem(response, 404, "not_found")
+
+
+def test_an_empty_learner_id_is_422_naming_it(api, side):
+    response = enrol(api, side["programme"]["id"], "")
+
+    assert_problem(response, 422, "validation_error", "learner_id")
