@@ -49,6 +49,7 @@ def withdraw_pending(
     applications, by application id, as they stand now (in position order).
     """
     lock_accounts(session, {application.learner_id for application in applications})
+    session.flush()  # the caller's own changes first: what follows reads the rows again
     for application in applications:
         session.refresh(application)  # as it stands under the lock
     changed: dict[str, list[TransferItem]] = {}
