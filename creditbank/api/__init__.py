@@ -128,10 +128,12 @@ def init_api(app: Flask) -> Api:
         audits,
         auth,
         checkpoints,
+        colleges,
         exports,
         learners,
         outcomes,
         passwords,
+        programmes,
         providers,
         reviews,
         rulesets,
@@ -155,7 +157,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (uploads, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
-    for module in (applications,):
+    for module in (colleges, programmes, applications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from creditbank.api.throttle import init_throttle
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 _LEARNER = {"learner_id": "$response.body#/learner_id"}
 _PROVIDER = {"provider_id": "$response.body#/id"}
 _CLIENT = {"client_id": "$response.body#/client_id"}
+_COLLEGE = {"college_id": "$response.body#/id"}
+_PROGRAMME = {"programme_id": "$response.body#/id"}
 _OUTCOME = {"outcome_id": "$response.body#/outcome/id"}
 _RULESET = {"ruleset_id": "$response.body#/id"}
 _AUDIT = {"audit_id": "$response.body#/id"}
@@ -41,6 +43,10 @@ _LISTS = {
     "list_reviews": _NEXT,
     "get_ledger": {**_NEXT, "learner_id": "$request.path.learner_id"},
     "list_findings": {**_NEXT, "audit_id": "$request.path.audit_id"},
+    "list_colleges": _NEXT,
+    "list_programmes": _NEXT,
+    "list_enrolments": {**_NEXT, "programme_id": "$request.path.programme_id"},
+    "list_learner_enrolments": {**_NEXT, "learner_id": "$request.path.learner_id"},
 }
 
 LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
@@ -48,6 +54,9 @@ LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
     ("open_learner", "201"): _USE_LEARNER,
     ("register_provider", "201"): {"get_provider": _PROVIDER, "create_provider_client": _PROVIDER},
     ("create_provider_client", "201"): {"disable_client": _CLIENT, "rotate_client": _CLIENT},
+    ("register_college", "201"): {"get_college": _COLLEGE, "create_college_client": _COLLEGE},
+    ("create_college_client", "201"): {"disable_client": _CLIENT, "rotate_client": _CLIENT},
+    ("create_programme", "201"): {"get_programme": _PROGRAMME, "list_enrolments": _PROGRAMME},
     ("post_outcomes", "201"): _USE_OUTCOME,
     ("post_outcomes", "200"): _USE_OUTCOME,
     ("publish_ruleset", "201"): {"get_ruleset": _RULESET},

@@ -24,14 +24,26 @@ def clients() -> None:
     required=True,
 )
 @click.option("--name", required=True)
+@click.option("--college", "school_code", default=None, help="A college client's school code.")
 @with_appcontext
 @fail_on_domain_errors
-def clients_create(role: str, name: str) -> None:
-    """Create a workstation or auditor client; prints {"client_id", "client_secret"} once."""
+def clients_create(role: str, name: str, school_code: str | None) -> None:
+    """Create a workstation, auditor or college client (a college's with --college
+    <school code>); prints {"client_id", "client_secret"} once."""
     from creditbank.services.clients import create_client
 
-    credentials = create_client(Role(role), name)
+    college_id = _college_id(role, school_code)
+    credentials = create_client(Role(role), name, college_id=college_id)
     emit({"client_id": credentials.client_id, "client_secret": credentials.client_secret})
+
+
+def _college_id(role: str, school_code: str | None) -> str | None:
+    """The college a ``--role college`` account belongs to; --college only goes with it."""
+    from creditbank.services.colleges import college_by_school_code
+
+    if (role == Role.COLLEGE) != (school_code is not None):
+        raise click.UsageError("--college <school code> goes with --role college, and only with it")
+    return None if school_code is None else college_by_school_code(school_code).id
 
 
 @click.group(cls=AppGroup)
@@ -41,23 +53,27 @@ def staff() -> None:
 
 @staff.command("create")
 @click.option("--username", required=True)
-@click.option("--role", type=click.Choice([r.value for r in STAFF]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in (*STAFF, Role.COLLEGE)]), required=True)
+@click.option("--college", "school_code", default=None, help="A college staff's school code.")
 @click.option("--password", default=None, help="Asked for when omitted and a terminal is attached.")
 @with_appcontext
 @fail_on_domain_errors
-def staff_create(username: str, role: str, password: str | None) -> None:
-    """Create a staff account that signs in at /workstation/; prints it as JSON."""
+def staff_create(username: str, role: str, school_code: str | None, password: str | None) -> None:
+    """Create a staff account that signs in at /workstation/ (a college's, with --college
+    <school code>, is bound to that college); prints it as JSON."""
     from creditbank.services.staff import create_staff
 
+    college_id = _college_id(role, school_code)
     if password is None:
         if not sys.stdin.isatty():
             raise click.UsageError("--password is required without a terminal to ask on")
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    account = create_staff(username, Role(role), password)
+    account = create_staff(username, Role(role), password, college_id=college_id)
     emit(
         {
             "username": account.username,
             "role": account.role,
+            "college_id": account.college_id,
             "created_at": account.created_at,
         }
     )

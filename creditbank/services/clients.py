@@ -123,6 +123,8 @@ def issue_client_token(client_id: str, client_secret: str) -> AccessToken:
         raise InvalidCredentials()
     if not verify_secret(client_secret, client.secret_hash) or client.disabled_at is not None:
         raise InvalidCredentials()
+    if client.college_id and _college_disabled(client.college_id):
+        raise InvalidCredentials()  # as its tokens are refused while the college is disabled
     extra: dict[str, object] = {"ver": client.token_version}
     if client.provider_id:
         extra["provider_id"] = client.provider_id
@@ -149,6 +151,11 @@ def _token(subject: str, role: Role, extra: dict[str, object]) -> AccessToken:
         extra_claims=extra,
     )
     return AccessToken(token, expires_in)
+
+
+def _college_disabled(college_id: str) -> bool:
+    college = db.session.get(College, college_id)
+    return college is None or college.disabled_at is not None
 
 
 def _client(client: Client | None) -> Client:

@@ -14,9 +14,11 @@ from creditbank.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from creditbank.domain.national_id import NationalIdError, mask_national_id, validate_national_id
 from creditbank.domain.roles import Principal, Role
 from creditbank.events import EventTag, record_event
+from creditbank.journal import lock_accounts
 from creditbank.models import Account, Identity
 from creditbank.services.learners import LearnerView, get_learner
 from creditbank.services.transaction import utcnow, write_transaction
+from creditbank.services.withdrawals import release_learner_transfers
 
 _DUPLICATE = "An account with this national ID already exists"
 
@@ -61,22 +63,29 @@ def correct_identity(principal: Principal, learner_id: str, changes: dict[str, A
 
 def erase_identity(principal: Principal, learner_id: str) -> None:
     """Delete the learner's name, national ID and password for good. The account, its journal
-    and its balance stay whole (and audit clean); reads show the learner without a name."""
+    and its balance stay whole (and audit clean); reads show the learner without a name.
+
+    In the same transaction, under the account lock, the learner's pending transfer items are
+    withdrawn (reason ``identity_erased``) and its enrolments lose their student numbers;
+    approved exemptions stay (PROGRAMMES.md § Edge cases)."""
     _require_workstation(principal)
     with write_transaction() as session:
+        lock_accounts(session, [learner_id])  # before any by-learner row
         identity = _identity(session, learner_id)
         erased = ["name"]
         if identity.national_id_fingerprint:
             erased.append("national_id")
         if identity.password_hash:
             erased.append("password")
+        now = utcnow()
+        release_learner_transfers(session, learner_id, now, principal.subject)
         session.delete(identity)
         record_event(
             session,
             EventTag.LEARNER_IDENTITY_ERASED,
             actor=principal.subject,
             subject_id=learner_id,
-            occurred_at=utcnow(),
+            occurred_at=now,
             details={"fields": erased},
         )
 

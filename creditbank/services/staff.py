@@ -1,5 +1,6 @@
-"""Staff accounts: the people who sign in to the workstation's web pages (role workstation or
-auditor). API clients are a different thing (:mod:`creditbank.services.clients`)."""
+"""Staff accounts: the people who sign in to the web pages (role workstation or auditor; or
+college, bound to one college). API clients are a different thing
+(:mod:`creditbank.services.clients`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
+from creditbank.college_models import College
 from creditbank.domain.errors import Conflict, NotFound, ValidationFailed
 from creditbank.domain.roles import STAFF, Role
 from creditbank.extensions import db
@@ -14,29 +16,43 @@ from creditbank.models import StaffAccount
 from creditbank.security.passwords import dummy_verify, hash_secret, needs_rehash, verify_secret
 from creditbank.services.transaction import utcnow, write_transaction
 
+# Workstation and auditor staff sign in to /workstation/; a college's staff to the college's
+# console pages (which are not here yet: until they are, such an account signs in nowhere).
+STAFF_ACCOUNT_ROLES = (*STAFF, Role.COLLEGE)
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 
 
-def create_staff(username: str, role: Role, password: str) -> StaffAccount:
-    """A new staff account; 409 ``conflict`` when the username is taken."""
+def create_staff(
+    username: str, role: Role, password: str, college_id: str | None = None
+) -> StaffAccount:
+    """A new staff account; 409 ``conflict`` when the username is taken. A college's staff
+    account (role ``college``) is bound to one college, which must exist."""
     errors: dict[str, list[str]] = {}
     if not USERNAME.fullmatch(username):
         errors["username"] = [
             "1–64 letters, digits, '.', '_' or '-', starting with one of the first two."
         ]
-    if role not in STAFF:
-        errors["role"] = [f"Must be one of {', '.join(STAFF)}."]
+    if role not in STAFF_ACCOUNT_ROLES:
+        errors["role"] = [f"Must be one of {', '.join(STAFF_ACCOUNT_ROLES)}."]
+    elif (role is Role.COLLEGE) != (college_id is not None):
+        errors["college_id"] = ["A college's staff account needs its college; no other may."]
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         errors["password"] = [f"{MIN_PASSWORD}–{MAX_PASSWORD} characters."]
     if errors:
         raise ValidationFailed(errors=errors)
     account = StaffAccount(
-        username=username, password_hash=hash_secret(password), role=role.value, created_at=utcnow()
+        username=username,
+        password_hash=hash_secret(password),
+        role=role.value,
+        college_id=college_id,
+        created_at=utcnow(),
     )
     try:
         with write_transaction() as session:
+            if college_id is not None and session.get(College, college_id) is None:
+                raise NotFound("No such college")
             session.add(account)
     except IntegrityError as exc:
         raise Conflict(f"A staff account named {username} already exists") from exc
@@ -68,7 +84,7 @@ def end_staff_sessions(username: str) -> None:
 def verify_staff_password(username: str, password: str) -> StaffAccount | None:
     """The active account these credentials open, or None. Unknown, disabled and wrong
     password take the same time and look the same to the caller."""
-    account = db.session.get(StaffAccount, username) if USERNAME.fullmatch(username) else None
+    account = _workstation_staff(username)
     if account is None:
         dummy_verify(password)
         return None
@@ -84,7 +100,16 @@ def verify_staff_password(username: str, password: str) -> StaffAccount | None:
 
 def active_staff(username: str) -> StaffAccount | None:
     """The account behind a signed-in session, while it exists and is not disabled."""
-    account = db.session.get(StaffAccount, username) if USERNAME.fullmatch(username) else None
+    account = _workstation_staff(username)
     if account is None or account.disabled_at is not None:
+        return None
+    return account
+
+
+def _workstation_staff(username: str) -> StaffAccount | None:
+    """The account of a workstation or auditor: the only ones the workstation's pages open
+    (a college's staff must never see the whole bank's learners there)."""
+    account = db.session.get(StaffAccount, username) if USERNAME.fullmatch(username) else None
+    if account is None or account.role not in STAFF:
         return None
     return account

@@ -298,6 +298,63 @@ def new_provider(_world: World, _role: str, _target: str) -> Call:
     return Call("/api/v1/providers", json=body)
 
 
+# The college half: each call makes what it acts on (a college, a programme, an enrolment)
+# through the workstation, so that disabling or ending one never touches another row's.
+# The college role's own column is in test_colleges.py, test_programmes.py, test_enrolments.py.
+MISSING_COLLEGE = "col_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+MISSING_PROGRAMME = "pg_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+PROGRAMME = {"code": "510203", "name": "软件技术", "level_code": "21", "category_code": "30"}
+
+
+def fresh_college(world: World) -> str:
+    body = {"school_code": f"M{uuid.uuid4().hex[:8].upper()}", "name": "矩阵学院"}
+    response = world.api.post("/api/v1/colleges", world.api.workstation, json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def fresh_programme(world: World) -> str:
+    path = f"/api/v1/colleges/{fresh_college(world)}/programmes"
+    response = world.api.post(path, world.api.workstation, json=PROGRAMME)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def college_path(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], Call]:
+    def call(world: World, _role: str, target: str) -> Call:
+        college = MISSING_COLLEGE if target == "missing" else fresh_college(world)
+        return Call(f"/api/v1/colleges/{college}{suffix}", **kwargs)
+
+    return call
+
+
+def programme_path(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], Call]:
+    def call(world: World, _role: str, target: str) -> Call:
+        programme = MISSING_PROGRAMME if target == "missing" else fresh_programme(world)
+        return Call(f"/api/v1/programmes/{programme}{suffix}", **kwargs)
+
+    return call
+
+
+def enrolment(world: World, _role: str, target: str) -> Call:
+    programme = MISSING_PROGRAMME if target == "missing" else fresh_programme(world)
+    body = {
+        "learner_id": world.learner_id["own"],
+        "student_no": "M001",
+        "enrolled_on": "2026-09-01",
+    }
+    return Call(f"/api/v1/programmes/{programme}/enrolments", json=body)
+
+
+def end_enrolment(world: World, role: str, target: str) -> Call:
+    call = enrolment(world, role, target)
+    if target != "missing":
+        response = world.api.post(call.path, world.api.workstation, json=call.json)
+        assert response.status_code == 201, response.get_json()
+    ending = {"ended_on": "2026-09-02", "reason": "毕业"}
+    return Call(f"{call.path}/{world.learner_id['own']}/end", json=ending)
+
+
 def sign_in_form(world: World, _role: str, _target: str) -> Call:
     form = {"username": world.staff_account("workstation"), "password": STAFF_PASSWORD}
     return Call(SIGN_IN_FORM, data=form)
@@ -402,6 +459,41 @@ DECISIONS: dict[str, Row] = {
     "GET /api/v1/exports/conversions.csv": Row(fixed("/api/v1/exports/conversions.csv"), staff()),
     "GET /api/v1/exports/conversions.xlsx": Row(fixed("/api/v1/exports/conversions.xlsx"), staff()),
     "GET /api/v1/exports/balances.xlsx": Row(fixed("/api/v1/exports/balances.xlsx"), staff()),
+    # colleges and their clients, programmes and enrolments (PROGRAMMES.md § Words and roles)
+    "POST /api/v1/colleges": Row(
+        fixed("/api/v1/colleges", json={"school_code": "MATRIX", "name": "矩阵学院"}),
+        {"workstation": ANY},
+        ok=(201,),
+    ),
+    "GET /api/v1/colleges": Row(fixed("/api/v1/colleges"), everyone()),
+    "GET /api/v1/colleges/{}": Row(college_path(), everyone(), SINGLE),
+    "PATCH /api/v1/colleges/{}": Row(
+        college_path(json={"name": "新名"}), {"workstation": ANY}, SINGLE
+    ),
+    "POST /api/v1/colleges/{}/disable": Row(college_path("/disable"), {"workstation": ANY}, SINGLE),
+    "POST /api/v1/colleges/{}/enable": Row(college_path("/enable"), {"workstation": ANY}, SINGLE),
+    "POST /api/v1/colleges/{}/clients": Row(
+        college_path("/clients"), {"workstation": ANY}, SINGLE, ok=(201,)
+    ),
+    "POST /api/v1/colleges/{}/programmes": Row(
+        college_path("/programmes", json=PROGRAMME), {"workstation": ANY}, SINGLE, ok=(201,)
+    ),
+    "GET /api/v1/programmes": Row(fixed("/api/v1/programmes"), everyone()),
+    "GET /api/v1/programmes/{}": Row(programme_path(), everyone(), SINGLE),
+    "PATCH /api/v1/programmes/{}": Row(
+        programme_path(json={"name": "新名"}), {"workstation": ANY}, SINGLE
+    ),
+    "POST /api/v1/programmes/{}/disable": Row(
+        programme_path("/disable"), {"workstation": ANY}, SINGLE
+    ),
+    "POST /api/v1/programmes/{}/enrolments": Row(
+        enrolment, {"workstation": ANY}, SINGLE, ok=(201,)
+    ),
+    "GET /api/v1/programmes/{}/enrolments": Row(programme_path("/enrolments"), staff(), SINGLE),
+    "POST /api/v1/programmes/{}/enrolments/{}/end": Row(
+        end_enrolment, {"workstation": ANY}, SINGLE
+    ),
+    "GET /api/v1/learners/{}/enrolments": Row(learner_path("/enrolments"), LEARNER_READERS, OWNED),
     # the workstation's pages (tests/api/test_workstation_pages.py): signed-in staff only
     "GET /workstation/": page("/workstation/"),
     "GET /workstation/learners": page("/workstation/learners"),
