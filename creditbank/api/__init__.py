@@ -126,6 +126,7 @@ def init_api(app: Flask) -> Api:
         accounts,
         audits,
         auth,
+        catalogues,
         checkpoints,
         exports,
         learners,
@@ -153,6 +154,8 @@ def init_api(app: Flask) -> Api:
     for module in (audits, checkpoints):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (uploads, exports):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    for module in (catalogues,):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from creditbank.api.throttle import init_throttle
 
