@@ -114,9 +114,9 @@ def db_upgrade() -> None:
 
 def _register_commands() -> None:
     """The commands live in modules named after what they manage; each adds itself to ``main``."""
-    from creditbank.cli import accounts, audit, keys, ledger
+    from creditbank.cli import accounts, audit, catalogues, keys, ledger
 
-    for module in (accounts, ledger, keys, audit):
+    for module in (accounts, ledger, keys, audit, catalogues):
         for command in module.COMMANDS:
             main.add_command(command)
 
