@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from creditbank.api.ledger_schemas import NEW_RULESET, RowError
+from creditbank.api.ledger_schemas import _SPACE, NEW_RULESET, RowError
 from creditbank.api.schemas import PageSchema
 from creditbank.conversion.rulesets import CERTIFICATE_LEVELS, COMPETITION_SCOPES, SKILL_LEVELS
 from creditbank.domain.amounts import amount_pattern
@@ -24,8 +24,8 @@ from creditbank.transfer.equivalence_documents import GRADE_WORDS, MAX_CODE, MAX
 
 SCHEMAS = "#/components/schemas/"
 EQUIVALENCE_KINDS = ("certificate", "skill_level", "competition", "course", "credits")
-# Text the server keeps as it is: no space around it (it would be stripped), no NUL.
-_NO_SPACE_AROUND = "^[^\\s\\u0000](?:[^\\u0000]*[^\\s\\u0000])?$"
+# A character of text that is not space (as str.strip sees it, like a ruleset's name), nor NUL.
+_KEPT = _SPACE.replace("[", "[^\\u0000", 1)
 
 
 def _amount(low: int, high: int, **more: Any) -> dict[str, Any]:
@@ -41,13 +41,10 @@ def _amount(low: int, high: int, **more: Any) -> dict[str, Any]:
 
 
 def _text(longest: int, **more: Any) -> dict[str, Any]:
-    return {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": longest,
-        "pattern": _NO_SPACE_AROUND,
-        **more,
-    }
+    """Text of 1 to ``longest`` characters once the spaces around it are stripped (the server
+    strips them), no NUL."""
+    inner = f"(?:[^\\u0000]{{0,{longest - 2}}}{_KEPT})?"
+    return {"type": "string", "pattern": f"^{_SPACE}*{_KEPT}{inner}{_SPACE}*$", **more}
 
 
 def _whole(low: int, high: int) -> dict[str, Any]:

@@ -245,3 +245,25 @@ def test_a_catalogue_in_a_media_type_not_offered_is_406(api, college):
     )
 
     assert_problem(response, 406, "not_acceptable")
+
+
+def test_the_documented_body_has_every_field_the_server_reads(api):
+    from creditbank.transfer.catalogues import CAP_FIELDS, COURSE_FIELDS, FIELDS
+    from creditbank.transfer.equivalence_documents import COMMON
+    from creditbank.transfer.equivalence_documents import FIELDS as EQUIVALENCE_FIELDS
+
+    document = api.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    body = document["paths"]["/api/v1/programmes/{programme_id}/catalogues"]["post"]
+    reference = body["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    catalogue = schemas[reference.rsplit("/", 1)[1]]
+
+    assert set(catalogue["properties"]) == set(FIELDS)
+    assert set(catalogue["properties"]["caps"]["properties"]) == set(CAP_FIELDS)
+    assert set(schemas["NewCourse"]["properties"]) == set(COURSE_FIELDS)
+    mapping = schemas["NewEquivalence"]["discriminator"]["mapping"]
+    assert set(mapping) == {kind.value for kind in EQUIVALENCE_FIELDS}
+    for kind, fields in EQUIVALENCE_FIELDS.items():
+        equivalence = schemas[mapping[kind.value].rsplit("/", 1)[1]]
+        assert set(equivalence["properties"]) == {*COMMON, *fields}, kind
+        assert equivalence["additionalProperties"] is False
