@@ -127,6 +127,7 @@ def init_api(app: Flask) -> Api:
         applications,
         audits,
         auth,
+        catalogues,
         checkpoints,
         colleges,
         exports,
@@ -157,7 +158,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (uploads, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
-    for module in (colleges, programmes, applications):
+    for module in (colleges, programmes, catalogues, applications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from creditbank.api.throttle import init_throttle
 

@@ -19,6 +19,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 from marshmallow import Schema
 
+from creditbank.api.catalogue_schemas import COMPONENTS as CATALOGUE_COMPONENTS
 from creditbank.api.ledger_schemas import NEW_RULESET
 from creditbank.api.links import LINKS
 from creditbank.api.schemas import GRANTS, LearnerPatch, ProblemSchema
@@ -88,6 +89,8 @@ def init_docs(app: Flask, api: Api) -> None:
     for code, description in ERRORS.items():
         components.response(f"Problem{code}", problem_response(description))
     components.schema("NewRuleset", NEW_RULESET)
+    for name, schema in CATALOGUE_COMPONENTS.items():
+        components.schema(name, schema)
     # a correction changes something: {} is a 422, which no marshmallow field can say
     components.schema("LearnerPatch", {"minProperties": 1}, schema=LearnerPatch)
     one_of(api, "TokenRequest", "grant_type", GRANTS)

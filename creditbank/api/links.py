@@ -18,6 +18,7 @@ _PROGRAMME = {"programme_id": "$response.body#/id"}
 _OUTCOME = {"outcome_id": "$response.body#/outcome/id"}
 _RULESET = {"ruleset_id": "$response.body#/id"}
 _AUDIT = {"audit_id": "$response.body#/id"}
+_CATALOGUE = {"catalogue_id": "$response.body#/id"}
 
 _USE_LEARNER = {
     target: _LEARNER
@@ -40,6 +41,7 @@ _LISTS = {
     "list_providers": _NEXT,
     "list_outcomes": _NEXT,
     "list_rulesets": _NEXT,
+    "list_catalogues": {**_NEXT, "programme_id": "$request.path.programme_id"},
     "list_reviews": _NEXT,
     "get_ledger": {**_NEXT, "learner_id": "$request.path.learner_id"},
     "list_findings": {**_NEXT, "audit_id": "$request.path.audit_id"},
@@ -60,6 +62,8 @@ LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
     ("post_outcomes", "201"): _USE_OUTCOME,
     ("post_outcomes", "200"): _USE_OUTCOME,
     ("publish_ruleset", "201"): {"get_ruleset": _RULESET},
+    ("publish_catalogue", "201"): {"get_catalogue": _CATALOGUE},
+    ("upload_catalogue", "201"): {"get_catalogue": _CATALOGUE},
     ("start_audit", "201"): _USE_AUDIT,
     ("start_audit", "202"): _USE_AUDIT,
 }

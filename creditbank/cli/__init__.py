@@ -114,9 +114,9 @@ def db_upgrade() -> None:
 
 def _register_commands() -> None:
     """The commands live in modules named after what they manage; each adds itself to ``main``."""
-    from creditbank.cli import accounts, audit, colleges, keys, ledger
+    from creditbank.cli import accounts, audit, catalogues, colleges, keys, ledger
 
-    for module in (accounts, colleges, ledger, keys, audit):
+    for module in (accounts, colleges, catalogues, ledger, keys, audit):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -39,6 +39,7 @@ from flask.testing import FlaskClient
 from creditbank.domain.roles import Role
 from creditbank.services.staff import create_staff
 from tests.api.browsers import STAFF_PASSWORD, csrf_token, new_browser, sign_in
+from tests.api.catalogue_helpers import C1_FORM, c1, new_college, new_programme
 
 ROLES = ("workstation", "auditor", "provider", "learner")
 STAFF_ROLES = ("workstation", "auditor")  # the only roles with a session in a browser
@@ -189,6 +190,8 @@ MISSING = {
     "client": "c_01JZZZZZZZZZZZZZZZZZZZZZZZ",
     "ruleset": "rs_01JZZZZZZZZZZZZZZZZZZZZZZZ",
     "audit": "a_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "programme": "pg_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "catalogue": "cat_01JZZZZZZZZZZZZZZZZZZZZZZZ",
 }
 
 
@@ -291,6 +294,41 @@ def ruleset_path(world: World, _role: str, target: str) -> Call:
 
 
 RULESET = {"name": "矩阵规则", "effective_from": "2020-01-01T00:00:00+08:00"}
+
+
+def catalogued(world: World) -> dict[str, str]:
+    """A college's programme with a catalogue in force, made when first asked for."""
+    found = world.__dict__.get("catalogued")
+    if found is None:
+        programme = new_programme(new_college())
+        path = f"/api/v1/programmes/{programme}/catalogues"
+        response = world.api.post(path, world.api.workstation, json=c1())
+        assert response.status_code == 201, response.get_json()
+        found = world.__dict__["catalogued"] = {
+            "programme": programme,
+            "catalogue": response.get_json()["id"],
+        }
+    return found
+
+
+def programme_path(suffix: str, **kwargs: Any) -> Callable[[World, str, str], Call]:
+    def call(world: World, _role: str, target: str) -> Call:
+        programme = MISSING["programme"] if target == "missing" else catalogued(world)["programme"]
+        return Call(f"/api/v1/programmes/{programme}{suffix}", **kwargs)
+
+    return call
+
+
+def catalogue_upload(world: World, role: str, target: str) -> Call:
+    rows = "课程代码,课程名称,学分\nMATH101,高等数学,4\n"
+    form = {**C1_FORM, "file": (io.BytesIO(rows.encode("utf-8")), "catalogue.csv")}
+    call = programme_path("/catalogues/upload", data=form, content_type="multipart/form-data")
+    return call(world, role, target)
+
+
+def catalogue_path(world: World, _role: str, target: str) -> Call:
+    catalogue = MISSING["catalogue"] if target == "missing" else catalogued(world)["catalogue"]
+    return Call(f"/api/v1/catalogues/{catalogue}")
 
 
 def new_provider(_world: World, _role: str, _target: str) -> Call:
@@ -447,6 +485,22 @@ DECISIONS: dict[str, Row] = {
     "GET /api/v1/rulesets/{}": Row(ruleset_path, everyone(), SINGLE),
     "GET /api/v1/reviews": Row(fixed("/api/v1/reviews"), staff()),
     "POST /api/v1/reviews/{}": Row(review, {"workstation": ANY}, OWNED, ok=(201,)),
+    # catalogues (PROGRAMMES.md): every role reads; the workstation (and the programme's
+    # college) publishes
+    "POST /api/v1/programmes/{}/catalogues": Row(
+        programme_path("/catalogues", json=c1()), {"workstation": ANY}, SINGLE, ok=(201,)
+    ),
+    "GET /api/v1/programmes/{}/catalogues": Row(programme_path("/catalogues"), everyone(), SINGLE),
+    "GET /api/v1/programmes/{}/catalogues/active": Row(
+        programme_path("/catalogues/active"), everyone(), SINGLE
+    ),
+    "POST /api/v1/programmes/{}/catalogues/upload": Row(
+        catalogue_upload, {"workstation": ANY}, SINGLE, ok=(201,)
+    ),
+    "GET /api/v1/catalogues/{}": Row(catalogue_path, everyone(), SINGLE),
+    "GET /api/v1/catalogues/template.xlsx": Row(
+        fixed("/api/v1/catalogues/template.xlsx"), everyone()
+    ),
     # audits and checkpoints (API.md: workstation and auditor; checkpoints made by the
     # workstation only)
     "POST /api/v1/audits": Row(fixed("/api/v1/audits", json={}), staff(), ok=(201, 202)),

@@ -15,12 +15,18 @@ GUARDS = {
         "rulesets_no_delete": "rulesets",
         "journal_entries_no_replace": "journal_entries",
         "rulesets_no_replace": "rulesets",
+        # migration 0006: the catalogues, guarded as the rulesets are
+        "catalogues_no_update": "catalogues",
+        "catalogues_no_delete": "catalogues",
+        "catalogues_no_replace": "catalogues",
     },
     "postgresql": {
         "journal_entries_append_only": "journal_entries",
         "journal_entries_no_truncate": "journal_entries",
         "rulesets_append_only": "rulesets",
         "rulesets_no_truncate": "rulesets",
+        "catalogues_append_only": "catalogues",
+        "catalogues_no_truncate": "catalogues",
     },
 }
 

@@ -1,4 +1,5 @@
-"""Invariant 1: the journal and the rulesets are append-only *inside the database*.
+"""Invariant 1: the journal, the rulesets and the catalogues are append-only *inside the
+database*.
 
 Every statement here goes through a raw connection (``exec_driver_sql``), past the ORM and
 the services, as a person with a SQL prompt would; the triggers created by the migrations
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from creditbank.extensions import db as flask_db
+from tests.api.catalogue_helpers import new_college, new_programme, publish
 from tests.integration.guards import GUARDS, installed_guards
 
 pytestmark = pytest.mark.usefixtures("cheap_secret_hashing")
@@ -24,6 +26,10 @@ REFUSED_ON_BOTH = [
     "UPDATE rulesets SET document = '{}'",
     "UPDATE rulesets SET effective_from = published_at",
     "DELETE FROM rulesets",
+    "UPDATE catalogues SET document = '{}'",
+    "UPDATE catalogues SET effective_from = published_at WHERE version = 1",
+    "DELETE FROM catalogues",
+    "DELETE FROM catalogues WHERE version = (SELECT max(version) FROM catalogues)",
 ]
 
 # An upsert is an UPDATE or a DELETE by another name. SQLite's REPLACE deletes the row it
@@ -42,6 +48,14 @@ _NEW_ID_SAME_VERSION = (
     "SELECT 'rs_forged', version, name, effective_from, '{}', published_at, published_by "
     "FROM rulesets WHERE version = 1"
 )
+_SAME_CATALOGUE = (
+    "SELECT id, programme_id, version, 'forged', effective_from, '{}', published_at, "
+    "published_by FROM catalogues WHERE version = 1"
+)
+_NEW_ID_SAME_CATALOGUE_VERSION = (
+    "SELECT 'cat_forged', programme_id, version, name, effective_from, '{}', published_at, "
+    "published_by FROM catalogues WHERE version = 1"
+)
 REPLACES = {
     "sqlite": [
         f"INSERT OR REPLACE INTO journal_entries {_FORGED_ENTRY} WHERE seq = 1",
@@ -49,6 +63,8 @@ REPLACES = {
         "WHERE seq = (SELECT max(seq) FROM journal_entries)",
         f"INSERT OR REPLACE INTO rulesets {_SAME_RULESET}",
         f"REPLACE INTO rulesets {_NEW_ID_SAME_VERSION}",
+        f"INSERT OR REPLACE INTO catalogues {_SAME_CATALOGUE}",
+        f"REPLACE INTO catalogues {_NEW_ID_SAME_CATALOGUE_VERSION}",
     ],
     "postgresql": [
         f"INSERT INTO journal_entries {_FORGED_ENTRY} WHERE seq = 1 "
@@ -59,12 +75,19 @@ REPLACES = {
         "ON CONFLICT (id) DO UPDATE SET document = excluded.document",
         f"INSERT INTO rulesets {_NEW_ID_SAME_VERSION} "
         "ON CONFLICT (version) DO UPDATE SET name = excluded.name",
+        f"INSERT INTO catalogues {_SAME_CATALOGUE} "
+        "ON CONFLICT (id) DO UPDATE SET document = excluded.document",
+        f"INSERT INTO catalogues {_NEW_ID_SAME_CATALOGUE_VERSION} "
+        "ON CONFLICT (programme_id, version) DO UPDATE SET name = excluded.name",
     ],
 }
 
 REFUSED_ON_POSTGRES = [
     "TRUNCATE journal_entries",
     "TRUNCATE rulesets",
+    "TRUNCATE catalogues",
+    # nor a cascade from the programmes the catalogues belong to
+    "TRUNCATE programmes CASCADE",
     # A cascade from the accounts must not empty the journal by the back door either.
     "TRUNCATE accounts CASCADE",
 ]
@@ -72,7 +95,11 @@ REFUSED_ON_POSTGRES = [
 
 @pytest.fixture
 def engine(api) -> sa.Engine:
-    """The app's engine, after a ruleset and a few postings have filled both tables."""
+    """The app's engine, after a ruleset, a few postings and two catalogue versions have filled
+    the guarded tables."""
+    programme = new_programme(new_college())
+    for _ in range(2):
+        assert publish(api, programme, api.workstation).status_code == 201
     api.publish_ruleset()
     api.publish_ruleset(name="第二版规则", effective_from="2021-01-01T00:00:00+08:00")
     _, provider = api.new_provider()
@@ -90,13 +117,14 @@ def snapshot(engine: sa.Engine) -> dict[str, list[tuple]]:
                 tuple(row)
                 for row in connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2")
             ]
-            for table in ("journal_entries", "rulesets", "accounts")
+            for table in ("journal_entries", "rulesets", "catalogues", "accounts")
         }
 
 
 def assert_refused(engine: sa.Engine, statement: str) -> None:
     before = snapshot(engine)
     assert before["journal_entries"] and before["rulesets"], "nothing to tamper with"
+    assert before["catalogues"], "no catalogue to tamper with"
     with pytest.raises(sa.exc.IntegrityError, match="append-only"), engine.begin() as connection:
         connection.exec_driver_sql(statement)
     assert snapshot(engine) == before
@@ -107,7 +135,7 @@ def test_raw_update_and_delete_are_refused_and_change_nothing(engine, statement)
     assert_refused(engine, statement)
 
 
-@pytest.mark.parametrize("replace", range(4))
+@pytest.mark.parametrize("replace", range(len(REPLACES["sqlite"])))
 def test_an_upsert_of_an_existing_key_is_refused_and_changes_nothing(engine, replace):
     assert_refused(engine, REPLACES[engine.dialect.name][replace])
 
