@@ -32,6 +32,7 @@ from prometheus_client import (
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from creditbank.college_models import TransferItem
 from creditbank.extensions import db
 from creditbank.journal import appended
 from creditbank.models import Audit
@@ -56,6 +57,13 @@ CREDITS_GRANTED = Counter(
     "Credits granted, in tenths of a credit: the sum of the positive deltas of credit entries.",
 )
 AUDITS = Counter("creditbank_audits", "Audits finished, by result.", ["status"])
+TRANSFER_DECISIONS = Counter(
+    "creditbank_transfer_decisions",
+    "A college's decisions on application items, counted at commit: approve (a transfer "
+    "entry), reject, revoke (a reversal entry).",
+    ["decision"],
+)
+TRANSFER_DECISION_KINDS = ("approve", "reject", "revoke")
 
 _PENDING = "creditbank.metrics.pending"  # Session.info key of the uncommitted _Tally
 AUDIT_RESULTS = ("passed", "failed", "error")  # the end states of an audit run
@@ -106,6 +114,7 @@ class _Tally:
     outcomes: int = 0
     tenths: int = 0
     audits: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
 
 
 def _tally_journal(session: Session) -> None:
@@ -115,6 +124,10 @@ def _tally_journal(session: Session) -> None:
             tally.outcomes += 1
         elif entry.kind == "credit" and (entry.delta or 0) > 0:
             tally.tenths += entry.delta or 0
+        elif entry.kind == "transfer":
+            tally.decisions.append("approve")
+        elif entry.kind == "reversal":
+            tally.decisions.append("revoke")
 
 
 def _tally_audits(session: Session, _context: object) -> None:
@@ -124,6 +137,10 @@ def _tally_audits(session: Session, _context: object) -> None:
             added = inspect(row).attrs.status.history.added
             if added and added[-1] in AUDIT_RESULTS:
                 tally.audits.append(added[-1])
+        elif isinstance(row, TransferItem):
+            added = inspect(row).attrs.status.history.added
+            if added and added[-1] == "rejected":
+                tally.decisions.append("reject")
 
 
 def _record_committed(session: Session) -> None:
@@ -133,6 +150,8 @@ def _record_committed(session: Session) -> None:
         record_credits(tally.tenths)
         for status in tally.audits:
             record_audit(status)
+        for decision in tally.decisions:
+            TRANSFER_DECISIONS.labels(decision=decision).inc()
 
 
 def _forget_rolled_back(session: Session) -> None:

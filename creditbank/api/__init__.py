@@ -124,6 +124,7 @@ def init_api(app: Flask) -> Api:
     """Register every blueprint and the pieces of the OpenAPI document they share."""
     from creditbank.api import (
         accounts,
+        applications,
         audits,
         auth,
         checkpoints,
@@ -153,6 +154,8 @@ def init_api(app: Flask) -> Api:
     for module in (audits, checkpoints):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (uploads, exports):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    for module in (applications,):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from creditbank.api.throttle import init_throttle
 

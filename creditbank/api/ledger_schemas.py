@@ -86,7 +86,9 @@ class EntrySchema(OpenSchema):
 
     learner_id = fields.String()
     seq = fields.Integer()
-    kind = fields.String(metadata={"enum": ["outcome", "void", "review", "credit"]})
+    kind = fields.String(
+        metadata={"enum": ["outcome", "void", "review", "credit", "transfer", "reversal"]}
+    )
     recorded_at = fields.String()
     prev_hash = fields.String()
     hash = fields.String()
@@ -220,6 +222,14 @@ class BalanceSchema(Schema):
     learner_id = fields.String()
     total = fields.String(metadata={"example": "12.5"})
     by_category = fields.Dict(keys=fields.String(), values=fields.String())
+    converted = fields.String(
+        metadata={"description": "Spent on college courses: Σ transfers − Σ reversals."}
+    )
+    converted_by_category = fields.Dict(keys=fields.String(), values=fields.String())
+    available = fields.String(
+        metadata={"description": "total − converted; negative when a spent source was voided."}
+    )
+    available_by_category = fields.Dict(keys=fields.String(), values=fields.String())
     as_of = fields.String()
     seq = fields.Integer()
 

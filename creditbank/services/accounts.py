@@ -20,8 +20,13 @@ from creditbank.services.transaction import utcnow
 
 _ACCOUNTS = Account.__table__
 _BALANCE_NOW = select(
-    _ACCOUNTS.c.balance, _ACCOUNTS.c.balance_by_category, _ACCOUNTS.c.head_seq
+    _ACCOUNTS.c.balance,
+    _ACCOUNTS.c.balance_by_category,
+    _ACCOUNTS.c.converted,
+    _ACCOUNTS.c.converted_by_category,
+    _ACCOUNTS.c.head_seq,
 ).where(_ACCOUNTS.c.learner_id == bindparam("learner_id"))
+Totals = tuple[int, dict[str, int]]
 
 
 def readable_account(principal: Principal, learner_id: str) -> Account:
@@ -34,7 +39,9 @@ def readable_account(principal: Principal, learner_id: str) -> Account:
 
 
 def balance(principal: Principal, learner_id: str, as_of: datetime | None) -> dict[str, Any]:
-    """Total and per-category balance now, or at ``as_of``: one indexed read, never a SUM."""
+    """Total and per-category balance now, or at ``as_of``: one indexed read, never a SUM;
+    with what was converted into college courses and what is available (PROGRAMMES.md
+    § Ledger semantics: negative in a category whose debited source was voided)."""
     if as_of is None:
         _check_reader(principal, learner_id)
         # The three cached columns as a plain row (Core, no ORM object): the most frequent
@@ -47,11 +54,13 @@ def balance(principal: Principal, learner_id: str, as_of: datetime | None) -> di
             json.loads(cached.balance_by_category),
             cached.head_seq,
         )
+        converted = (cached.converted, json.loads(cached.converted_by_category))
         instant = utcnow()
     else:
         readable_account(principal, learner_id)
         instant = as_of
         total, by_category = _balance_at(learner_id, as_of)
+        converted = _converted_at(learner_id, as_of)
         seq = (
             db.session.scalar(
                 select(func.max(JournalEntry.seq)).where(
@@ -60,13 +69,26 @@ def balance(principal: Principal, learner_id: str, as_of: datetime | None) -> di
             )
             or 0
         )
+    spent, spent_by_category = converted
+    available = {
+        name: by_category.get(name, 0) - spent_by_category.get(name, 0)
+        for name in by_category.keys() | spent_by_category.keys()
+    }
     return {
         "learner_id": learner_id,
         "total": format_tenths(total),
-        "by_category": {name: format_tenths(value) for name, value in sorted(by_category.items())},
+        "by_category": _spelled(by_category),
+        "converted": format_tenths(spent),
+        "converted_by_category": _spelled(spent_by_category),
+        "available": format_tenths(total - spent),
+        "available_by_category": _spelled(available),
         "as_of": format_instant(instant),
         "seq": seq,
     }
+
+
+def _spelled(amounts: dict[str, int]) -> dict[str, str]:
+    return {name: format_tenths(value) for name, value in sorted(amounts.items())}
 
 
 def _check_reader(principal: Principal, learner_id: str) -> None:
@@ -74,7 +96,7 @@ def _check_reader(principal: Principal, learner_id: str) -> None:
         raise Forbidden("A learner reads only its own account")
 
 
-def _balance_at(learner_id: str, as_of: datetime) -> tuple[int, dict[str, int]]:
+def _balance_at(learner_id: str, as_of: datetime) -> Totals:
     last_credit = db.session.scalar(
         select(JournalEntry)
         .where(
@@ -89,6 +111,25 @@ def _balance_at(learner_id: str, as_of: datetime) -> tuple[int, dict[str, int]]:
         return 0, {}
     running = json.loads(last_credit.data)["running_by_category"]
     return last_credit.running_total or 0, {k: parse_tenths(v) for k, v in running.items()}
+
+
+def _converted_at(learner_id: str, as_of: datetime) -> Totals:
+    """The converted totals of the last ``transfer`` or ``reversal`` at or before ``as_of``."""
+    last = db.session.scalar(
+        select(JournalEntry)
+        .where(
+            JournalEntry.learner_id == learner_id,
+            JournalEntry.kind.in_(("transfer", "reversal")),
+            JournalEntry.recorded_at <= as_of,
+        )
+        .order_by(JournalEntry.seq.desc())
+        .limit(1)
+    )
+    if last is None:
+        return 0, {}
+    data = json.loads(last.data)
+    by_category = {k: parse_tenths(v) for k, v in data["converted_by_category"].items()}
+    return parse_tenths(data["converted_total"]), by_category
 
 
 def ledger(

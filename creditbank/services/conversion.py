@@ -21,6 +21,7 @@ from creditbank.journal import Entry, LockedAccount, append
 from creditbank.models import NewOutcomeState, OutcomeState
 from creditbank.services.evaluator_state import from_appended, incremental, remember_head
 from creditbank.services.history import history_of
+from creditbank.services.transfer_flags import flag_changed_sources
 
 
 def reconvert(
@@ -58,6 +59,13 @@ def reconvert(
             or session.get_one(OutcomeState, (account.learner_id, outcome_id))
             for outcome_id in decisions
         }
+    # What debited sources earned before, for the flags of rule 6 (only a learner who has
+    # converted something can have any).
+    before = (
+        {oid: (s.credits, s.category, s.status) for oid, s in states.items()}
+        if account.converted
+        else None
+    )
     totals = json.loads(account.balance_by_category)
     credits: list[Entry] = []
     for decision in decisions.values():
@@ -68,6 +76,8 @@ def reconvert(
             credits.append(_credit_entry(session, account, decision, category, delta, totals, now))
         _update_state(state, decision)
     account.balance_by_category = canonical_bytes(totals).decode()
+    if before is not None:
+        flag_changed_sources(session, account.learner_id, before, decisions, now)
     if history:
         remember_head(account, rulesets, evaluator)
     return credits

@@ -1,0 +1,92 @@
+"""The college half's worked example (PROGRAMMES.md): catalogue C1, the S1 outcomes, and a
+bank with college CQ1024, programme 510203 and 张三 enrolled, built through the API."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Catalogue C1 of PROGRAMMES.md, as the docs' walkthrough publishes it.
+C1: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[2] / "config/catalogues/example-510203.json").read_text(
+        encoding="utf-8"
+    )
+)
+
+ZHANG_SAN_ID = "11010519491231002X"
+
+
+def catalogue(**overrides: Any) -> dict[str, Any]:
+    document = copy.deepcopy(C1)
+    document.update(overrides)
+    return document
+
+
+def s1_outcomes(learner_id: str, tag: str = "") -> dict[str, dict[str, Any]]:
+    """The S1 outcomes' bodies by short name (another learner's copies: another ``tag``)."""
+    suffix = tag or os.urandom(3).hex()
+
+    def body(**fields: Any) -> dict[str, Any]:
+        return {"learner_id": learner_id, "external_ref": f"s1-{os.urandom(6).hex()}", **fields}
+
+    return {
+        "CERT": body(
+            kind="certificate",
+            certificate_code="1X-WEB-FRONTEND",
+            level="senior",
+            certificate_no=f"WEB-S-0001{suffix}",
+            achieved_on="2026-06-01",
+            title="Web前端开发职业技能等级证书（高级）",
+        ),
+        "NCRE": body(
+            kind="certificate",
+            certificate_code="NCRE-2",
+            certificate_no=f"NCRE-0001{suffix}",
+            achieved_on="2026-03-20",
+            title="全国计算机等级考试二级",
+        ),
+        "H1": body(
+            kind="training_hours",
+            category="practice",
+            hours="48",
+            achieved_on="2026-05-15",
+            title="网页制作实训",
+        ),
+        "H2": body(
+            kind="training_hours",
+            category="practice",
+            hours="36",
+            achieved_on="2026-07-10",
+            title="前端项目实训",
+        ),
+        "MOOC": body(
+            kind="course",
+            course_code="CS-JS-01",
+            credits="3",
+            score=85,
+            institution="中国大学MOOC",
+            achieved_on="2026-04-30",
+            title="JavaScript程序设计（慕课）",
+        ),
+    }
+
+
+@dataclass
+class Learner:
+    learner_id: str
+    outcomes: dict[str, str] = field(default_factory=dict)  # short name -> outcome id
+
+
+def worked_example_items(o: dict[str, str]) -> list[dict[str, Any]]:
+    """The five items of PROGRAMMES.md § Applications."""
+    return [
+        {"course_code": "WEB101", "outcome_ids": [o["CERT"]]},
+        {"course_code": "JS102", "outcome_ids": [o["CERT"]]},
+        {"course_code": "UI103", "outcome_ids": [o["CERT"]]},
+        {"course_code": "ICT100", "outcome_ids": [o["NCRE"]]},
+        {"course_code": "PRAC201", "outcome_ids": [o["H1"], o["H2"]]},
+    ]
