@@ -101,6 +101,6 @@ def finish_transfers(
         transfers.replay.findings.append(
             Finding(account.learner_id, last_seq, BALANCE, expected, repr(error))
         )
-        transfers.finish(None, items)
+        transfers.finish(None, items, last_seq)
         return
-    transfers.finish((account.converted, by_category), items)
+    transfers.finish((account.converted, by_category), items, last_seq)

@@ -79,9 +79,17 @@ class TransferCheck:
             else:
                 self._book(document)
 
-    def finish(self, cached: Totals | None = None, items: Sequence[Item] | None = None) -> None:
+    def finish(
+        self,
+        cached: Totals | None = None,
+        items: Sequence[Item] | None = None,
+        last_seq: int | None = None,
+    ) -> None:
         """The end of the chain: the cached converted totals (the account's; ``None`` offline)
-        and the learner's items (``None`` offline), checks 5 and 6."""
+        and the learner's items (``None`` offline), checks 5 and 6. A cache that disagrees is
+        found at the last transfer or reversal, else at ``last_seq`` (the chain's end)."""
+        if self.replay.last_seq is None:
+            self.replay.last_seq = last_seq
         self.replay.finish(cached, items)
 
     def _book(self, document: Mapping[str, Any]) -> None:

@@ -134,6 +134,20 @@ def test_nothing_is_replayed_until_the_first_transfer():
     assert isinstance(transfers.replay.ledger.transfers[11], Transfer)
 
 
+def test_a_cache_without_a_transfer_is_found_at_the_end_of_the_chain():
+    desk = happy_path()
+    findings: list[Finding] = []
+    transfers = TransferCheck(LEARNER, findings, None)
+    for doc, _ in chain(desk)[:10]:  # the S1 outcomes and their credits
+        transfers.feed(doc)
+
+    transfers.finish((60, {"certificate": 60}), [], last_seq=10)
+
+    assert [(f.seq, f.check, f.found) for f in findings] == [
+        (10, "balance", 'cached converted 6.0 {"certificate":"6.0"}')
+    ]
+
+
 def test_the_offline_verifier_replays_transfers_in_an_export():
     desk = happy_path()
     desk.void("o_NCRE")
