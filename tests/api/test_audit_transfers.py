@@ -113,6 +113,15 @@ def test_scenario_13_the_worked_example_audits_clean_and_its_export_verifies(api
         verified = export_and_verify(cli, learner.learner_id)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert "verified" in verified.stdout and "NOT" not in verified.stdout
+    exported = [json.loads(line) for line in (tmp_path / "learner.jsonl").read_text().splitlines()]
+    assert (exported[0]["format"], exported[0]["version"]) == ("creditbank-export", 1)
+    assert [line["entry"]["kind"] for line in exported if "entry" in line] == [
+        "outcome",
+        "credit",
+        "outcome",
+        "credit",
+        "transfer",
+    ]  # scenario 10's learner, exported last
     assert not (tmp_path / "no-keys").exists(), "verify loaded the app"
 
 
