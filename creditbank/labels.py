@@ -85,8 +85,9 @@ AUDIT_CHECK_TEXT = {
     "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),
     "chain_link": ("链接断裂", "prev_hash is not the previous entry's hash, or the head moved"),
     "entry_hash": ("哈希不符", "the hash does not match the entry's content"),
-    "balance": ("余额不符", "running totals, deltas and the cached balance disagree"),
+    "balance": ("余额不符", "running or converted totals and the cached balances disagree"),
     "replay": ("重算不符", "re-running the conversion rules gives other credits"),
+    "transfer": ("转换不符", "a transfer or reversal is not what the transfer rules make of it"),
     "checkpoint": ("检查点不符", "the signed checkpoint does not match the journal"),
 }
 

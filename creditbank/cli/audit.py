@@ -151,7 +151,7 @@ def verify(
     export_file: Path, checkpoint_file: Path | None, jwks_file: Path | None, fmt: str
 ) -> None:
     """Verify an export offline; exit status 0 when it verifies, 1 when it does not."""
-    from creditbank.domain.verify import verify_export
+    from creditbank.transfer.offline import verify_export
 
     document = _read_json(checkpoint_file) if checkpoint_file else None
     key = _jwks_key(_read_json(jwks_file), document) if jwks_file and document else None

@@ -16,7 +16,9 @@ from typing import Any
 from creditbank.domain.amounts import AmountError, format_tenths, parse_tenths
 from creditbank.domain.canonical import GENESIS_HASH, entry_hash
 
-CHECKS = ("seq_gap", "chain_link", "entry_hash", "balance", "replay", "checkpoint")
+# The audit's checks; ``transfer`` is the college half's (PROGRAMMES.md § Audits), whose
+# replay lives in creditbank.transfer and extends ``balance`` with the converted totals.
+CHECKS = ("seq_gap", "chain_link", "entry_hash", "balance", "replay", "transfer", "checkpoint")
 Totals = tuple[int, Mapping[str, int]]  # a balance and its split by category, in tenths
 
 

@@ -5,6 +5,10 @@ chain (seq 1..n, links, recomputed hashes) and its running totals; the checkpoin
 signature; and then either the root over the export's leaves (whole bank) or the inclusion
 proof of the learner's signed head (one learner), and that the journal still holds every head
 the checkpoint signed. Memory grows with the number of learners, never with the entries.
+
+Checks of a higher layer join through ``learner_checks`` (each makes a :class:`LearnerCheck`
+per learner, fed every entry document of that learner): the transfer replay does, in
+:mod:`creditbank.transfer.offline`, which is what ``creditbank verify`` runs.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from creditbank.domain.chain_checks import BalanceCheck, ChainCheck, Finding
 from creditbank.domain.checkpoint import verify_checkpoint
@@ -22,6 +26,18 @@ from creditbank.domain.merkle import leaf_hash, root_from_leaf_hashes, verify_in
 
 EXPORT_FORMAT = ("creditbank-export", 1)
 KEPT_FINDINGS = 1000
+
+
+class LearnerCheck(Protocol):
+    """A check of one learner's chain, fed its entry documents in seq order, then finished."""
+
+    def feed(self, document: Mapping[str, Any]) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+# Makes a learner's check: (learner_id, the findings list to append to).
+LearnerChecks = Callable[[str, list[Finding]], LearnerCheck]
 
 
 @dataclass
@@ -67,11 +83,15 @@ class _Sink(list[Finding]):
 
 
 def verify_export(
-    lines: Iterable[str], checkpoint: Mapping[str, Any] | None, public_key: bytes | None = None
+    lines: Iterable[str],
+    checkpoint: Mapping[str, Any] | None,
+    public_key: bytes | None = None,
+    learner_checks: Sequence[LearnerChecks] = (),
 ) -> Report:
     """Verify an export; ``public_key`` (raw 32 bytes, from the bank's JWKS) pins the signer,
-    otherwise the checkpoint's own key is trusted, which proves integrity but not origin."""
-    verifier = _Verifier(checkpoint, public_key)
+    otherwise the checkpoint's own key is trusted, which proves integrity but not origin.
+    ``learner_checks`` run on every learner's entries besides the chain and balance checks."""
+    verifier = _Verifier(checkpoint, public_key, learner_checks)
     for number, line in enumerate(lines, 1):
         try:
             item = json.loads(line)
@@ -84,8 +104,15 @@ def verify_export(
 
 
 class _Verifier:
-    def __init__(self, checkpoint: Mapping[str, Any] | None, public_key: bytes | None) -> None:
+    def __init__(
+        self,
+        checkpoint: Mapping[str, Any] | None,
+        public_key: bytes | None,
+        learner_checks: Sequence[LearnerChecks] = (),
+    ) -> None:
         self.report = Report()
+        self.learner_checks = learner_checks
+        self.more: list[LearnerCheck] = []  # the current learner's learner_checks
         self.findings = _Sink(self.report)
         self.checkpoint = checkpoint
         self.header: dict[str, Any] | None = None
@@ -173,12 +200,15 @@ class _Verifier:
             self.seen.add(learner_id)
             self.chain = ChainCheck(learner_id, self.findings)
             self.balance = BalanceCheck(learner_id, self.findings)
+            self.more = [make(learner_id, self.findings) for make in self.learner_checks]
             self.report.learners += 1
         assert self.balance is not None
         self.report.entries += 1
         self.chain.feed(document, stored_hash)
         if document.get("kind") == "credit":
             self.balance.feed(document)
+        for check in self.more:
+            check.feed(document)
         signed = self.signed.get(learner_id)
         if signed is not None and document.get("seq") == signed[0] and stored_hash != signed[1]:
             expected = f"hash {signed[1]}, as the checkpoint signed"
@@ -190,6 +220,8 @@ class _Verifier:
         if self.chain is None or self.balance is None:
             return
         self.balance.finish(self.chain.last_seq)
+        for check in self.more:
+            check.finish()
         signed = self.signed.get(self.chain.learner_id)
         if signed is not None and self.chain.last_seq < signed[0]:
             found = f"the export ends at seq {self.chain.last_seq}"

@@ -21,16 +21,26 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from creditbank.college_models import TransferItem
 from creditbank.conversion import Outcome, Ruleset, UnknownRuleset, evaluate
 from creditbank.db import configure_sqlite
 from creditbank.domain.chain_checks import BalanceCheck, ChainCheck, Finding, format_totals
 from creditbank.journal import entry_document
 from creditbank.models import Account, JournalEntry
+from creditbank.services.audit_transfers import (
+    ItemsByLearner,
+    finish_transfers,
+    item_rows,
+    load_catalogues,
+)
 from creditbank.services.history import HISTORY_KINDS, history_entry, load_rulesets
+from creditbank.transfer import Catalogue, Item
+from creditbank.transfer.journal_check import TransferCheck
 
 STREAM_BATCH = 2000  # rows per round trip of the server-side cursor
 _ENTRIES = JournalEntry.__table__
 _ACCOUNTS = Account.__table__
+_ITEM_LEARNER = TransferItem.__table__.c.learner_id
 _ENGINES: dict[str, Engine] = {}  # per worker process: one engine per database
 
 
@@ -81,13 +91,19 @@ def scan(
     rulesets: Mapping[str, Ruleset],
     progress: Callable[[int], None] | None = None,
 ) -> SliceResult:
-    """Every check of every learner in ``part``; ``progress`` hears of entries as they pass."""
+    """Every check of every learner in ``part``; ``progress`` hears of entries as they pass.
+    The catalogues are read in this snapshot too, as the rulesets are by the caller."""
     result = SliceResult()
     orphans = _orphans(connection, part)
+    catalogues = load_catalogues(connection)
     accounts = _stream(connection, _ACCOUNTS, part, _ACCOUNTS.c.learner_id)
     entries = journal_rows(connection, part)
+    items = ItemsByLearner(item_rows(connection, _bounds(_ITEM_LEARNER, part), STREAM_BATCH))
     for learner_id, account, rows in _pair(accounts, entries, orphans):
-        checked = audit_learner(learner_id, account, rows, rulesets, result.findings)
+        mine = items.take(learner_id) if account is not None else []
+        checked = audit_learner(
+            learner_id, account, rows, rulesets, result.findings, catalogues, mine
+        )
         result.entries += checked
         result.learners += 1
         if progress is not None:
@@ -153,11 +169,15 @@ def audit_learner(
     rows: Iterator[Row[Any]],
     rulesets: Mapping[str, Ruleset],
     findings: list[Finding],
+    catalogues: Mapping[str, Catalogue],
+    items: list[Item],
 ) -> int:
-    """Chain, hashes, balances and replay of one learner; returns the entries checked."""
+    """Chain, hashes, balances, replay and transfers of one learner; returns the entries
+    checked."""
     chain = ChainCheck(learner_id, findings)
     balance = BalanceCheck(learner_id, findings)
     replay = Replay(learner_id, findings)
+    transfers = TransferCheck(learner_id, findings, catalogues)
     for row in rows:
         try:
             document = entry_document(row)  # type: ignore[arg-type]
@@ -167,6 +187,7 @@ def audit_learner(
             findings.append(Finding(learner_id, row.seq, "entry_hash", expected, repr(error)))
             continue
         chain.feed(document, row.hash)
+        transfers.feed(document)
         if row.kind == "credit":
             balance.feed(document)
             replay.add_credit(row)
@@ -180,6 +201,7 @@ def audit_learner(
         chain.finish(account.head_seq, account.head_hash)
         cached = (account.balance, json.loads(account.balance_by_category or "{}"))
         balance.finish(chain.last_seq, cached)
+    finish_transfers(transfers, account, items, chain.last_seq)
     replay.check(rulesets)
     return chain.entries
 

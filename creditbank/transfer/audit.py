@@ -31,8 +31,14 @@ class TransferReplay:
     """One learner's transfers and reversals, replayed next to the engine's credits."""
 
     def __init__(
-        self, learner_id: str, findings: list[Finding], catalogues: Mapping[str, Catalogue]
+        self,
+        learner_id: str,
+        findings: list[Finding],
+        catalogues: Mapping[str, Catalogue] | None,
     ) -> None:
+        """``catalogues`` by id (the audit's: every published one); ``None`` where there are
+        none to read (the offline verifier): check 4 then checks only that no course is
+        recognised twice."""
         self.learner_id = learner_id
         self.findings = findings
         self.catalogues = catalogues
@@ -134,17 +140,20 @@ class TransferReplay:
                 self._add(transfer.seq, expected, f"also debited for application {other}")
 
     def _under_catalogue(self, transfer: Transfer, exemption: Exemption) -> None:
-        """Check 4: the course of the catalogue it names, the caps held, not recognised twice."""
-        seq, catalogue = transfer.seq, self.catalogues.get(transfer.catalogue_id)
-        course = catalogue.course(transfer.course_code) if catalogue is not None else None
-        if catalogue is None or course is None or course.credits != transfer.course_credits:
-            expected = f"course {transfer.course_code} of a published catalogue, with its credits"
-            credits = format_tenths(transfer.course_credits)
-            self._add(seq, expected, f"catalogue {transfer.catalogue_id}, {credits} credits")
-        if catalogue is not None:
-            breach = cap_breach(exemption, catalogue, self.ledger)
-            if breach is not None:
-                self._add(seq, f"within the caps of catalogue {catalogue.id}", breach.detail())
+        """Check 4: the course of the catalogue it names, the caps held, not recognised twice
+        (without catalogues, only the last)."""
+        seq = transfer.seq
+        if self.catalogues is not None:
+            catalogue = self.catalogues.get(transfer.catalogue_id)
+            course = catalogue.course(transfer.course_code) if catalogue is not None else None
+            if catalogue is None or course is None or course.credits != transfer.course_credits:
+                code, credits = transfer.course_code, format_tenths(transfer.course_credits)
+                expected = f"course {code} of a published catalogue, with its credits"
+                self._add(seq, expected, f"catalogue {transfer.catalogue_id}, {credits} credits")
+            if catalogue is not None:
+                breach = cap_breach(exemption, catalogue, self.ledger)
+                if breach is not None:
+                    self._add(seq, f"within the caps of catalogue {catalogue.id}", breach.detail())
         if transfer.course_code in self.ledger.recognised_courses(transfer.programme_id):
             self._add(
                 seq, f"{transfer.course_code} recognised once in the programme", "recognised twice"
