@@ -56,7 +56,8 @@ METHOD_VERBS = {
 }
 VERBS = frozenset(
     {
-        *("add", "cancel", "change", "close", "correct", "create", "decide", "delete"),
+        *("add", "cancel", "change", "close", "confirm", "correct", "create", "decide"),
+        *("delete", "enrol", "file", "preview", "withdraw"),
         *("disable", "download", "enable", "end", "erase", "export", "find", "get"),
         *("import", "issue", "list", "open", "post", "publish", "read", "register"),
         *("remove", "replace", "reset", "revoke", "rotate", "run", "search", "send"),

@@ -19,6 +19,13 @@ _OUTCOME = {"outcome_id": "$response.body#/outcome/id"}
 _RULESET = {"ruleset_id": "$response.body#/id"}
 _AUDIT = {"audit_id": "$response.body#/id"}
 _CATALOGUE = {"catalogue_id": "$response.body#/id"}
+_APPLICATION = {"application_id": "$response.body#/id"}
+_ITEM = {"application_id": "$response.body#/id", "item_id": "$response.body#/items/0/id"}
+_USE_APPLICATION = {
+    "get_application": _APPLICATION,
+    "withdraw_application": _APPLICATION,
+    "decide_item": _ITEM,
+}
 
 _USE_LEARNER = {
     target: _LEARNER
@@ -49,6 +56,7 @@ _LISTS = {
     "list_programmes": _NEXT,
     "list_enrolments": {**_NEXT, "programme_id": "$request.path.programme_id"},
     "list_learner_enrolments": {**_NEXT, "learner_id": "$request.path.learner_id"},
+    "list_applications": _NEXT,
 }
 
 LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
@@ -64,6 +72,8 @@ LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
     ("publish_ruleset", "201"): {"get_ruleset": _RULESET},
     ("publish_catalogue", "201"): {"get_catalogue": _CATALOGUE},
     ("upload_catalogue", "201"): {"get_catalogue": _CATALOGUE},
+    ("file_application", "201"): _USE_APPLICATION,
+    ("file_application", "200"): _USE_APPLICATION,
     ("start_audit", "201"): _USE_AUDIT,
     ("start_audit", "202"): _USE_AUDIT,
 }

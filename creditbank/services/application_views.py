@@ -15,8 +15,8 @@ from creditbank.college_models import College, TransferApplication, TransferItem
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import format_instant
 from creditbank.models import OutcomeState, Provider
+from creditbank.services.catalogue_reads import catalogue_for
 from creditbank.services.outcome_views import outcome_entries, stored_outcome_view
-from creditbank.services.transfer_state import catalogue
 
 # What an item's ``sources`` show of each outcome (when the outcome has it).
 _SOURCE_FIELDS = (
@@ -79,7 +79,7 @@ def application_view(
         "college_id": application.college_id,
         "school_code": school_code,
         "catalogue_id": application.catalogue_id,
-        "catalogue_version": catalogue(session, application.catalogue_id).version,
+        "catalogue_version": catalogue_for(session, application.catalogue_id).version,
         "external_ref": application.external_ref,
         "note": application.note,
         "status": application.status,

@@ -43,14 +43,15 @@ from creditbank.events import EventTag, record_event
 from creditbank.extensions import db
 from creditbank.journal import lock_accounts
 from creditbank.services.application_views import application_views
+from creditbank.services.catalogue_reads import catalogue_in_force_for
 from creditbank.services.college_scope import check_learner_visible
+from creditbank.services.colleges import share_lock_college
 from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 from creditbank.services.transfer_refusals import refuse
 from creditbank.services.transfer_state import (
     banked_of,
     claims_of,
-    in_force,
     items_of,
     ledger_of,
     outcomes_of,
@@ -66,9 +67,12 @@ def file_application(principal: Principal, body: Mapping[str, Any]) -> tuple[dic
     digest = hashlib.sha256(canonical_bytes(normal)).hexdigest()
     now = utcnow()
     with write_transaction() as session:
+        programme = session.get(Programme, body["programme_id"])
+        if programme is not None:
+            # The college before the account, as disabling takes them: the two take turns.
+            share_lock_college(session, programme.college_id)
         if learner_id not in lock_accounts(session, [learner_id]):
             raise UnknownLearner(errors={"learner_id": ["No learner has this id."]})
-        programme = session.get(Programme, body["programme_id"])
         if programme is None:
             raise ValidationFailed(errors={"programme_id": ["No programme has this id."]})
         earlier = session.scalar(
@@ -113,7 +117,7 @@ def _file(
         raise CollegeDisabled(f"{college.name} is disabled")
     if programme.disabled_at is not None:
         raise ProgrammeDisabled(f"{programme.name} accepts no new application")
-    catalogue = in_force(session, programme.id, now)
+    catalogue = catalogue_in_force_for(session, programme.id, now)
     if catalogue is None:
         raise NoCatalogue(f"{programme.name} has no catalogue in force")
     outcomes = outcomes_of(session, learner_id)

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from creditbank.college_models import CatalogueVersion, TransferApplication, TransferItem
 from creditbank.domain.chain_checks import Finding
 from creditbank.models import Account
-from creditbank.services.transfer_state import as_item, catalogue
+from creditbank.services.catalogue_reads import catalogue_for
+from creditbank.services.transfer_state import as_item
 from creditbank.transfer import Catalogue, Item
 from creditbank.transfer.audit import BALANCE
 from creditbank.transfer.journal_check import TransferCheck
@@ -42,7 +43,7 @@ def load_catalogues(connection: Connection) -> dict[str, Catalogue]:
     found = {}
     for catalogue_id in session.scalars(sa.select(CatalogueVersion.id)):
         try:
-            found[catalogue_id] = catalogue(session, catalogue_id)
+            found[catalogue_id] = catalogue_for(session, catalogue_id)
         except (ValueError, KeyError, TypeError):
             continue
     return found

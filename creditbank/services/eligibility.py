@@ -12,12 +12,12 @@ from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
 from creditbank.models import Account
 from creditbank.services.applications import enrolled
+from creditbank.services.catalogue_reads import catalogue_in_force_for
 from creditbank.services.college_scope import get_programme
 from creditbank.services.transaction import utcnow
 from creditbank.services.transfer_state import (
     banked_of,
     claims_of,
-    in_force,
     items_of,
     ledger_of,
     outcomes_of,
@@ -39,7 +39,7 @@ def preview(principal: Principal, programme_id: str, learner_id: str | None) -> 
     ):
         # A college previews only its own students (an open enrolment in its programme).
         raise NotFound("No such learner")
-    catalogue = in_force(session, programme.id, now)
+    catalogue = catalogue_in_force_for(session, programme.id, now)
     if catalogue is None:
         raise NoCatalogue(f"{programme.name} has no catalogue in force")
     outcomes = outcomes_of(session, learner_id)

@@ -1,6 +1,6 @@
 """What the transfer rules read, loaded for one learner: the banked outcomes, the ledger of
-transfers and reversals, the items of the learner's applications, and catalogues (parsed once
-per process: a published catalogue never changes).
+transfers and reversals, the items of the learner's applications and the claims they hold
+(catalogues: :mod:`creditbank.services.catalogue_reads`).
 
 Filing, deciding, flagging and auditing load through here, so that they all hand the pure
 rules (:mod:`creditbank.transfer`) the same picture of the learner.
@@ -9,14 +9,12 @@ rules (:mod:`creditbank.transfer`) the same picture of the learner.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditbank.college_models import (
-    CatalogueVersion,
     TransferApplication,
     TransferClaim,
     TransferItem,
@@ -27,19 +25,15 @@ from creditbank.models import JournalEntry, OutcomeState
 from creditbank.services.history import history_of
 from creditbank.transfer import (
     Banked,
-    Catalogue,
     Item,
     ItemStatus,
     Ledger,
     LedgerEntry,
-    catalogue_from_document,
-    catalogue_in_force,
     reversal_from_document,
     transfer_from_document,
 )
 
 TRANSFER_KINDS = ("transfer", "reversal")
-_PARSED: dict[str, Catalogue] = {}
 
 
 def outcomes_of(session: Session, learner_id: str) -> dict[str, Outcome]:
@@ -133,36 +127,6 @@ def items_of(session: Session, learner_id: str) -> list[Item]:
         ).all()
     )
     return [as_item(row, programmes[row.application_id]) for row in item_rows(session, learner_id)]
-
-
-def catalogue(session: Session, catalogue_id: str) -> Catalogue:
-    """A published catalogue, parsed once per process."""
-    parsed = _PARSED.get(catalogue_id)
-    if parsed is None:
-        row = session.get_one(CatalogueVersion, catalogue_id)
-        parsed = _PARSED[catalogue_id] = parsed_row(row)
-    return parsed
-
-
-def parsed_row(row: CatalogueVersion) -> Catalogue:
-    return catalogue_from_document(row.id, row.programme_id, row.version, json.loads(row.document))
-
-
-def catalogues_of(session: Session, programme_id: str) -> list[Catalogue]:
-    ids = session.scalars(
-        select(CatalogueVersion.id).where(CatalogueVersion.programme_id == programme_id)
-    )
-    return [catalogue(session, catalogue_id) for catalogue_id in ids]
-
-
-def in_force(session: Session, programme_id: str, instant: datetime) -> Catalogue | None:
-    """The programme's catalogue in force at ``instant`` (latest effective_from ≤ it, a tie
-    going to the higher version), or None."""
-    return catalogue_in_force(catalogues_of(session, programme_id), instant)
-
-
-def catalogues_named(session: Session, catalogue_ids: Iterable[str]) -> dict[str, Catalogue]:
-    return {catalogue_id: catalogue(session, catalogue_id) for catalogue_id in set(catalogue_ids)}
 
 
 def claims_of(session: Session, learner_id: str) -> dict[str, str]:

@@ -29,20 +29,20 @@ from creditbank.domain.roles import Principal
 from creditbank.events import EventTag, record_event
 from creditbank.journal import Entry, LockedAccount, append, lock_accounts
 from creditbank.models import JournalEntry
-from creditbank.services.application_closing import settle
 from creditbank.services.application_views import item_view
 from creditbank.services.applications import enrolled, find_application
+from creditbank.services.catalogue_reads import catalogue_for
 from creditbank.services.outcome_views import entry_view
 from creditbank.services.transaction import utcnow, write_transaction
 from creditbank.services.transfer_refusals import refuse
 from creditbank.services.transfer_state import (
     as_item,
     banked_of,
-    catalogue,
     item_rows,
     ledger_of,
     outcomes_of,
 )
+from creditbank.services.withdrawals import settle_application
 from creditbank.transfer import (
     Movement,
     Refusal,
@@ -80,7 +80,9 @@ def decide(
             entry = None
         row.decision_hash = digest
         row.decided_at, row.decided_by = now, principal.subject
-        settle(session, application, item_rows(session, row.learner_id, application.id), now)
+        settle_application(
+            session, application, item_rows(session, row.learner_id, application.id), now
+        )
         return Decided(_answer(session, application, row, entry), True)
 
 
@@ -109,7 +111,9 @@ def revoke_item(
         _move_converted(account, movement)
         row.status, row.reversal_seq = "revoked", entry.seq
         application.certificate_revision += 1
-        settle(session, application, item_rows(session, row.learner_id, application.id), now)
+        settle_application(
+            session, application, item_rows(session, row.learner_id, application.id), now
+        )
         return _answer(session, application, row, entry, key="reversal")
 
 
@@ -179,7 +183,7 @@ def _approve(
 ) -> Entry:
     learner_id = row.learner_id
     outcomes = outcomes_of(session, learner_id)
-    filed_under = catalogue(session, application.catalogue_id)
+    filed_under = catalogue_for(session, application.catalogue_id)
     movement = approve(
         as_item(row, application.programme_id),
         filed_under,

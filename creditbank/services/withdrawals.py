@@ -15,7 +15,6 @@ Decisions close an application the same way: they call :func:`settle_application
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -27,7 +26,8 @@ from creditbank.db import in_slices
 from creditbank.events import EventTag, record_event
 from creditbank.journal import lock_accounts
 from creditbank.services.certificate_numbers import next_certificate_number
-from creditbank.transfer import Item, ItemStatus, application_status, held_keys
+from creditbank.services.transfer_state import as_item
+from creditbank.transfer import ItemStatus, application_status, held_keys
 
 COLLEGE_DISABLED = "college_disabled"
 IDENTITY_ERASED = "identity_erased"
@@ -96,7 +96,7 @@ def settle_application(
             application.certificate_no = next_certificate_number(
                 session, application.college_id, application.closed_at
             )
-    held = held_keys(rule_item(item, application.programme_id) for item in items)
+    held = held_keys(as_item(item, application.programme_id) for item in items)
     session.execute(
         delete(TransferClaim).where(
             TransferClaim.learner_id == application.learner_id,
@@ -161,23 +161,3 @@ def items_of(
         for item in session.scalars(query):
             found.setdefault(item.application_id, []).append(item)
     return found
-
-
-def rule_item(row: TransferItem, programme_id: str) -> Item:
-    """A ``transfer_items`` row as the pure rules read it."""
-    return Item(
-        item_id=row.id,
-        application_id=row.application_id,
-        programme_id=programme_id,
-        course_code=row.course_code,
-        course_credits=row.course_credits,
-        outcome_ids=tuple(json.loads(row.outcome_ids)),
-        claim_keys=tuple(json.loads(row.claim_keys)),
-        status=ItemStatus(row.status),
-        online=row.online,
-        grade=row.grade,
-        transfer_seq=row.transfer_seq,
-        reversal_seq=row.reversal_seq,
-        flagged=row.flag is not None,
-        confirmed=row.confirmed_at is not None,
-    )
