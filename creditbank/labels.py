@@ -76,6 +76,10 @@ OUTCOME_STATUS_NAMES = {
     "voided": "已撤销",
 }
 ROLE_NAMES = {"workstation": "工作站", "auditor": "审计员"}
+# A college programme's codes in the national conversion record (PROGRAMMES.md § Domain
+# model, *Programmes*): 教育层次代码 and 教育类别代码.
+PROGRAMME_LEVEL_NAMES = {"20": "本科", "21": "专科", "22": "专升本", "23": "高起本"}
+PROGRAMME_CATEGORY_NAMES = {"30": "成人", "31": "普高", "32": "网络", "33": "中职", "34": "自考"}
 AUDIT_STATUS_NAMES = {"running": "进行中", "passed": "通过", "failed": "未通过", "error": "出错"}
 AUDIT_CHECK_TEXT = {
     "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),
