@@ -1,9 +1,12 @@
-"""Applications to college programmes and the college's decisions on their items
-(PROGRAMMES.md § Endpoints: Applications, Decisions)."""
+"""Applications to college programmes, the college's decisions on their items, and the
+conversion certificate (PROGRAMMES.md § Endpoints: Applications, Decisions, Conversion
+certificate)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from flask import Response
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
@@ -22,14 +25,25 @@ from creditbank.api.application_schemas import (
     RevokeResponse,
     WithdrawRequest,
 )
+from creditbank.api.certificate_schemas import CertificateSchema
 from creditbank.api.docs import problem
+from creditbank.api.parsing import negotiate
+from creditbank.documents.html import certificate_page
 from creditbank.domain.roles import Role
-from creditbank.services import application_withdrawal, applications, eligibility, transfers
+from creditbank.services import (
+    application_withdrawal,
+    applications,
+    eligibility,
+    transfer_certificates,
+    transfers,
+)
 
 blp = Blueprint(
     "applications", __name__, description="Applications to college programmes and decisions"
 )
 _READERS = (Role.LEARNER, Role.WORKSTATION, Role.AUDITOR, Role.COLLEGE)
+JSON, HTML, PDF = "application/json", "text/html", "application/pdf"
+NO_STORE = "no-store"  # a certificate is personal data: no shared cache, no browser copy
 
 
 @blp.route("/applications", methods=["POST"])
@@ -66,6 +80,40 @@ def list_applications(query: dict[str, Any]) -> Any:
 def get_application(application_id: str) -> Any:
     """One application with its items and the outcomes they name."""
     return applications.get_application(current_principal(), application_id)
+
+
+@blp.route("/applications/<application_id>/certificate", methods=["GET"])
+@allow(*_READERS)
+@blp.response(200, CertificateSchema, description="The certificate (JSON, HTML or PDF by Accept)")
+@blp.doc(
+    responses={
+        200: {
+            "content": {
+                JSON: {"schema": CertificateSchema},
+                HTML: {"schema": {"type": "string"}},
+                PDF: {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
+        **problem(406),
+        **problem(409),  # certificate_not_issued
+    }
+)
+def certificate(application_id: str) -> Any:
+    """The conversion certificate (学分转换证明): JSON, a printable page (text/html) or a PDF
+    (application/pdf); `certificate_not_issued` before closing or when nothing was approved."""
+    media = negotiate(JSON, HTML, PDF)
+    document = transfer_certificates.certificate(current_principal(), application_id)
+    if media == HTML:
+        return _private(Response(certificate_page(document), mimetype=HTML))
+    if media == PDF:
+        # reportlab would add 0.1 s to every start-up: loaded with the first PDF instead.
+        from creditbank.documents.certificate_pdf import render_certificate_pdf
+
+        response = Response(render_certificate_pdf(document), mimetype=PDF)
+        name = f"certificate-{document['certificate_no']}.pdf"
+        response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+        return _private(response)
+    return document, 200, {"Cache-Control": NO_STORE}
 
 
 @blp.route("/applications/<application_id>/withdraw", methods=["POST"])
@@ -127,3 +175,8 @@ def preview_eligibility(query: dict[str, Any], programme_id: str) -> Any:
     left under the caps; writes nothing. A learner previews itself; staff name the learner; a
     college only a learner with an open enrolment in this programme of its own (else 404)."""
     return eligibility.preview(current_principal(), programme_id, query["learner_id"])
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = NO_STORE
+    return response

@@ -1,5 +1,6 @@
-"""Exports for the workstation and auditors: the bank's conversion record (CSV for machines,
-XLSX for people) and the balances of every learner (XLSX), streamed as they are read."""
+"""Exports: the bank's own conversion record (CSV for machines, XLSX for people) and the
+balances of every learner (XLSX), for the workstation and auditors; the national conversion
+record (学分转换记录上报) of college courses, for them and the colleges. Streamed as read."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import Response, send_file, stream_with_context
+from marshmallow import fields, validate
 
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
@@ -18,11 +20,36 @@ from creditbank.documents.spreadsheets import (
     csv_line,
     xlsx_file,
 )
-from creditbank.domain.roles import STAFF
-from creditbank.services import exports
+from creditbank.domain.roles import STAFF, Role
+from creditbank.intake.fields import StrictSchema
+from creditbank.services import course_conversions, exports
 from creditbank.services.transaction import utcnow
 
 blp = Blueprint("exports", __name__, description="Exports for the workstation and auditors")
+_NATIONAL_READERS = (*STAFF, Role.COLLEGE)
+_MONTH = [
+    validate.Length(equal=6, error="A month as YYYYMM."),
+    validate.Regexp(course_conversions.MONTH.pattern, error="A month as YYYYMM."),
+]
+
+
+class CourseConversionQuery(StrictSchema):
+    from_ = fields.String(
+        data_key="from",
+        load_default=None,
+        validate=_MONTH,
+        metadata={"description": "the first month (YYYYMM, Shanghai) of conversions to export"},
+    )
+    to = fields.String(
+        load_default=None,
+        validate=_MONTH,
+        metadata={"description": "the last month (YYYYMM, Shanghai), inclusive"},
+    )
+    college_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "one college's rows (a college: implied; another's is 403)"},
+    )
 
 
 @blp.route("/exports/conversions.csv", methods=["GET"])
@@ -62,6 +89,51 @@ def conversion_sheet() -> Any:
     return _xlsx("学分转换记录", exports.CONVERSION_COLUMNS, rows, "conversions")
 
 
+@blp.route("/exports/course-conversions.csv", methods=["GET"])
+@allow(*_NATIONAL_READERS)
+@blp.arguments(CourseConversionQuery, location="query")
+@blp.response(
+    200,
+    TEXT,
+    content_type=CSV_MIMETYPE,
+    description="CSV (UTF-8 with a BOM, CRLF): the national template's 19 columns, one row "
+    "per source of each recognised course",
+)
+def course_conversion_record(query: dict[str, Any]) -> Any:
+    """The national conversion record (学分转换记录上报) as CSV: national IDs whole for the
+    workstation, masked for auditors and colleges (a college gets its own rows only)."""
+    scope = course_conversions.export_scope(current_principal(), _months(query))
+    rows = course_conversions.course_conversion_rows(scope)
+
+    def lines() -> Any:
+        yield "\ufeff" + csv_line(course_conversions.HEADER)
+        for row in rows:
+            yield csv_line(row)
+
+    response = Response(stream_with_context(lines()), mimetype=CSV_MIMETYPE)
+    name = f"course-conversions-{_stamp()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@blp.route("/exports/course-conversions.xlsx", methods=["GET"])
+@allow(*_NATIONAL_READERS)
+@blp.arguments(CourseConversionQuery, location="query")
+@blp.response(
+    200,
+    BINARY,
+    content_type=XLSX_MIMETYPE,
+    description="XLSX (sheet 学分转换记录): text cells but the three amounts",
+)
+def course_conversion_sheet(query: dict[str, Any]) -> Any:
+    """The national conversion record as XLSX: every cell text (`@`) but the amounts."""
+    scope = course_conversions.export_scope(current_principal(), _months(query))
+    rows = course_conversions.course_conversion_rows(scope)
+    return _xlsx(
+        course_conversions.SHEET_TITLE, course_conversions.COLUMNS, rows, "course-conversions"
+    )
+
+
 @blp.route("/exports/balances.xlsx", methods=["GET"])
 @allow(*STAFF)
 @blp.response(
@@ -84,6 +156,10 @@ def _xlsx(title: str, columns: Sequence[Column], rows: Iterable[list[Any]], name
         as_attachment=True,
         download_name=f"{name}-{_stamp()}.xlsx",
     )
+
+
+def _months(query: dict[str, Any]) -> dict[str, Any]:
+    return {"from": query["from_"], "to": query["to"], "college_id": query["college_id"]}
 
 
 def _stamp() -> str:

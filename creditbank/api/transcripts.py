@@ -64,6 +64,20 @@ class TranscriptLine(Schema):
     reason_text = fields.Nested(Bilingual)
 
 
+class RecognisedCourse(Schema):
+    college = fields.Dict(metadata={"description": '{"school_code", "name"}'})
+    programme = fields.Dict(metadata={"description": '{"code", "name"}'})
+    course_code = fields.String()
+    course_name = fields.String()
+    credits = fields.String(metadata={"example": "4.0", "description": "course credits"})
+    grade = fields.String()
+    decided_at = fields.String()
+    application_id = fields.String()
+    certificate_no = fields.String(
+        allow_none=True, metadata={"description": "null while the application is pending"}
+    )
+
+
 class TranscriptSchema(Schema):
     learner = fields.Nested(TranscriptLearner)
     issuer = fields.Dict(metadata={"description": '{"name", "url"}'})
@@ -73,6 +87,10 @@ class TranscriptSchema(Schema):
     by_category = fields.Dict(keys=fields.String(), values=fields.String())
     category_labels = fields.Dict(keys=fields.String(), values=fields.Nested(Bilingual))
     lines = fields.List(fields.Nested(TranscriptLine))
+    recognised_courses = fields.List(
+        fields.Nested(RecognisedCourse),
+        metadata={"description": "college courses recognised from the credits (not revoked)"},
+    )
 
 
 class CredentialQuery(StrictSchema):

@@ -1,4 +1,5 @@
-"""The printable transcript as PDF (reportlab), written from the JSON transcript."""
+"""The printable transcript as PDF (reportlab), written from the JSON transcript; the pieces
+every PDF of ours shares (styles, paragraphs, tables, the one-at-a-time lock)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,13 @@ MUTED = colors.HexColor("#52606d")
 MARGIN = 15 * mm
 # reportlab keeps the subsets of a registered TrueType font in that font object, shared by every
 # thread of the process (gunicorn gthread workers): one PDF is built at a time.
-_RENDERING = threading.Lock()
+RENDERING = threading.Lock()
 
 
 def render_transcript_pdf(document: Mapping[str, Any], font: PdfFont | None = None) -> bytes:
     """A4 pages: the learner, the balance by category, then one row per credited outcome."""
     font = font or cjk_font()
-    styles = _styles(font.name)
+    styles = paragraph_styles(font.name)
     learner = document["learner"]
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
@@ -56,6 +57,7 @@ def render_transcript_pdf(document: Mapping[str, Any], font: PdfFont | None = No
         _balance_table(document, styles),
         Spacer(1, 5 * mm),
         *_lines(document, styles),
+        *_recognised_courses(document, styles),
     ]
 
     def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
@@ -66,12 +68,12 @@ def render_transcript_pdf(document: Mapping[str, Any], font: PdfFont | None = No
         canvas.drawString(MARGIN, 10 * mm, text)
         canvas.restoreState()
 
-    with _RENDERING:
+    with RENDERING:
         pdf.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 
 
-def _styles(font_name: str) -> dict[str, ParagraphStyle]:
+def paragraph_styles(font_name: str) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("base", fontName=font_name, fontSize=9, leading=12, wordWrap="CJK")
     return {
         "base": base,
@@ -83,11 +85,11 @@ def _styles(font_name: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: Any, style: ParagraphStyle) -> Paragraph:
+def paragraph(text: Any, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape("" if text is None else str(text)), style)
 
 
-def _table_style(styles: dict[str, ParagraphStyle], *extra: tuple[Any, ...]) -> TableStyle:
+def table_style(styles: dict[str, ParagraphStyle], *extra: tuple[Any, ...]) -> TableStyle:
     """Grid lines, a shaded header row, and our font even where no text is drawn."""
     return TableStyle(
         [
@@ -101,9 +103,9 @@ def _table_style(styles: dict[str, ParagraphStyle], *extra: tuple[Any, ...]) -> 
 def _heading(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     generated = shanghai_time(document["generated_at"])
     return [
-        _p("学分银行学习成果学分认定成绩单", styles["title"]),
-        _p("Credit Bank Transcript of Recognised Learning", styles["subtitle"]),
-        _p(
+        paragraph("学分银行学习成果学分认定成绩单", styles["title"]),
+        paragraph("Credit Bank Transcript of Recognised Learning", styles["subtitle"]),
+        paragraph(
             f"{document['issuer']['name']} · 生成时间 Generated {generated}（北京时间 UTC+8）",
             styles["muted"],
         ),
@@ -120,26 +122,36 @@ def _learner_table(document: Mapping[str, Any], styles: dict[str, ParagraphStyle
         ("学员编号 Learner ID", learner["learner_id"]),
     ]
     table = Table(
-        [[_p(label, styles["muted"]), _p(value, styles["base"])] for label, value in rows],
+        [
+            [paragraph(label, styles["muted"]), paragraph(value, styles["base"])]
+            for label, value in rows
+        ],
         colWidths=[40 * mm, 80 * mm],
         hAlign="LEFT",
     )
-    table.setStyle(_table_style(styles))
+    table.setStyle(table_style(styles))
     return table
 
 
 def _balance_table(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> Table:
     labels = document["category_labels"]
-    rows = [[_p("类别 Category", styles["base"]), _p("学分 Credits", styles["amount"])]]
+    rows = [
+        [paragraph("类别 Category", styles["base"]), paragraph("学分 Credits", styles["amount"])]
+    ]
     for category, amount in document["by_category"].items():
         label = labels[category]
         rows.append(
-            [_p(f"{label['zh']} {label['en']}", styles["base"]), _p(amount, styles["amount"])]
+            [
+                paragraph(f"{label['zh']} {label['en']}", styles["base"]),
+                paragraph(amount, styles["amount"]),
+            ]
         )
-    rows.append([_p("合计 Total", styles["base"]), _p(document["total"], styles["amount"])])
+    rows.append(
+        [paragraph("合计 Total", styles["base"]), paragraph(document["total"], styles["amount"])]
+    )
     table = Table(rows, colWidths=[80 * mm, 40 * mm], hAlign="LEFT")
     table.setStyle(
-        _table_style(
+        table_style(
             styles,
             ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
             ("BACKGROUND", (0, -1), (-1, -1), HEADER_FILL),
@@ -149,27 +161,27 @@ def _balance_table(document: Mapping[str, Any], styles: dict[str, ParagraphStyle
 
 
 def _lines(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    heading = _p("学分认定明细 Credited outcomes", styles["section"])
+    heading = paragraph("学分认定明细 Credited outcomes", styles["section"])
     if not document["lines"]:
-        return [heading, _p("暂无已认定的学分。No credits yet.", styles["base"])]
+        return [heading, paragraph("暂无已认定的学分。No credits yet.", styles["base"])]
     header = ["#", "学习成果 Outcome", "转换规则 Rule", "认定理由 Reason", "学分 Credits"]
-    rows: list[list[Any]] = [[_p(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
     for number, line in enumerate(document["lines"], start=1):
         rows.append(
             [
-                _p(number, styles["base"]),
-                [_p(line["title"], styles["base"]), *_outcome_facts(line, styles)],
+                paragraph(number, styles["base"]),
+                [paragraph(line["title"], styles["base"]), *_outcome_facts(line, styles)],
                 _rule_cell(line, styles),
                 [
-                    _p(line["reason_text"]["zh"], styles["base"]),
-                    _p(line["reason_text"]["en"], styles["muted"]),
+                    paragraph(line["reason_text"]["zh"], styles["base"]),
+                    paragraph(line["reason_text"]["en"], styles["muted"]),
                 ],
-                _p(line["credits"], styles["amount"]),
+                paragraph(line["credits"], styles["amount"]),
             ]
         )
     table = Table(rows, colWidths=[8 * mm, 66 * mm, 38 * mm, 46 * mm, 22 * mm], repeatRows=1)
     table.setStyle(
-        _table_style(
+        table_style(
             styles,
             ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -185,15 +197,51 @@ def _outcome_facts(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -
         f"{line['category_label']['zh']} · {line['provider']['name'] or line['provider']['id']}",
         f"取得 {line['achieved_on']} · 认定 {shanghai_time(line['credited_at'], with_time=False)}",
     ]
-    return [_p(fact, styles["muted"]) for fact in facts]
+    return [paragraph(fact, styles["muted"]) for fact in facts]
 
 
 def _rule_cell(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
     ruleset = line["ruleset"]
     cell = [
-        _p(line["rule_label"]["zh"], styles["base"]),
-        _p(line["rule"] or "—", styles["muted"]),
+        paragraph(line["rule_label"]["zh"], styles["base"]),
+        paragraph(line["rule"] or "—", styles["muted"]),
     ]
     if ruleset:
-        cell.append(_p(f"{ruleset['name']}（第 {ruleset['version']} 版）", styles["muted"]))
+        cell.append(paragraph(f"{ruleset['name']}（第 {ruleset['version']} 版）", styles["muted"]))
     return cell
+
+
+def _recognised_courses(
+    document: Mapping[str, Any], styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    courses = document.get("recognised_courses") or []
+    if not courses:
+        return []
+    header = ["#", "院校专业 Programme", "课程 Course", "学分 Credits", "成绩 Grade", "转换证明"]
+    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    for number, course in enumerate(courses, start=1):
+        programme, college = course["programme"], course["college"]
+        rows.append(
+            [
+                paragraph(number, styles["base"]),
+                [
+                    paragraph(f"{programme['code']} {programme['name']}", styles["base"]),
+                    paragraph(f"{college['name']}（{college['school_code']}）", styles["muted"]),
+                ],
+                paragraph(f"{course['course_code']} {course['course_name']}", styles["base"]),
+                paragraph(course["credits"], styles["amount"]),
+                paragraph(course["grade"], styles["base"]),
+                paragraph(course["certificate_no"] or "待出具", styles["base"]),
+            ]
+        )
+    widths = [8 * mm, 46 * mm, 44 * mm, 22 * mm, 20 * mm, 40 * mm]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        table_style(
+            styles,
+            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        )
+    )
+    heading = paragraph("院校课程学分转换 Courses recognised by colleges", styles["section"])
+    return [Spacer(1, 5 * mm), heading, Spacer(1, 2 * mm), table]

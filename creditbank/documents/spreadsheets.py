@@ -42,11 +42,13 @@ def _inert(value: Any) -> Any:
 class Column:
     """A column of an exported sheet: its title, its width (in characters) and whether its
     values are text that must stay text (an 18-digit national ID, a code like 0012, a YYYYMM
-    month), which a spreadsheet program would otherwise turn into a number and round."""
+    month), which a spreadsheet program would otherwise turn into a number and round; an
+    amount's number format (one decimal place unless the sheet's reader wants another)."""
 
     title: str
     width: int = 12
     text: bool = False
+    number_format: str = "0.0"
 
 
 def xlsx_file(sheet_title: str, columns: Sequence[Column], rows: Iterable[list[Any]]) -> IO[bytes]:
@@ -63,9 +65,10 @@ def xlsx_file(sheet_title: str, columns: Sequence[Column], rows: Iterable[list[A
         sheet.column_dimensions[get_column_letter(number)].width = column.width
     sheet.append(_header_cells(sheet, columns))
     cell_value = _xlsx_values(sheet)
-    text = [column.text for column in columns]
     for row in rows:
-        sheet.append([cell_value(value, as_text) for value, as_text in zip(row, text, strict=True)])
+        sheet.append(
+            [cell_value(value, column) for value, column in zip(row, columns, strict=True)]
+        )
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned
     workbook.save(spool)
     spool.seek(0)
@@ -85,21 +88,21 @@ def _header_cells(sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> list[
     return cells
 
 
-def _xlsx_values(sheet: WriteOnlyWorksheet) -> Callable[[Any, bool], Any]:
-    """What each value is written as in ``sheet``. Amounts (decimals) are numbers shown with
-    one place (openpyxl writes their own digits); text is always text, even when it starts
-    with ``=`` (openpyxl would make it a formula). Control characters, which XML 1.0 cannot
-    hold (a name typed with one, say), are dropped: openpyxl would refuse the whole workbook.
-    A text column's values are text cells in the Text format (``@``), so that a program that
-    re-reads or edits them never takes them for numbers."""
+def _xlsx_values(sheet: WriteOnlyWorksheet) -> Callable[[Any, Column], Any]:
+    """What each value is written as in ``sheet``. Amounts (decimals) are numbers shown in
+    their column's number format (openpyxl writes their own digits); text is always text, even
+    when it starts with ``=`` (openpyxl would make it a formula). Control characters, which
+    XML 1.0 cannot hold (a name typed with one, say), are dropped: openpyxl would refuse the
+    whole workbook. A text column's values are text cells in the Text format (``@``), so that
+    a program that re-reads or edits them never takes them for numbers."""
     # Imported once per sheet rather than per value (and not at the top: see xlsx_file).
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    def value_of(value: Any, as_text: bool) -> Any:
+    def value_of(value: Any, column: Column) -> Any:
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if as_text and value is not None:
+        if column.text and value is not None:
             cell = WriteOnlyCell(sheet, value=str(value))
             cell.data_type = "s"
             cell.number_format = "@"
@@ -109,7 +112,7 @@ def _xlsx_values(sheet: WriteOnlyWorksheet) -> Callable[[Any, bool], Any]:
             # WriteOnlyCell's value narrower than Cell's, without Decimal.
             cell = WriteOnlyCell(sheet)
             cell.value = value
-            cell.number_format = "0.0"
+            cell.number_format = column.number_format
             return cell
         if isinstance(value, str) and value.startswith("="):
             cell = WriteOnlyCell(sheet, value=value)

@@ -1,5 +1,7 @@
 """A learner's transcript: every credited outcome with what earned it (API.md § A learner's
-account). The same record feeds the JSON, HTML and PDF transcripts and the credential."""
+account), then the college courses recognised from them (PROGRAMMES.md § What existing reads
+show). The same record feeds the JSON, HTML and PDF transcripts and the credential (which
+carries the outcomes only)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
+from creditbank.college_models import College, Programme, TransferApplication, TransferItem
 from creditbank.context import settings
 from creditbank.conversion import Reason, Status, describe
 from creditbank.domain.amounts import format_tenths
@@ -94,7 +97,39 @@ def transcript_document(record: LearnerRecord) -> dict[str, Any]:
         "by_category": {name: format_tenths(by_category[name]) for name in sorted(by_category)},
         "category_labels": {name: category_text(name) for name in sorted(by_category)},
         "lines": [transcript_line(outcome) for outcome in record.outcomes],
+        "recognised_courses": recognised_courses(account.learner_id),
     }
+
+
+def recognised_courses(learner_id: str) -> list[dict[str, Any]]:
+    """The learner's approved, not revoked courses in college programmes, in decision order,
+    each with its application's certificate number (null while the application is pending)."""
+    rows = db.session.execute(
+        select(TransferItem, TransferApplication, Programme, College)
+        .join(
+            TransferApplication,
+            (TransferApplication.learner_id == TransferItem.learner_id)
+            & (TransferApplication.id == TransferItem.application_id),
+        )
+        .join(Programme, Programme.id == TransferApplication.programme_id)
+        .join(College, College.id == TransferApplication.college_id)
+        .where(TransferItem.learner_id == learner_id, TransferItem.status == "approved")
+        .order_by(TransferItem.decided_at, TransferItem.id)
+    )
+    return [
+        {
+            "college": {"school_code": college.school_code, "name": college.name},
+            "programme": {"code": programme.code, "name": programme.name},
+            "course_code": item.course_code,
+            "course_name": item.course_name,
+            "credits": format_tenths(item.course_credits),
+            "grade": item.grade,
+            "decided_at": format_instant(item.decided_at) if item.decided_at else None,
+            "application_id": application.id,
+            "certificate_no": application.certificate_no,
+        }
+        for item, application, programme, college in rows
+    ]
 
 
 def transcript_line(outcome: CreditedOutcome) -> dict[str, Any]:

@@ -509,7 +509,14 @@ DECISIONS: dict[str, Row] = {
     "POST /api/v1/checkpoints": Row(fixed("/api/v1/checkpoints"), {"workstation": ANY}, ok=(201,)),
     "GET /api/v1/checkpoints/latest": Row(latest_checkpoint, staff()),
     "GET /api/v1/checkpoints/latest/proof": Row(proof, staff(), OWNED),
-    # exports for the workstation's own records
+    # exports for the workstation's own records; the national conversion record (colleges
+    # too: their column is in test_course_conversions.py)
+    "GET /api/v1/exports/course-conversions.csv": Row(
+        fixed("/api/v1/exports/course-conversions.csv"), staff()
+    ),
+    "GET /api/v1/exports/course-conversions.xlsx": Row(
+        fixed("/api/v1/exports/course-conversions.xlsx"), staff()
+    ),
     "GET /api/v1/exports/conversions.csv": Row(fixed("/api/v1/exports/conversions.csv"), staff()),
     "GET /api/v1/exports/conversions.xlsx": Row(fixed("/api/v1/exports/conversions.xlsx"), staff()),
     "GET /api/v1/exports/balances.xlsx": Row(fixed("/api/v1/exports/balances.xlsx"), staff()),

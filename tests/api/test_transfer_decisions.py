@@ -4,70 +4,18 @@ in process, on both databases."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tests.api.helpers import assert_problem
 from tests.support.programmes import (
-    C1,
     ZHANG_SAN_ID,
     s1_outcomes,
+    seed_programme,
     worked_example_items,
 )
-
-
-def _seed(api: Any, learner_id: str) -> tuple[str, dict[str, str]]:
-    """College CQ1024, programme 510203 with C1, the learner enrolled; a college client."""
-    from creditbank.college_models import CatalogueVersion, College, Enrolment, Programme
-    from creditbank.domain.canonical import canonical_bytes
-    from creditbank.domain.ids import new_id
-    from creditbank.domain.roles import Role
-    from creditbank.extensions import db
-    from creditbank.services.clients import create_client
-    from creditbank.transfer import validate_catalogue_document
-
-    now = datetime.now(UTC)
-    college_id, programme_id = new_id("col"), new_id("pg")
-    if True:  # in the test's app context, whose session the requests share
-        college = College(
-            id=college_id, school_code="CQ1024", name="渝东北职业技术学院", created_at=now
-        )
-        programme = Programme(
-            id=programme_id,
-            college_id=college_id,
-            code="510203",
-            name="软件技术",
-            level_code="21",
-            category_code="30",
-            created_at=now,
-        )
-        document = validate_catalogue_document(C1)
-        row = CatalogueVersion(
-            id=new_id("cat"),
-            programme_id=programme_id,
-            version=1,
-            name=document["name"],
-            effective_from=datetime.fromisoformat(document["effective_from"]),
-            document=canonical_bytes(document).decode(),
-            published_at=now,
-        )
-        enrolment = Enrolment(
-            learner_id=learner_id,
-            programme_id=programme_id,
-            student_no="2026510203001",
-            enrolled_on=date(2026, 9, 1),
-            created_at=now,
-        )
-        db.session.add(college)
-        db.session.flush()
-        db.session.add(programme)
-        db.session.flush()
-        db.session.add_all([row, enrolment])
-        db.session.commit()
-        credentials = create_client(Role.COLLEGE, "教务处 李老师", college_id=college_id)
-    return programme_id, api.token_for(credentials.client_id, credentials.client_secret)
 
 
 @pytest.fixture
@@ -78,7 +26,7 @@ def bank(api: Any) -> dict[str, Any]:
     assert api.post("/api/v1/rulesets", api.workstation, json=document).status_code == 201
     _, provider = api.new_provider("YYZJ")
     learner_id = api.new_learner(national_id=ZHANG_SAN_ID)
-    programme_id, college = _seed(api, learner_id)
+    seeded = seed_programme(api, learner_id)
     outcomes = {}
     for name, body in s1_outcomes(learner_id).items():
         response = api.post("/api/v1/outcomes", provider, json=body)
@@ -87,10 +35,10 @@ def bank(api: Any) -> dict[str, Any]:
     return {
         "learner": learner_id,
         "me": api.learner_headers(learner_id),
-        "college": college,
+        "college": seeded.college,
         "provider": provider,
         "o": outcomes,
-        "pg": programme_id,
+        "pg": seeded.programme_id,
     }
 
 

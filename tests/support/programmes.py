@@ -1,5 +1,6 @@
 """The college half's worked example (PROGRAMMES.md): catalogue C1, the S1 outcomes, and a
-bank with college CQ1024, programme 510203 and 张三 enrolled, built through the API."""
+bank with college CQ1024, programme 510203 and 张三 enrolled, built through the API (or, in
+process, through the models: :func:`seed_programme`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import copy
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +92,73 @@ def worked_example_items(o: dict[str, str]) -> list[dict[str, Any]]:
         {"course_code": "ICT100", "outcome_ids": [o["NCRE"]]},
         {"course_code": "PRAC201", "outcome_ids": [o["H1"], o["H2"]]},
     ]
+
+
+@dataclass(frozen=True)
+class SeededProgramme:
+    college_id: str
+    programme_id: str
+    college: dict[str, str]  # the headers of a client of the college
+
+
+def seed_programme(
+    api: Any,
+    learner_id: str,
+    school_code: str = "CQ1024",
+    college_name: str = "渝东北职业技术学院",
+    student_no: str = "2026510203001",
+) -> SeededProgramme:
+    """In process (the test's app context, whose session the requests share): a college,
+    its programme 510203 软件技术 (level 21, category 30) with C1, the learner enrolled, and a
+    client of the college, inserted through the models rather than the colleges API."""
+    from creditbank.college_models import CatalogueVersion, College, Enrolment, Programme
+    from creditbank.domain.canonical import canonical_bytes
+    from creditbank.domain.ids import new_id
+    from creditbank.domain.roles import Role
+    from creditbank.extensions import db
+    from creditbank.services.clients import create_client
+    from creditbank.transfer import validate_catalogue_document
+
+    now = datetime.now(UTC)
+    college_id, programme_id = new_id("col"), new_id("pg")
+    document = validate_catalogue_document(C1)
+    db.session.add(
+        College(id=college_id, school_code=school_code, name=college_name, created_at=now)
+    )
+    db.session.flush()
+    db.session.add(
+        Programme(
+            id=programme_id,
+            college_id=college_id,
+            code="510203",
+            name="软件技术",
+            level_code="21",
+            category_code="30",
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    db.session.add_all(
+        [
+            CatalogueVersion(
+                id=new_id("cat"),
+                programme_id=programme_id,
+                version=1,
+                name=document["name"],
+                effective_from=datetime.fromisoformat(document["effective_from"]),
+                document=canonical_bytes(document).decode(),
+                published_at=now,
+            ),
+            Enrolment(
+                learner_id=learner_id,
+                programme_id=programme_id,
+                student_no=student_no,
+                enrolled_on=date(2026, 9, 1),
+                created_at=now,
+            ),
+        ]
+    )
+    db.session.commit()
+    credentials = create_client(Role.COLLEGE, "教务处 李老师", college_id=college_id)
+    college = api.token_for(credentials.client_id, credentials.client_secret)
+    return SeededProgramme(college_id, programme_id, college)
