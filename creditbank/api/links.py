@@ -25,6 +25,7 @@ _USE_APPLICATION = {
     "get_application": _APPLICATION,
     "withdraw_application": _APPLICATION,
     "decide_item": _ITEM,
+    "get_certificate": _APPLICATION,
 }
 
 _USE_LEARNER = {
