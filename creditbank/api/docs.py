@@ -78,6 +78,7 @@ OUTCOME_BATCH = {
         }
     },
 }
+PROBLEM_TYPES = "x-problem-types"  # the problem types of one documented error status
 # No text anywhere in a request may hold U+0000 (creditbank.security.nul refuses it).
 NO_NUL = "^[^\\u0000]*$"
 
@@ -110,10 +111,17 @@ def problem_response(description: str) -> dict[str, Any]:
     }
 
 
-def problem(code: int) -> dict[int | str, Any]:
-    """A view's own error response (``@blp.doc(responses=problem(409))``), besides the ones
-    every operation gets from :func:`add_error_responses`."""
-    return {code: {"$ref": f"#/components/responses/Problem{code}"}}
+def problem(code: int, *types: str) -> dict[int | str, Any]:
+    """A view's own error response (``@blp.doc(responses=problem(409, "not_pending"))``),
+    besides the ones every operation gets from :func:`add_error_responses`. ``types`` are the
+    problem types it answers with under that status: its description names them, and
+    ``x-problem-types`` lists them for a client (and for the tests, which check each is a
+    type the server has under that status)."""
+    if not types:
+        return {code: {"$ref": f"#/components/responses/Problem{code}"}}
+    general = ERRORS[str(code)].split(" (", 1)[0]
+    response = problem_response(f"{general} ({', '.join(types)})")
+    return {code: {**response, PROBLEM_TYPES: list(types)}}
 
 
 def one_of(api: Api, name: str, discriminator: str, members: Mapping[str, type[Schema]]) -> None:
