@@ -207,3 +207,31 @@ def test_every_listed_problem_type_is_one_the_server_answers_with_under_that_sta
 
     assert server["invalid_source"] == 422 and server["share_cap_exceeded"] == 409
     assert wrong == []
+
+
+def test_a_nested_schema_that_may_be_null_is_its_reference_or_null(document):
+    """A decision's ``transfer``, a programme's ``catalogue`` in force, a dry run's
+    ``catalogue``: a generated client reads each as the referenced model or None, never as
+    an untyped object (apispec's ``anyOf: [{type: object, nullable: true}, {$ref}]``)."""
+
+    def loose(node: Any, where: str) -> list[str]:
+        found = []
+        if isinstance(node, dict):
+            for key in ("anyOf", "oneOf"):
+                if {"type": "object", "nullable": True} in node.get(key, []):
+                    found.append(where)
+            for key, value in node.items():
+                found += loose(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                found += loose(value, f"{where}/{index}")
+        return found
+
+    schemas = document["components"]["schemas"]
+
+    assert loose(document, "#") == []
+    assert schemas["DecisionResponse"]["properties"]["transfer"] == {
+        "allOf": [{"$ref": "#/components/schemas/Entry"}],
+        "nullable": True,
+    }
+    assert schemas["Programme"]["properties"]["catalogue"]["nullable"] is True
