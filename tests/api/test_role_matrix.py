@@ -207,6 +207,9 @@ MISSING = {
     "audit": "a_01JZZZZZZZZZZZZZZZZZZZZZZZ",
     "programme": "pg_01JZZZZZZZZZZZZZZZZZZZZZZZ",
     "catalogue": "cat_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "college": "col_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "application": "ta_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "item": "ti_01JZZZZZZZZZZZZZZZZZZZZZZZ",
 }
 
 
@@ -320,13 +323,6 @@ def new_provider(_world: World, _role: str, _target: str) -> Call:
 # Reads use the side's programme with C1 in force (world.colleges.programme); a write that
 # changes a programme gets a new one of the side's college, so that disabling or renaming
 # one never touches another call's; the workstation's college rows use colleges of their own.
-MISSING.update(
-    {
-        "college": "col_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-        "application": "ta_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-        "item": "ti_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    }
-)
 NO_SIDE = "own"  # the side a SINGLE row's resource belongs to (to a college, its own)
 
 
