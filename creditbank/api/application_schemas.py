@@ -12,6 +12,7 @@ from creditbank.intake.fields import StrictSchema, text
 
 _COURSE_CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="1–32 of A–Z a–z 0–9 _ -.")
 _ID = validate.Length(min=1, max=40)
+APPLICATION_STATUSES = ["pending", "closed", "withdrawn"]
 
 
 class ItemRequest(StrictSchema):
@@ -103,7 +104,7 @@ class ApplicationSchema(OpenSchema):
     catalogue_version = fields.Integer()
     external_ref = fields.String()
     note = fields.String(allow_none=True)
-    status = fields.String(metadata={"enum": ["pending", "closed", "withdrawn"]})
+    status = fields.String(metadata={"enum": APPLICATION_STATUSES})
     filed_at = fields.String()
     filed_by = fields.Nested(FiledBy)
     closed_at = fields.String(allow_none=True)
@@ -122,9 +123,7 @@ class ApplicationQuery(PageArgs):
     learner_id = fields.String(load_default=None, validate=_ID)
     programme_id = fields.String(load_default=None, validate=_ID)
     college_id = fields.String(load_default=None, validate=_ID)
-    status = fields.String(
-        load_default=None, validate=validate.OneOf(["pending", "closed", "withdrawn"])
-    )
+    status = fields.String(load_default=None, validate=validate.OneOf(APPLICATION_STATUSES))
     flagged = fields.Boolean(load_default=None)
 
 
@@ -149,7 +148,7 @@ class ConfirmRequest(StrictSchema):
 
 class ApplicationSummary(OpenSchema):
     id = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"enum": APPLICATION_STATUSES})
     approved_credits = fields.String()
     certificate_no = fields.String(allow_none=True)
     certificate_revision = fields.Integer()

@@ -44,6 +44,16 @@ blp = Blueprint(
 _READERS = (Role.LEARNER, Role.WORKSTATION, Role.AUDITOR, Role.COLLEGE)
 JSON, HTML, PDF = "application/json", "text/html", "application/pdf"
 NO_STORE = "no-store"  # a certificate is personal data: no shared cache, no browser copy
+# The problem types of PROGRAMMES.md § Applications and § Decisions, in the order checked.
+FILING_CONFLICTS = (
+    *("idempotency_conflict", "programme_disabled", "college_disabled", "no_catalogue"),
+    *("not_enrolled", "outcome_claimed", "course_already_recognised", "course_in_application"),
+)
+FILING_INVALID = ("validation_error", "unknown_learner", "invalid_source")
+DECISION_CONFLICTS = (
+    *("already_decided", "not_pending", "not_enrolled", "source_unavailable"),
+    *("source_cap_exceeded", "online_cap_exceeded", "share_cap_exceeded"),
+)
 
 
 @blp.route("/applications", methods=["POST"])
@@ -51,7 +61,7 @@ NO_STORE = "no-store"  # a certificate is personal data: no shared cache, no bro
 @blp.arguments(ApplicationCreate)
 @blp.response(201, ApplicationSchema)
 @blp.alt_response(200, schema=ApplicationSchema, description="The same filing again")
-@blp.doc(responses={**problem(409), **problem(422)})
+@blp.doc(responses={**problem(409, *FILING_CONFLICTS), **problem(422, *FILING_INVALID)})
 def file_application(body: dict[str, Any]) -> Any:
     """File an application: the learner for itself, the workstation for any learner.
 
@@ -94,8 +104,8 @@ def get_application(application_id: str) -> Any:
                 PDF: {"schema": {"type": "string", "format": "binary"}},
             }
         },
-        **problem(406),
-        **problem(409),  # certificate_not_issued
+        **problem(406, "not_acceptable"),
+        **problem(409, "certificate_not_issued"),
     }
 )
 def certificate(application_id: str) -> Any:
@@ -120,7 +130,7 @@ def certificate(application_id: str) -> Any:
 @allow(Role.LEARNER, Role.WORKSTATION)
 @blp.arguments(WithdrawRequest, required=False)
 @blp.response(200, ApplicationSchema)
-@blp.doc(responses=problem(409))  # not_pending
+@blp.doc(responses=problem(409, "not_pending"))
 def withdraw_application(body: dict[str, Any] | None, application_id: str) -> Any:
     """Withdraw the pending items; decided ones stand."""
     reason = (body or {}).get("reason")
@@ -132,7 +142,7 @@ def withdraw_application(body: dict[str, Any] | None, application_id: str) -> An
 @blp.arguments(DecisionRequest)
 @blp.response(201, DecisionResponse)
 @blp.alt_response(200, schema=DecisionResponse, description="The same decision again")
-@blp.doc(responses={**problem(409), **problem(422)})
+@blp.doc(responses={**problem(409, *DECISION_CONFLICTS), **problem(422, "validation_error")})
 def decide_item(body: dict[str, Any], application_id: str, item_id: str) -> Any:
     """Approve (a `transfer` entry) or reject an item.
 
@@ -148,7 +158,7 @@ def decide_item(body: dict[str, Any], application_id: str, item_id: str) -> Any:
 @allow(Role.COLLEGE)
 @blp.arguments(RevokeRequest)
 @blp.response(201, RevokeResponse)
-@blp.doc(responses=problem(409))  # not_approved, already_revoked
+@blp.doc(responses=problem(409, "not_approved", "already_revoked"))
 def revoke_item(body: dict[str, Any], application_id: str, item_id: str) -> Any:
     """Revoke an approved item: a `reversal` entry returns what its transfer debited."""
     return transfers.revoke_item(current_principal(), application_id, item_id, body["reason"])
@@ -158,7 +168,7 @@ def revoke_item(body: dict[str, Any], application_id: str, item_id: str) -> Any:
 @allow(Role.COLLEGE)
 @blp.arguments(ConfirmRequest, required=False)
 @blp.response(200, ConfirmResponse)
-@blp.doc(responses=problem(409))  # not_flagged
+@blp.doc(responses=problem(409, "not_flagged"))
 def confirm_item(body: dict[str, Any] | None, application_id: str, item_id: str) -> Any:
     """Confirm a flagged item: the exemption stands, the flag clears."""
     note = (body or {}).get("note")
@@ -169,7 +179,7 @@ def confirm_item(body: dict[str, Any] | None, application_id: str, item_id: str)
 @allow(*_READERS)
 @blp.arguments(EligibilityQuery, location="query")
 @blp.response(200, EligibilitySchema)
-@blp.doc(responses=problem(409))  # no_catalogue
+@blp.doc(responses=problem(409, "no_catalogue"))
 def preview_eligibility(query: dict[str, Any], programme_id: str) -> Any:
     """What the learner could offer for each course of the catalogue in force, and the room
     left under the caps; writes nothing. A learner previews itself; staff name the learner; a

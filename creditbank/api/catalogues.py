@@ -16,7 +16,7 @@ from creditbank.api.catalogue_schemas import (
     CataloguePage,
     CatalogueSchema,
 )
-from creditbank.api.docs import BINARY, JSON, PROBLEM_JSON
+from creditbank.api.docs import BINARY, JSON, problem
 from creditbank.api.parsing import json_body, negotiate
 from creditbank.api.schemas import PageArgs
 from creditbank.documents.catalogue_sheets import catalogue_workbook, template_workbook
@@ -30,10 +30,6 @@ from creditbank.services import catalogue_uploads, catalogues
 
 blp = Blueprint("catalogues", __name__, description="Programmes' catalogues (专业学分转换目录)")
 PUBLISHERS = (Role.WORKSTATION, Role.COLLEGE)
-_NOT_ACCEPTABLE = {
-    "description": "None of the media types in Accept is offered (not_acceptable)",
-    "content": {PROBLEM_JSON: {"schema": {"$ref": f"{SCHEMAS}Problem"}}},
-}
 _FORM_TEXT = {"type": "string", "maxLength": 200}
 UPLOAD_BODY = {
     "type": "object",
@@ -156,7 +152,7 @@ def download_catalogue_template() -> Any:
                 XLSX_MIMETYPE: {"schema": BINARY},
             }
         },
-        406: _NOT_ACCEPTABLE,
+        **problem(406, "not_acceptable"),
     }
 )
 def get_catalogue(catalogue_id: str) -> Any:

@@ -20,7 +20,7 @@ blp = Blueprint("colleges", __name__, description="Colleges (院校) and their A
 @allow(Role.WORKSTATION)
 @blp.arguments(CollegeCreate)
 @blp.response(201, CollegeSchema)
-@blp.doc(responses=problem(409))  # the school code is taken
+@blp.doc(responses=problem(409, "conflict"))  # the school code is taken
 def register_college(body: dict[str, Any]) -> Any:
     """Register a college (its school code is unique)."""
     return colleges.register_college(current_principal(), body["school_code"], body["name"])

@@ -78,6 +78,8 @@ OUTCOME_BATCH = {
         }
     },
 }
+_ANY_OBJECT_OR_NULL = {"type": "object", "nullable": True}  # apispec's nullable reference
+PROBLEM_TYPES = "x-problem-types"  # the problem types of one documented error status
 # No text anywhere in a request may hold U+0000 (creditbank.security.nul refuses it).
 NO_NUL = "^[^\\u0000]*$"
 
@@ -110,10 +112,17 @@ def problem_response(description: str) -> dict[str, Any]:
     }
 
 
-def problem(code: int) -> dict[int | str, Any]:
-    """A view's own error response (``@blp.doc(responses=problem(409))``), besides the ones
-    every operation gets from :func:`add_error_responses`."""
-    return {code: {"$ref": f"#/components/responses/Problem{code}"}}
+def problem(code: int, *types: str) -> dict[int | str, Any]:
+    """A view's own error response (``@blp.doc(responses=problem(409, "not_pending"))``),
+    besides the ones every operation gets from :func:`add_error_responses`. ``types`` are the
+    problem types it answers with under that status: its description names them, and
+    ``x-problem-types`` lists them for a client (and for the tests, which check each is a
+    type the server has under that status)."""
+    if not types:
+        return {code: {"$ref": f"#/components/responses/Problem{code}"}}
+    general = ERRORS[str(code)].split(" (", 1)[0]
+    response = problem_response(f"{general} ({', '.join(types)})")
+    return {code: {**response, PROBLEM_TYPES: list(types)}}
 
 
 def one_of(api: Api, name: str, discriminator: str, members: Mapping[str, type[Schema]]) -> None:
@@ -143,6 +152,7 @@ def operation_id(view_name: str, method: str) -> str:
 def finish_document(spec: dict[str, Any]) -> dict[str, Any]:
     """The document as served: flask-smorest's, with what every operation shares added."""
     document = copy.deepcopy(spec)
+    type_nullable_references(document)
     add_error_responses(document)
     add_links(document)
     refuse_nul(document)
@@ -181,6 +191,26 @@ def _is_smorest_error(response: Any) -> bool:
     reference = response.get("$ref", "") if isinstance(response, dict) else ""
     prefix = "#/components/responses/"
     return reference.startswith(prefix) and not reference.startswith(f"{prefix}Problem")
+
+
+def type_nullable_references(node: Any) -> None:
+    """A nested schema that may be null (``Nested(..., allow_none=True)``) as ``{"allOf":
+    [{"$ref": …}], "nullable": true}``. apispec writes ``{"anyOf": [{"type": "object",
+    "nullable": true}, {"$ref": …}]}``, whose first member is any object at all: a generated
+    client reads every value as that untyped member and never as the referenced schema."""
+    if isinstance(node, list):
+        for value in node:
+            type_nullable_references(value)
+    if not isinstance(node, dict):
+        return
+    members = node.get("anyOf")
+    if isinstance(members, list) and len(members) == 2 and _ANY_OBJECT_OR_NULL in members:
+        (reference,) = (member for member in members if member != _ANY_OBJECT_OR_NULL)
+        if reference.keys() == {"$ref"}:
+            del node["anyOf"]
+            node.update({"allOf": [reference], "nullable": True})
+    for value in node.values():
+        type_nullable_references(value)
 
 
 def add_links(document: dict[str, Any]) -> None:

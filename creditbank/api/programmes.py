@@ -27,13 +27,14 @@ from creditbank.services import enrolments, programmes
 blp = Blueprint("programmes", __name__, description="College programmes (专业) and enrolments")
 
 WRITERS = (Role.WORKSTATION, Role.COLLEGE)  # a college: its own programmes only (else 403)
+ENROLMENT_INVALID = ("validation_error", "unknown_learner")  # unknown_learner: national_id too
 
 
 @blp.route("/colleges/<college_id>/programmes", methods=["POST"])
 @allow(*WRITERS)
 @blp.arguments(ProgrammeCreate)
 @blp.response(201, ProgrammeSchema)
-@blp.doc(responses=problem(409))  # the college has that code already
+@blp.doc(responses=problem(409, "conflict"))  # the college has that code already
 def create_programme(body: dict[str, Any], college_id: str) -> Any:
     """Create a programme of a college (its code is unique in the college)."""
     return programmes.create_programme(current_principal(), college_id, body)
@@ -78,7 +79,7 @@ def disable_programme(programme_id: str) -> Any:
 @blp.arguments(EnrolmentCreate)
 @blp.response(201, EnrolmentSchema, description="Enrolled")
 @blp.alt_response(200, schema=EnrolmentSchema, description="An ended enrolment, reopened")
-@blp.doc(responses=problem(409))  # enrolled already
+@blp.doc(responses={**problem(409, "conflict"), **problem(422, *ENROLMENT_INVALID)})
 def create_enrolment(body: dict[str, Any], programme_id: str) -> Any:
     """Enrol a learner with the college's student number; an ended enrolment is reopened.
 
@@ -93,7 +94,7 @@ def create_enrolment(body: dict[str, Any], programme_id: str) -> Any:
 @allow(*WRITERS)
 @blp.arguments(EnrolmentEnd)
 @blp.response(200, EnrolmentSchema)
-@blp.doc(responses=problem(409))  # ended already
+@blp.doc(responses=problem(409, "not_enrolled"))  # ended already
 def end_enrolment(body: dict[str, Any], programme_id: str, learner_id: str) -> Any:
     """End an enrolment (graduated, left …); filing and approving then need a new one."""
     return enrolments.end_enrolment(

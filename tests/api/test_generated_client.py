@@ -1,6 +1,7 @@
 """A client generated from the served document works: openapi-python-client accepts the
 document without a warning, and the client it writes gets a token and lists the rulesets from
-the app (the real app, over WSGI: httpx's WSGITransport in place of a socket).
+the app (the real app, over WSGI: httpx's WSGITransport in place of a socket), and files an
+application as a learner that the college's client then decides, reading typed answers.
 
 One generated module does not import, through no fault of the document: for a required body
 of two media types (``POST /auth/token`` takes JSON or a form, API.md § Auth),
@@ -26,7 +27,9 @@ import pytest
 from creditbank.app import create_app
 from creditbank.domain.roles import Role
 from creditbank.services.clients import create_client
+from tests.api.college_helpers import enrol, new_college, new_programme
 from tests.conftest import make_settings
+from tests.support.programmes import C1
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "creditbank_client"
@@ -138,3 +141,76 @@ def test_a_generated_client_reads_a_refusal_as_a_problem(api, generated):
 
     assert isinstance(problem, models.Problem)
     assert (problem.status, problem.type_) == (401, "unauthorized")
+
+
+def test_a_generated_client_files_an_application_and_a_college_decides_its_item(api, generated):
+    """The college half through the generated client (PROGRAMMES.md § Applications, §
+    Decisions): a learner files an application for PRAC201 of C1, the college approves the
+    item, and each answer is read back as the document's typed models; deciding it again
+    otherwise is the ``already_decided`` problem."""
+    client = importlib.import_module(PACKAGE)
+    file_application = importlib.import_module(f"{PACKAGE}.api.applications.file_application")
+    decide_item = importlib.import_module(f"{PACKAGE}.api.applications.decide_item")
+    get_application = importlib.import_module(f"{PACKAGE}.api.applications.get_application")
+    models = importlib.import_module(f"{PACKAGE}.models")
+    api.publish_ruleset()
+    _, provider = api.new_provider()
+    learner = api.new_learner()
+    college, college_headers = new_college(api)
+    programme = new_programme(api, college["id"], code="510203")["id"]
+    published = api.post(f"/api/v1/programmes/{programme}/catalogues", api.workstation, json=C1)
+    assert published.status_code == 201, published.get_json()
+    assert enrol(api, programme, learner).status_code == 201
+    posted = api.post_outcome(provider, learner, hours="72", category="practice")
+    outcome = posted.get_json()["outcome"]["id"]
+
+    def as_client(headers: dict[str, str]) -> Any:
+        token = headers["Authorization"].removeprefix("Bearer ")
+        wsgi = {"transport": httpx.WSGITransport(app=api.app)}
+        return client.AuthenticatedClient(
+            base_url="http://creditbank.test", token=token, httpx_args=wsgi
+        )
+
+    me, office = as_client(api.learner_headers(learner)), as_client(college_headers)
+    body = models.ApplicationCreate(
+        programme_id=programme,
+        external_ref="generated-1",
+        items=[models.ItemRequest(course_code="PRAC201", outcome_ids=[outcome])],
+    )
+    filed = file_application.sync_detailed(client=me, body=body)
+
+    assert filed.status_code == 201
+    application = filed.parsed
+    assert isinstance(application, models.Application), application
+    assert application.status is models.ApplicationStatus.PENDING
+    assert application.learner_id == learner and application.college_id == college["id"]
+    (item,) = application.items
+    assert isinstance(item, models.TransferItem)
+    assert (item.course_code, item.status) == ("PRAC201", models.TransferItemStatus.PENDING)
+    assert item.outcome_ids == [outcome] and item.sources[0].credits_ == "3.0"
+
+    approve = models.DecisionRequest(decision=models.DecisionRequestDecision.APPROVE)
+    decided = decide_item.sync_detailed(application.id, item.id, client=office, body=approve)
+
+    assert decided.status_code == 201
+    answer = decided.parsed
+    assert isinstance(answer, models.DecisionResponse), answer
+    assert answer.item.status is models.TransferItemStatus.APPROVED
+    assert answer.item.grade == "合格" and answer.item.transfer_seq == answer.transfer.seq
+    assert isinstance(answer.transfer, models.Entry)
+    assert answer.transfer.kind is models.EntryKind.TRANSFER
+    assert answer.transfer.learner_id == learner and answer.transfer.hash_
+    assert answer.application.status is models.ApplicationSummaryStatus.CLOSED
+    assert answer.application.certificate_no and answer.application.approved_credits == "3.0"
+
+    reread = get_application.sync(application.id, client=me)
+    assert isinstance(reread, models.Application)
+    assert reread.status is models.ApplicationStatus.CLOSED
+    assert reread.certificate_no == answer.application.certificate_no
+
+    reject = models.DecisionRequest(
+        decision=models.DecisionRequestDecision.REJECT, reason="材料不全"
+    )
+    refused = decide_item.sync(application.id, item.id, client=office, body=reject)
+    assert isinstance(refused, models.Problem)
+    assert (refused.status, refused.type_) == (409, "already_decided")

@@ -10,11 +10,17 @@ answers (API.md § Auth, § Conventions):
 - no token → 401, except the public set of API.md (and the token endpoint itself);
 - a role the route does not let in → 403, whatever the resource;
 - ``ANY``: the role reaches every resource → 2xx; a resource that does not exist → 404;
-- ``OWN``: only its own (a provider's outcomes) → 2xx, another's → 403, none → 404;
-- ``SELF``: only itself (a learner's own account) → 2xx, any other id → 403.
+- ``OWN``: only its own (a provider's outcomes, a college's programmes) → 2xx, another's →
+  403, none → 404;
+- ``SELF``: only itself (a learner's own account) → 2xx, any other id → 403;
+- ``SCOPED``: only its own, and another's is hidden as if it did not exist → 2xx, another's
+  → 404, none → 404 (PROGRAMMES.md § Words and roles, rules of scope: a college naming
+  another college's applications, items, enrolments, eligibility or certificates; a learner
+  naming another learner's application).
 
-"own" is the side of the provider and the learner whose tokens the matrix uses; "other" is a
-second provider and learner. Staff have no side: both are simply resources to them.
+"own" is the side of the provider, the learner and the college whose tokens the matrix uses;
+"other" is a second provider, learner and college. Staff have no side: both are simply
+resources to them.
 
 The workstation's pages are for people in a browser (``browser`` rows): a signed-in staff
 session decides who sees them, never a bearer token. Without a session — no token, or any
@@ -39,9 +45,10 @@ from flask.testing import FlaskClient
 from creditbank.domain.roles import Role
 from creditbank.services.staff import create_staff
 from tests.api.browsers import STAFF_PASSWORD, csrf_token, new_browser, sign_in
-from tests.api.catalogue_helpers import C1_FORM, c1, new_college, new_programme
+from tests.api.catalogue_helpers import C1_FORM, c1
+from tests.api.matrix_colleges import APPLICATIONS, Colleges, programme_body
 
-ROLES = ("workstation", "auditor", "provider", "learner")
+ROLES = ("workstation", "auditor", "provider", "learner", "college")
 STAFF_ROLES = ("workstation", "auditor")  # the only roles with a session in a browser
 PASSWORD = "correct horse battery"
 SIGN_IN_FORM = "/workstation/login"
@@ -51,11 +58,13 @@ class Access(Enum):
     ANY = "any"
     OWN = "own"
     SELF = "self"
+    SCOPED = "scoped"
     NO = "no"
 
 
-ANY, OWN, SELF, NO = Access.ANY, Access.OWN, Access.SELF, Access.NO
+ANY, OWN, SELF, SCOPED, NO = Access.ANY, Access.OWN, Access.SELF, Access.SCOPED, Access.NO
 OWNED = ("own", "other", "missing")  # a resource with an owner among the sides
+SIDES = ("own", "other")  # ... where no resource is named (what is made is the side's)
 SINGLE = ("one", "missing")  # a resource that belongs to no side
 COLLECTION = ("-",)  # no resource in the path
 
@@ -91,12 +100,16 @@ def everyone(level: Access = ANY) -> dict[str, Access]:
 
 
 LEARNER_READERS = {**staff(), "learner": SELF}
+PROGRAMME_WRITERS = {"workstation": ANY, "college": OWN}  # a college: its own college's
+APPLICATION_READERS = {**staff(), "learner": SCOPED, "college": SCOPED}
+APPLICATION_READERS_OF_LISTS = {**staff(), "learner": ANY, "college": ANY}  # each its own
 
 # -- the world the calls act in ------------------------------------------------------------------
 
 
 class World:
-    """Two sides, each a provider with a client and a learner with a credited outcome."""
+    """Two sides, each a provider with a client, a learner with a credited outcome, and a
+    college with a client (its programme, enrolments and applications: ``colleges``)."""
 
     def __init__(self, api) -> None:
         self.api = api
@@ -108,11 +121,13 @@ class World:
             self.provider_id[side], self.provider_headers[side] = api.new_provider()
             self.learner_id[side] = api.new_learner(password=PASSWORD)
         self.outcome_id = {side: self.new_outcome(side) for side in ("own", "other")}
+        self.colleges = Colleges(api, self.learner_id, self.provider_headers)
         self.headers = {
             "workstation": api.workstation,
             "auditor": api.auditor,
             "provider": self.provider_headers["own"],
             "learner": api.learner_headers(self.learner_id["own"], PASSWORD),
+            "college": self.colleges.headers["own"],
         }
         self._audit_id: str | None = None
         self._sessions: dict[str, FlaskClient] = {}
@@ -192,6 +207,9 @@ MISSING = {
     "audit": "a_01JZZZZZZZZZZZZZZZZZZZZZZZ",
     "programme": "pg_01JZZZZZZZZZZZZZZZZZZZZZZZ",
     "catalogue": "cat_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "college": "col_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "application": "ta_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+    "item": "ti_01JZZZZZZZZZZZZZZZZZZZZZZZ",
 }
 
 
@@ -296,52 +314,16 @@ def ruleset_path(world: World, _role: str, target: str) -> Call:
 RULESET = {"name": "矩阵规则", "effective_from": "2020-01-01T00:00:00+08:00"}
 
 
-def catalogued(world: World) -> dict[str, str]:
-    """A college's programme with a catalogue in force, made when first asked for."""
-    found = world.__dict__.get("catalogued")
-    if found is None:
-        programme = new_programme(new_college())
-        path = f"/api/v1/programmes/{programme}/catalogues"
-        response = world.api.post(path, world.api.workstation, json=c1())
-        assert response.status_code == 201, response.get_json()
-        found = world.__dict__["catalogued"] = {
-            "programme": programme,
-            "catalogue": response.get_json()["id"],
-        }
-    return found
-
-
-def programme_path(suffix: str, **kwargs: Any) -> Callable[[World, str, str], Call]:
-    def call(world: World, _role: str, target: str) -> Call:
-        programme = MISSING["programme"] if target == "missing" else catalogued(world)["programme"]
-        return Call(f"/api/v1/programmes/{programme}{suffix}", **kwargs)
-
-    return call
-
-
-def catalogue_upload(world: World, role: str, target: str) -> Call:
-    rows = "课程代码,课程名称,学分\nMATH101,高等数学,4\n"
-    form = {**C1_FORM, "file": (io.BytesIO(rows.encode("utf-8")), "catalogue.csv")}
-    call = programme_path("/catalogues/upload", data=form, content_type="multipart/form-data")
-    return call(world, role, target)
-
-
-def catalogue_path(world: World, _role: str, target: str) -> Call:
-    catalogue = MISSING["catalogue"] if target == "missing" else catalogued(world)["catalogue"]
-    return Call(f"/api/v1/catalogues/{catalogue}")
-
-
 def new_provider(_world: World, _role: str, _target: str) -> Call:
     body = {"code": f"M{uuid.uuid4().hex[:12]}", "name": "矩阵培训中心"}
     return Call("/api/v1/providers", json=body)
 
 
-# The college half: each call makes what it acts on (a college, a programme, an enrolment)
-# through the workstation, so that disabling or ending one never touches another row's.
-# The college role's own column is in test_colleges.py, test_programmes.py, test_enrolments.py.
-MISSING_COLLEGE = "col_01JZZZZZZZZZZZZZZZZZZZZZZZ"
-MISSING_PROGRAMME = "pg_01JZZZZZZZZZZZZZZZZZZZZZZZ"
-PROGRAMME = {"code": "510203", "name": "软件技术", "level_code": "21", "category_code": "30"}
+# -- the college half (PROGRAMMES.md) --------------------------------------------------------
+# Reads use the side's programme with C1 in force (world.colleges.programme); a write that
+# changes a programme gets a new one of the side's college, so that disabling or renaming
+# one never touches another call's; the workstation's college rows use colleges of their own.
+NO_SIDE = "own"  # the side a SINGLE row's resource belongs to (to a college, its own)
 
 
 def fresh_college(world: World) -> str:
@@ -351,37 +333,63 @@ def fresh_college(world: World) -> str:
     return response.get_json()["id"]
 
 
-def fresh_programme(world: World) -> str:
-    path = f"/api/v1/colleges/{fresh_college(world)}/programmes"
-    response = world.api.post(path, world.api.workstation, json=PROGRAMME)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
 def college_path(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], Call]:
+    """A new college of its own (SINGLE): the workstation's rows disable and enable it."""
+
     def call(world: World, _role: str, target: str) -> Call:
-        college = MISSING_COLLEGE if target == "missing" else fresh_college(world)
+        college = MISSING["college"] if target == "missing" else fresh_college(world)
         return Call(f"/api/v1/colleges/{college}{suffix}", **kwargs)
 
     return call
 
 
-def programme_path(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], Call]:
+def new_programme(world: World, _role: str, target: str) -> Call:
+    """A programme of the side's college, under a code of its own."""
+    college = world.colleges.college_id.get(target, MISSING["college"])
+    return Call(f"/api/v1/colleges/{college}/programmes", json=programme_body())
+
+
+def catalogued_programme_path(suffix: str = "") -> Callable[[World, str, str], Call]:
+    """The programme with C1 in force (SINGLE: of the own side's college)."""
+
     def call(world: World, _role: str, target: str) -> Call:
-        programme = MISSING_PROGRAMME if target == "missing" else fresh_programme(world)
+        missing = target == "missing"
+        programme = MISSING["programme"] if missing else world.colleges.programme(NO_SIDE)
+        return Call(f"/api/v1/programmes/{programme}{suffix}")
+
+    return call
+
+
+def fresh_programme_path(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], Call]:
+    """A new programme of the side's college (OWNED), nothing in it."""
+
+    def call(world: World, _role: str, target: str) -> Call:
+        missing = target == "missing"
+        programme = MISSING["programme"] if missing else world.colleges.fresh_programme(target)
         return Call(f"/api/v1/programmes/{programme}{suffix}", **kwargs)
 
     return call
 
 
-def enrolment(world: World, _role: str, target: str) -> Call:
-    programme = MISSING_PROGRAMME if target == "missing" else fresh_programme(world)
-    body = {
-        "learner_id": world.learner_id["own"],
-        "student_no": "M001",
-        "enrolled_on": "2026-09-01",
-    }
-    return Call(f"/api/v1/programmes/{programme}/enrolments", json=body)
+def catalogue_upload(world: World, role: str, target: str) -> Call:
+    rows = "课程代码,课程名称,学分\nMATH101,高等数学,4\n"
+    form = {**C1_FORM, "file": (io.BytesIO(rows.encode("utf-8")), "catalogue.csv")}
+    call = fresh_programme_path("/catalogues/upload", data=form, content_type="multipart/form-data")
+    return call(world, role, target)
+
+
+def catalogue_path(world: World, _role: str, target: str) -> Call:
+    missing = target == "missing"
+    catalogue = MISSING["catalogue"] if missing else world.colleges.catalogue(NO_SIDE)
+    return Call(f"/api/v1/catalogues/{catalogue}")
+
+
+ENROLMENT = {"student_no": "M001", "enrolled_on": "2026-09-01"}
+
+
+def enrolment(world: World, role: str, target: str) -> Call:
+    call = fresh_programme_path("/enrolments")(world, role, target)
+    return Call(call.path, json={"learner_id": world.learner_id["own"], **ENROLMENT})
 
 
 def end_enrolment(world: World, role: str, target: str) -> Call:
@@ -391,6 +399,92 @@ def end_enrolment(world: World, role: str, target: str) -> Call:
         assert response.status_code == 201, response.get_json()
     ending = {"ended_on": "2026-09-02", "reason": "毕业"}
     return Call(f"{call.path}/{world.learner_id['own']}/end", json=ending)
+
+
+def learner_enrolments(world: World, _role: str, target: str) -> Call:
+    """The side's learner, enrolled in the side's programme (a college sees its own)."""
+    if target != "missing":
+        world.colleges.programme(target)
+    return Call(f"/api/v1/learners/{world.learner(target)}/enrolments")
+
+
+def eligibility(world: World, _role: str, target: str) -> Call:
+    """The side's learner in the side's programme; "missing": no such learner."""
+    programme = world.colleges.programme("own" if target == "missing" else target)
+    query = {"learner_id": world.learner(target)}
+    return Call(f"/api/v1/programmes/{programme}/eligibility", query=query)
+
+
+def file_application(world: World, role: str, target: str) -> Call:
+    """A new applicant of the side each time (filing claims its outcome); as a learner, the
+    applicant files itself ("own"), or names the other side's learner ("other")."""
+    if role not in ("workstation", "learner"):  # refused before the body is read
+        return Call(APPLICATIONS, json={})
+    if role == "learner" and target == "other":
+        body = world.colleges.filing("other", world.learner_id["other"])
+        return Call(APPLICATIONS, json=body)
+    learner, headers = world.colleges.applicant(target)
+    body = world.colleges.filing(target, learner)
+    return Call(APPLICATIONS, json=body, headers=headers if role == "learner" else None)
+
+
+def application_path(suffix: str = "") -> Callable[[World, str, str], Call]:
+    """The side's learner's application (pending: its one item undecided)."""
+
+    def call(world: World, _role: str, target: str) -> Call:
+        missing = target == "missing"
+        application = (
+            MISSING["application"] if missing else world.colleges.application(target)["id"]
+        )
+        return Call(f"{APPLICATIONS}/{application}{suffix}")
+
+    return call
+
+
+def certificate(world: World, _role: str, target: str) -> Call:
+    """The side's application, its item approved: closed, with a certificate."""
+    if target == "missing":
+        return Call(f"{APPLICATIONS}/{MISSING['application']}/certificate")
+    world.colleges.decided(target)
+    return Call(f"{APPLICATIONS}/{world.colleges.application(target)['id']}/certificate")
+
+
+def withdraw(world: World, role: str, target: str) -> Call:
+    """A new applicant's pending application each time; as a learner, the applicant's own
+    ("own") or another's ("other", with the world's learner's token)."""
+    body = {"reason": "不再申请"}
+    if target == "missing":
+        return Call(f"{APPLICATIONS}/{MISSING['application']}/withdraw", json=body)
+    application, headers = world.colleges.fresh_application(target)
+    own = role == "learner" and target == "own"
+    return Call(
+        f"{APPLICATIONS}/{application}/withdraw", json=body, headers=headers if own else None
+    )
+
+
+MISSING_ITEM = f"{APPLICATIONS}/{MISSING['application']}/items/{MISSING['item']}"
+
+
+def item_action(action: str, item: Callable[[World, str], str], **kwargs: Any):
+    """``action`` on the side's item as ``item`` leaves it (pending, approved, flagged)."""
+
+    def call(world: World, _role: str, target: str) -> Call:
+        path = MISSING_ITEM if target == "missing" else item(world, target)
+        return Call(f"{path}/{action}", **kwargs)
+
+    return call
+
+
+def pending_item(world: World, side: str) -> str:
+    return world.colleges.item_path(side)
+
+
+def approved_item(world: World, side: str) -> str:
+    return world.colleges.decided(side)
+
+
+def flagged_item(world: World, side: str) -> str:
+    return world.colleges.flagged(side)
 
 
 def sign_in_form(world: World, _role: str, _target: str) -> Call:
@@ -485,17 +579,19 @@ DECISIONS: dict[str, Row] = {
     "GET /api/v1/rulesets/{}": Row(ruleset_path, everyone(), SINGLE),
     "GET /api/v1/reviews": Row(fixed("/api/v1/reviews"), staff()),
     "POST /api/v1/reviews/{}": Row(review, {"workstation": ANY}, OWNED, ok=(201,)),
-    # catalogues (PROGRAMMES.md): every role reads; the workstation (and the programme's
-    # college) publishes
+    # catalogues (PROGRAMMES.md): every role reads; the workstation and the programme's
+    # college publish (another college's programme: 403)
     "POST /api/v1/programmes/{}/catalogues": Row(
-        programme_path("/catalogues", json=c1()), {"workstation": ANY}, SINGLE, ok=(201,)
+        fresh_programme_path("/catalogues", json=c1()), PROGRAMME_WRITERS, OWNED, ok=(201,)
     ),
-    "GET /api/v1/programmes/{}/catalogues": Row(programme_path("/catalogues"), everyone(), SINGLE),
+    "GET /api/v1/programmes/{}/catalogues": Row(
+        catalogued_programme_path("/catalogues"), everyone(), SINGLE
+    ),
     "GET /api/v1/programmes/{}/catalogues/active": Row(
-        programme_path("/catalogues/active"), everyone(), SINGLE
+        catalogued_programme_path("/catalogues/active"), everyone(), SINGLE
     ),
     "POST /api/v1/programmes/{}/catalogues/upload": Row(
-        catalogue_upload, {"workstation": ANY}, SINGLE, ok=(201,)
+        catalogue_upload, PROGRAMME_WRITERS, OWNED, ok=(201,)
     ),
     "GET /api/v1/catalogues/{}": Row(catalogue_path, everyone(), SINGLE),
     "GET /api/v1/catalogues/template.xlsx": Row(
@@ -509,13 +605,13 @@ DECISIONS: dict[str, Row] = {
     "POST /api/v1/checkpoints": Row(fixed("/api/v1/checkpoints"), {"workstation": ANY}, ok=(201,)),
     "GET /api/v1/checkpoints/latest": Row(latest_checkpoint, staff()),
     "GET /api/v1/checkpoints/latest/proof": Row(proof, staff(), OWNED),
-    # exports for the workstation's own records; the national conversion record (colleges
-    # too: their column is in test_course_conversions.py)
+    # exports for the workstation's own records; the national conversion record (a college:
+    # its own rows, test_course_conversions.py)
     "GET /api/v1/exports/course-conversions.csv": Row(
-        fixed("/api/v1/exports/course-conversions.csv"), staff()
+        fixed("/api/v1/exports/course-conversions.csv"), {**staff(), "college": ANY}
     ),
     "GET /api/v1/exports/course-conversions.xlsx": Row(
-        fixed("/api/v1/exports/course-conversions.xlsx"), staff()
+        fixed("/api/v1/exports/course-conversions.xlsx"), {**staff(), "college": ANY}
     ),
     "GET /api/v1/exports/conversions.csv": Row(fixed("/api/v1/exports/conversions.csv"), staff()),
     "GET /api/v1/exports/conversions.xlsx": Row(fixed("/api/v1/exports/conversions.xlsx"), staff()),
@@ -536,25 +632,54 @@ DECISIONS: dict[str, Row] = {
     "POST /api/v1/colleges/{}/clients": Row(
         college_path("/clients"), {"workstation": ANY}, SINGLE, ok=(201,)
     ),
-    "POST /api/v1/colleges/{}/programmes": Row(
-        college_path("/programmes", json=PROGRAMME), {"workstation": ANY}, SINGLE, ok=(201,)
-    ),
+    "POST /api/v1/colleges/{}/programmes": Row(new_programme, PROGRAMME_WRITERS, OWNED, ok=(201,)),
     "GET /api/v1/programmes": Row(fixed("/api/v1/programmes"), everyone()),
-    "GET /api/v1/programmes/{}": Row(programme_path(), everyone(), SINGLE),
+    "GET /api/v1/programmes/{}": Row(catalogued_programme_path(), everyone(), SINGLE),
     "PATCH /api/v1/programmes/{}": Row(
-        programme_path(json={"name": "新名"}), {"workstation": ANY}, SINGLE
+        fresh_programme_path(json={"name": "新名"}), PROGRAMME_WRITERS, OWNED
     ),
     "POST /api/v1/programmes/{}/disable": Row(
-        programme_path("/disable"), {"workstation": ANY}, SINGLE
+        fresh_programme_path("/disable"), PROGRAMME_WRITERS, OWNED
     ),
-    "POST /api/v1/programmes/{}/enrolments": Row(
-        enrolment, {"workstation": ANY}, SINGLE, ok=(201,)
+    "POST /api/v1/programmes/{}/enrolments": Row(enrolment, PROGRAMME_WRITERS, OWNED, ok=(201,)),
+    "GET /api/v1/programmes/{}/enrolments": Row(
+        fresh_programme_path("/enrolments"), {**staff(), "college": OWN}, OWNED
     ),
-    "GET /api/v1/programmes/{}/enrolments": Row(programme_path("/enrolments"), staff(), SINGLE),
-    "POST /api/v1/programmes/{}/enrolments/{}/end": Row(
-        end_enrolment, {"workstation": ANY}, SINGLE
+    "POST /api/v1/programmes/{}/enrolments/{}/end": Row(end_enrolment, PROGRAMME_WRITERS, OWNED),
+    "GET /api/v1/learners/{}/enrolments": Row(
+        learner_enrolments, {**LEARNER_READERS, "college": SCOPED}, OWNED
     ),
-    "GET /api/v1/learners/{}/enrolments": Row(learner_path("/enrolments"), LEARNER_READERS, OWNED),
+    # eligibility, applications and decisions (PROGRAMMES.md § Words and roles): a college
+    # sees its own college's learners, a learner its own applications; the rest is 404
+    "GET /api/v1/programmes/{}/eligibility": Row(
+        eligibility, {**LEARNER_READERS, "college": SCOPED}, OWNED
+    ),
+    "POST /api/v1/applications": Row(
+        file_application, {"workstation": ANY, "learner": SELF}, SIDES, ok=(201,)
+    ),
+    "GET /api/v1/applications": Row(fixed(APPLICATIONS), APPLICATION_READERS_OF_LISTS),
+    "GET /api/v1/applications/{}": Row(application_path(), APPLICATION_READERS, OWNED),
+    "GET /api/v1/applications/{}/certificate": Row(certificate, APPLICATION_READERS, OWNED),
+    "POST /api/v1/applications/{}/withdraw": Row(
+        withdraw, {"workstation": ANY, "learner": SCOPED}, OWNED
+    ),
+    "POST /api/v1/applications/{}/items/{}/decision": Row(
+        item_action("decision", pending_item, json={"decision": "approve"}),
+        {"college": SCOPED},
+        OWNED,
+        ok=(201,),
+    ),
+    "POST /api/v1/applications/{}/items/{}/revoke": Row(
+        item_action("revoke", approved_item, json={"reason": "来源证书已被撤销"}),
+        {"college": SCOPED},
+        OWNED,
+        ok=(201,),
+    ),
+    "POST /api/v1/applications/{}/items/{}/confirm": Row(
+        item_action("confirm", flagged_item, json={"note": "证书已重新核实"}),
+        {"college": SCOPED},
+        OWNED,
+    ),
     # the workstation's pages (tests/api/test_workstation_pages.py): signed-in staff only
     "GET /workstation/": page("/workstation/"),
     "GET /workstation/learners": page("/workstation/learners"),
@@ -613,6 +738,8 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
         return (403,) if access is SELF else (404,)
     if target == "other" and access in (OWN, SELF):
         return (403,)
+    if target == "other" and access is SCOPED:
+        return (404,)
     return row.ok
 
 
@@ -787,3 +914,84 @@ def test_bearer_token_works_for_its_role(api, role):
     world = World(api)
 
     assert api.get("/api/v1/rulesets/active", world.headers[role]).status_code == 200
+
+
+def test_a_college_s_staff_account_opens_no_workstation_page(api):
+    """A college's staff sign in to the college's own pages (PROGRAMMES.md, *College
+    accounts*), never to the workstation's, which show the whole bank: its sign-in is refused
+    as a wrong password is, and every page still answers with the sign-in form."""
+    world = World(api)
+    college = world.colleges.college_id["own"]
+    create_staff("matrix.college", Role.COLLEGE, STAFF_PASSWORD, college_id=college)
+    browser = new_browser(api.app)
+
+    refused = sign_in(browser, "matrix.college")
+
+    assert refused.status_code == 200 and "用户名或密码不正确" in refused.get_data(as_text=True)
+    pages = [key for key, row in DECISIONS.items() if row.browser and not row.public]
+    for key in pages:
+        response = send(world, key, None, "-", browser)
+        assert response.status_code == 302, key
+        assert response.headers["Location"].startswith(SIGN_IN_FORM), key
+
+
+def test_each_role_lists_the_applications_it_may_read(api):
+    """``GET /applications``: staff all, a learner its own, a college its own college's; a
+    filter naming another learner or college is 403 (PROGRAMMES.md § Words and roles)."""
+    world = World(api)
+    ids = {side: world.colleges.application(side)["id"] for side in ("own", "other")}
+
+    def listed(role: str, **query: str) -> list[str] | int:
+        response = api.get(APPLICATIONS, world.headers[role], query_string=query)
+        if response.status_code != 200:
+            return response.status_code
+        return [application["id"] for application in response.get_json()["items"]]
+
+    assert listed("workstation") == listed("auditor") == [ids["own"], ids["other"]]
+    assert listed("learner") == listed("college") == [ids["own"]]
+    assert listed("learner", learner_id=world.learner_id["own"]) == [ids["own"]]
+    assert listed("college", college_id=world.colleges.college_id["own"]) == [ids["own"]]
+    assert listed("learner", learner_id=world.learner_id["other"]) == 403
+    assert listed("college", college_id=world.colleges.college_id["other"]) == 403
+    assert listed("college", learner_id=world.learner_id["other"]) == []
+    assert listed("provider") == 403
+
+
+def test_a_college_sees_only_its_own_students_eligibility(api):
+    """A college previews a learner with an open enrolment in its own programme; its own
+    programme for another college's learner, or the other college's programme for its own
+    learner, is 404 as a learner that does not exist is."""
+    world = World(api)
+    colleges, college = world.colleges, world.headers["college"]
+
+    def preview(side: str, learner: str) -> int:
+        path = f"/api/v1/programmes/{colleges.programme(side)}/eligibility"
+        query = {"learner_id": world.learner_id[learner]}
+        return api.get(path, college, query_string=query).status_code
+
+    assert preview("own", "own") == 200
+    assert preview("own", "other") == 404
+    assert preview("other", "own") == 404
+    colleges.enrol(colleges.programme("other"), world.learner_id["own"])
+    assert preview("other", "own") == 404  # enrolled there too: not this college's programme
+
+
+def test_the_document_names_the_roles_the_matrix_lets_in(api):
+    """Each operation's ``x-roles`` in the served document (its view's ``allow``) are the
+    roles its row lets in: the document and the matrix tell a client the same."""
+    document = api.get("/api/v1/openapi.json").get_json()
+    wrong, checked = {}, 0
+    for key, rule in route_keys(api.app).items():
+        row = DECISIONS[key]
+        if row.public or row.browser:
+            continue
+        method, path = rule.split(" ", 1)
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", path)
+        documented = set(document["paths"][path][method.lower()]["x-roles"])
+        granted = {role for role, access in row.access.items() if access is not NO}
+        checked += 1
+        if documented != granted:
+            wrong[key] = {"document": sorted(documented), "matrix": sorted(granted)}
+
+    assert checked >= 70
+    assert wrong == {}
