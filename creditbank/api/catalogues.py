@@ -17,35 +17,57 @@ from creditbank.api.catalogue_schemas import (
     CatalogueSchema,
 )
 from creditbank.api.docs import BINARY, JSON, problem
+from creditbank.api.ledger_schemas import NEW_RULESET
 from creditbank.api.parsing import json_body, negotiate
 from creditbank.api.schemas import PageArgs
 from creditbank.documents.catalogue_sheets import catalogue_workbook, template_workbook
 from creditbank.documents.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE
+from creditbank.domain.amounts import amount_pattern
+from creditbank.domain.document_checks import RFC3339_INSTANT
 from creditbank.domain.errors import ValidationFailed
 from creditbank.domain.roles import EVERYONE, Role
 from creditbank.intake.catalogue_rows import FORM_FIELDS
 from creditbank.intake.fields import StrictSchema
 from creditbank.intake.text import unkeepable
 from creditbank.services import catalogue_uploads, catalogues
+from creditbank.transfer.catalogues import MAX_TOTAL_CREDITS
 
 blp = Blueprint("catalogues", __name__, description="Programmes' catalogues (专业学分转换目录)")
 PUBLISHERS = (Role.WORKSTATION, Role.COLLEGE)
 _FORM_TEXT = {"type": "string", "maxLength": 200}
+_PERCENT = {"type": "string", "pattern": "^(?:|100|[1-9]?[0-9])$"}
+# A catalogue's CSV has a header row (RFC 4180 § 3's `header` parameter): the columns by name.
+CATALOGUE_CSV = f"{CSV_MIMETYPE}; header=present"
 UPLOAD_BODY = {
     "type": "object",
     "required": ["file", "name", "effective_from", "total_credits"],
     "additionalProperties": False,
     "properties": {
         "file": {"type": "string", "format": "binary"},
-        "name": {**_FORM_TEXT, "description": "the catalogue's name"},
-        "effective_from": {
-            **_FORM_TEXT,
-            "description": "RFC 3339 with offset, or a date (midnight in China, UTC+8)",
+        "name": {
+            **NEW_RULESET["properties"]["name"],
+            "maxLength": 200,
+            "description": "the catalogue's name",
         },
-        "total_credits": {**_FORM_TEXT, "description": "the programme's credits, e.g. 120.0"},
-        "share_percent": {**_FORM_TEXT, "description": "0–100; empty: 50"},
-        "online_share_percent": {**_FORM_TEXT, "description": "0–100; empty: 25"},
-        "per_source": {**_FORM_TEXT, "description": "an amount; empty: 8.0; none or 不限: no cap"},
+        "effective_from": {
+            "type": "string",
+            "format": "effective-from",
+            "pattern": f"^(?:{RFC3339_INSTANT.pattern}|[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})$",
+            "description": "An RFC 3339 instant with its offset, or a date (midnight in China, "
+            "UTC+8); either must be a real day.",
+        },
+        "total_credits": {
+            "type": "string",
+            "pattern": f"^{amount_pattern(1, MAX_TOTAL_CREDITS)}$",
+            "description": "the programme's credits, e.g. 120.0",
+        },
+        "share_percent": {**_PERCENT, "description": "0–100; empty: 50"},
+        "online_share_percent": {**_PERCENT, "description": "0–100; empty: 25"},
+        "per_source": {
+            "type": "string",
+            "pattern": f"^(?:|none|null|无|不限|{amount_pattern(0, MAX_TOTAL_CREDITS)})$",
+            "description": "an amount; empty: 8.0; none or 不限: no cap",
+        },
     },
 }
 
@@ -94,7 +116,7 @@ def active_catalogue(programme_id: str) -> Any:
         "content": {
             "multipart/form-data": {
                 "schema": UPLOAD_BODY,
-                "encoding": {"file": {"contentType": f"{CSV_MIMETYPE}, {XLSX_MIMETYPE}"}},
+                "encoding": {"file": {"contentType": f"{CATALOGUE_CSV}, {XLSX_MIMETYPE}"}},
             }
         },
     },

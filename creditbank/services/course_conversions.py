@@ -35,7 +35,7 @@ from creditbank.services.named_outcomes import NamedOutcome, named_outcomes, out
 
 PAGE = 500
 SHEET_TITLE = "学分转换记录"
-MONTH = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])$")  # 190001 … 299912
 _NUMBER = "General"  # the national template takes 4, 2.5, 48: no forced decimal place
 # Every column is text (an 18-digit ID keeps its digits and its X; 01, 21, 202606 keep their
 # zeros) but the three amounts.

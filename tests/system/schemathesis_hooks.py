@@ -18,6 +18,9 @@ a generator of values that keep the rule, so that the positive cases really are 
   from 2000 to yesterday.
 - ``text/csv``: an upload's file is a spreadsheet of outcomes: a CSV of training hours of the
   seeded learners.
+- ``text/csv; header=present``: a catalogue's sheet: some of catalogue C1's rows, each course
+  whole (``config/catalogues/example-510203.json``), under the sheet's Chinese headers.
+- ``effective-from``: a catalogue's start, an RFC 3339 instant or a bare date, of a real day.
 
 And in a ruleset's tables keyed by names (``hours_per_credit``, ``certificates``,
 ``caps.per_category``), a key is a name: 1 to 64 characters, no dot, no surrounding space, no
@@ -41,8 +44,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import os
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,6 +56,9 @@ from gunicorn.config import Config
 from hypothesis import strategies as st
 
 from creditbank.domain.account_numbers import complete_account_number
+from creditbank.intake.catalogue_rows import catalogue_rows
+from creditbank.intake.catalogue_sheets import COLUMNS as CATALOGUE_COLUMNS
+from creditbank.transfer import validate_catalogue_document
 from tests.api.helpers import national_id
 from tests.system.servers import BASE_RULESET
 
@@ -109,6 +117,38 @@ _ROW = st.tuples(
 )
 schemathesis.openapi.media_type(
     "text/csv", st.lists(_ROW, min_size=1, max_size=3, unique_by=lambda row: row[1]).map(_csv)
+)
+
+
+_C1 = json.loads(
+    (Path(__file__).resolve().parents[2] / "config/catalogues/example-510203.json").read_text(
+        encoding="utf-8"
+    )
+)
+
+
+def _catalogue_csv(courses: list[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column.header for column in CATALOGUE_COLUMNS])
+    for row in catalogue_rows(validate_catalogue_document({**_C1, "courses": courses})):
+        writer.writerow(["" if cell is None else cell for cell in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+schemathesis.openapi.media_type(
+    "text/csv; header=present",
+    st.lists(
+        st.sampled_from(_C1["courses"]), min_size=1, max_size=6, unique_by=lambda c: c["code"]
+    ).map(_catalogue_csv),
+)
+_DAYS = st.dates(date(2000, 1, 1), date(2099, 12, 31))
+schemathesis.openapi.format(
+    "effective-from",
+    st.one_of(
+        _DAYS.map(date.isoformat),
+        _DAYS.map(lambda day: f"{day.isoformat()}T00:00:00+08:00"),
+    ),
 )
 
 

@@ -41,7 +41,7 @@ from tests.system.servers import Bank, Templates
 
 pytestmark = pytest.mark.system
 
-ROLES = ("workstation", "auditor", "provider", "learner")
+ROLES = ("workstation", "auditor", "provider", "learner", "college")
 # Open without a token (API.md): the token endpoint is the only public operation of the
 # document; /healthz, /readyz, /metrics, the JWKS, the document and the docs are outside it.
 PUBLIC = {"POST /api/v1/auth/token"}
