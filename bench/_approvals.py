@@ -34,7 +34,7 @@ from creditbank.services.transfer_state import (
     outcomes_of,
 )
 from creditbank.services.withdrawals import settle_application
-from creditbank.transfer import Movement, Refusal, approve, transfer_from_document
+from creditbank.transfer import Refusal, approve, transfer_from_document
 
 PER_TRANSACTION = 250
 
@@ -85,18 +85,35 @@ def _approve_rows(
             )
         )
     }
+    # What an application's items share, read once (the service reads it for each decision).
+    shared = {a.id: _application_data(session, a) for a in applications.values()}
+    catalogues = {a.id: catalogue_for(session, a.catalogue_id) for a in applications.values()}
+    enrolments = {
+        a.id: enrolled(session, learner_id, a.programme_id, now) for a in applications.values()
+    }
     for row in rows:
         application = applications[row.application_id]
         movement = approve(
             as_item(row, application.programme_id),
-            catalogue_for(session, application.catalogue_id),
+            catalogues[application.id],
             ledger,
             banked,
-            enrolled=enrolled(session, learner_id, application.programme_id, now),
+            enrolled=enrolments[application.id],
         )
         if isinstance(movement, Refusal):
             raise RuntimeError(f"the rules refused a bench approval: {movement}")
-        data = _transfer_data(session, application, row, movement, decided_by)
+        data = {
+            **shared[application.id],
+            "item_id": row.id,
+            "course_code": row.course_code,
+            "course_name": row.course_name,
+            "course_credits": format_tenths(row.course_credits),
+            "equivalence": row.equivalence,
+            "online": row.online,
+            "grade": row.suggested_grade,
+            **movement.document(),
+            "decided_by": decided_by,
+        }
         entry = append(session, account, "transfer", now, data=data)
         ledger.apply(transfer_from_document(entry_document(entry), outcomes))
         account.converted = movement.converted_total
@@ -113,20 +130,14 @@ def _approve_rows(
         )
 
 
-def _transfer_data(
-    session: Session,
-    application: TransferApplication,
-    row: TransferItem,
-    movement: Movement,
-    decided_by: str,
-) -> dict[str, object]:
-    """The entry's data as :func:`creditbank.services.transfers.decide` writes it."""
+def _application_data(session: Session, application: TransferApplication) -> dict[str, object]:
+    """The entry data of the application's items that :func:`creditbank.services.transfers.
+    decide` writes for every item alike."""
     programme = session.get_one(Programme, application.programme_id)
     college = session.get_one(College, application.college_id)
     filed_under = catalogue_for(session, application.catalogue_id)
     return {
         "application_id": application.id,
-        "item_id": row.id,
         "college_id": college.id,
         "school_code": college.school_code,
         "programme_id": programme.id,
@@ -135,12 +146,4 @@ def _transfer_data(
         "level_code": programme.level_code,
         "catalogue_id": filed_under.id,
         "catalogue_version": filed_under.version,
-        "course_code": row.course_code,
-        "course_name": row.course_name,
-        "course_credits": format_tenths(row.course_credits),
-        "equivalence": row.equivalence,
-        "online": row.online,
-        "grade": row.suggested_grade,
-        **movement.document(),
-        "decided_by": decided_by,
     }

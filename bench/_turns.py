@@ -2,8 +2,10 @@
 starting, a cache warming) moves a figure and its baseline alike.
 
 A figure and its baseline measured one after the other can differ by a third on a busy 2-core
-machine for no reason of their own; measured as A B B A (or A B A), a drift that is steady over
-the run costs both the same. Each name's runs are then :func:`combined`.
+machine for no reason of their own. Measured in turns — A B A B A — a drift that is steady over
+the run costs both about the same, and each name's runs are :func:`combined`. (Requests that
+the same clients can send, such as two learners' balances, compare better still taken every
+other request by one load: ``by_path`` in :mod:`bench._load`.)
 """
 
 from __future__ import annotations

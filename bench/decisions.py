@@ -3,19 +3,20 @@
 One college (:mod:`bench._college`) with six programmes, each with a catalogue of 200 courses
 of 1.0 credit, each recognised by a course outcome of a code of its own; caps that refuse
 nothing; the default ruleset without its yearly caps, so every course outcome is credited.
-A real gunicorn serves the bank to 16 clients of the load generator (:mod:`bench._load`), and
-each figure and its baseline are measured in turns (:mod:`bench._turns`).
+A real gunicorn serves the bank to 16 clients of the load generator (:mod:`bench._load`); each
+figure and its baseline are measured in turns (:mod:`bench._turns`) or by the same clients.
 
-- **Decisions per second.** 160 learners each post 10 course outcomes, are enrolled in
-  programme 5 and file one application naming them. The clients approve the items for a
-  bounded time, 20 learners at a time (their items in turn, so no two requests wait on one
-  learner's lock, and one decision in ten closes its application and numbers a
+- **Decisions per second.** 150 learners each post (up to) 10 course outcomes, are enrolled
+  in programme 5 and file one application naming them. The clients approve the items for a
+  bounded time, 20 learners at a time (:func:`pending_decisions`: no request waits on another
+  for a learner's lock, and one decision in ten closes its application and numbers a
   certificate). The baseline: the same clients posting single outcomes
-  (``bench/single_posts.py``'s post), in turns with the decisions.
+  (``bench/single_posts.py``'s post) before and after, half as long each time.
 - **The balance, flat.** The *veteran* has 1,000 approved transfers (programmes 0–4, every
   course, 20 applications, :func:`bench._approvals.approve_items`); the *newcomer* has the
   same 1,020 outcomes and none. ``GET …/balance`` of each, as ``bench/reads.py`` reads
-  balances. Target: p50 with 1,000 transfers ≤ 1.3 × p50 with none.
+  balances, every other request of the same clients (``by_path`` of the load generator).
+  Target: p50 with 1,000 transfers ≤ 1.3 × p50 with none.
 - **One decision at 1,000 transfers.** 12 items of programme 5 approved one at a time
   through the Flask test client (the whole HTTP stack but the socket), for the veteran and
   the newcomer in turn: what the next decision costs a learner with a long ledger (a decision
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import time
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ from bench._college import (
 )
 from bench._harness import Api, add_learners, gunicorn, migrated_app, on_each_backend, settle
 from bench._harness import summary as latency_summary
+from bench._load import run_load
 from bench._turns import Turn, in_turns, spec
 from bench.single_posts import body as single_post
 from creditbank.extensions import db
@@ -54,20 +57,22 @@ from tests.support.gunicorn import Gunicorn
 PROGRAMMES = 6  # 0–4: the veteran's 1,000 transfers; 5: what is decided and timed
 TRANSFERS = 5 * COURSES
 TIMED = 12
-LEARNERS, ITEMS = 160, 10  # the learners whose items are decided under load, and items each
-GROUP = 20  # learners decided at a time (a turn of decisions has LEARNERS / TURNS)
+LEARNERS, ITEMS = 150, 10  # the learners whose items are decided under load, and items each
+SLOTS = 20  # learners decided at a time (more than CLIENTS: no request waits on another)
 POST_LEARNERS = 500  # the baseline's single posts go round these
 CLIENTS = 16
-# Measured in short turns (a figure's, its baseline's, …), each after a short warm-up.
-TURNS = 4  # of each figure and each baseline: balances ABBA ABBA, writes P D P D P
-SECONDS, WARMUP_SECONDS = 1.5, 0.5  # a turn
-TURN = Turn(CLIENTS, SECONDS, WARMUP_SECONDS)
+# Posts, decisions, posts (a drift of the machine costs the posts as much as the decisions),
+# then the two balances, in turn on every client. Only requests started and answered within a
+# turn count, so a turn lasts many times a decision's latency.
+POSTS = Turn(CLIENTS, 4, 1)
+DECISIONS = Turn(CLIENTS, 8, 1)
+BALANCES = Turn(CLIENTS, 6, 1)
 MAX_BALANCE_RATIO = 1.3
 _SETTLED = ("transfer_items", "transfer_applications", "transfer_claims", "enrolments")
 
 
 def run(options: Options) -> Result:
-    details = {"clients": CLIENTS, "turns": TURNS, "seconds_a_turn": SECONDS}
+    details = {"clients": CLIENTS, "seconds": {"posts": "2 x 4", "decisions": 8, "balances": 6}}
     details |= {"learners": LEARNERS, "items_each": ITEMS, "transfers": TRANSFERS}
     return on_each_backend(options, Result(details=details), measure, figures)
 
@@ -98,8 +103,8 @@ def measure(backend: str, url: str, folder: Path) -> dict[str, Any]:
     measured["repeated_decisions"] = measured["decisions"]["statuses"].get("200", 0)
     print(
         f"   {backend}: {measured['decisions_per_second']:.0f} decisions/s, "
-        f"{measured['single_posts']['rps']:.0f} single posts/s; balance "
-        f"{measured['balance_1000']['rps']:.0f} vs {measured['balance_none']['rps']:.0f} req/s",
+        f"{measured['single_posts']['rps']:.0f} single posts/s; balances "
+        f"{measured['balances']['rps']:.0f} req/s",
         flush=True,
     )
     if measured["repeated_decisions"]:
@@ -136,24 +141,25 @@ def pending_decisions(
     college: College,
     learners: int = LEARNERS,
     items: int = ITEMS,
-    group: int = GROUP,
+    slots: int = SLOTS,
 ) -> list[str]:
-    """``learners`` learners with a pending application of ``items`` items each in programme
-    5; the paths of their decisions in the order the load generator takes them: ``group``
-    learners at a time, their first items, their second items, …"""
-    filed = {}
+    """``learners`` learners with a pending application in programme 5; the paths of their
+    decisions in the order the load generator takes them. Each of ``slots`` slots decides
+    its learners' items one learner after another, and the slots take turns, so that
+    consecutive decisions are different learners'. A slot's first learner files fewer items
+    (``items``, ``items`` − 1, … by slot) and the others ``items`` each: the slots close their
+    applications out of step, one decision in ``items`` whatever stretch is measured."""
     chosen = add_learners(learners)
-    bodies = [course_outcome(learner, 5, c) for learner in chosen for c in range(items)]
+    sizes = [items - (j % items if j < slots else 0) for j in range(learners)]
+    bodies = [course_outcome(chosen[j], 5, c) for j in range(learners) for c in range(sizes[j])]
     ids = post_outcomes(api, provider, bodies)
-    for learner in chosen:
+    queues: list[list[str]] = [[] for _ in range(slots)]
+    for j, learner in enumerate(chosen):
         enrol(api, college.programmes[5], learner)
-        sources = source_items(ids, learner, 5, range(items))
-        filed[learner] = file_applications(api, learner, college.programmes[5], sources)
-    paths = []
-    for first in range(0, learners, group):
-        these = chosen[first : first + group]
-        paths += [decision_path(*filed[learner][i]) for i in range(items) for learner in these]
-    return paths
+        sources = source_items(ids, learner, 5, range(sizes[j]))
+        filed = file_applications(api, learner, college.programmes[5], sources)
+        queues[j % slots] += [decision_path(*item) for item in filed]
+    return [path for turn in zip_longest(*queues) for path in turn if path is not None]
 
 
 def timed_decisions(
@@ -178,41 +184,38 @@ def timed_decisions(
 def _writes(
     server: Gunicorn, provider: dict[str, str], college: College, pool: list[str], paths: list[str]
 ) -> dict[str, Any]:
-    """Single posts and decisions in turns, posts first and last: ``TURNS`` turns of
-    decisions, each with a slice of the items of its own (a repeated decision would answer
-    200 and not count: the slices are meant not to run out), and ``TURNS + 1`` of posts."""
+    """Single posts, decisions, single posts (:func:`bench._turns.in_turns`). A repeated
+    decision would answer 200 and not count: the items are meant not to run out."""
 
     def posts(turn: int) -> tuple[str, dict[str, Any]]:
         bodies = [single_post(learner).replace("single-", f"single-{turn}-") for learner in pool]
         headers, path = provider, "/api/v1/outcomes"
         return "single_posts", spec(
-            server, TURN, "POST", [path], headers, bodies=bodies, expect=(201,)
+            server, POSTS, "POST", [path], headers, bodies=bodies, expect=(201,)
         )
 
-    def decisions(turn: int) -> tuple[str, dict[str, Any]]:
-        share = len(paths) // TURNS
-        mine = paths[turn * share : (turn + 1) * share]
-        approve = [json.dumps(APPROVE)]
-        return "decisions", spec(
-            server, TURN, "POST", mine, college.headers, bodies=approve, expect=(201, 200)
-        )
-
-    turns = [posts(0)]
-    for turn in range(TURNS):
-        turns += [decisions(turn), posts(turn + 1)]
-    return in_turns(turns)
+    approve = [json.dumps(APPROVE)]
+    decisions = spec(
+        server, DECISIONS, "POST", paths, college.headers, bodies=approve, expect=(201, 200)
+    )
+    return in_turns([posts(1), ("decisions", decisions), posts(2)])
 
 
 def _balances(
     server: Gunicorn, staff: dict[str, str], veteran: str, newcomer: str
 ) -> dict[str, Any]:
-    """The two learners' balances in turns: none, 1,000, 1,000, none, …"""
-
-    def reads(learner: str) -> dict[str, Any]:
-        return spec(server, TURN, "GET", [f"/api/v1/learners/{learner}/balance"], staff)
-
-    none, full = ("balance_none", reads(newcomer)), ("balance_1000", reads(veteran))
-    return in_turns([none, full, full, none] * (TURNS // 2))
+    """The two learners' balances read by the same clients, every
+    other request each, so that both see the same machine at every moment; the latencies of
+    each apart."""
+    paths = {
+        name: f"/api/v1/learners/{learner}/balance"
+        for name, learner in (("balance_none", newcomer), ("balance_1000", veteran))
+    }
+    reads = run_load(
+        {**spec(server, BALANCES, "GET", list(paths.values()), staff), "by_path": True}
+    )
+    measured = {name: reads["by_path"][path] for name, path in paths.items()}
+    return {**measured, "balances": {k: v for k, v in reads.items() if k != "by_path"}}
 
 
 def _settle() -> None:
@@ -247,7 +250,7 @@ def figures(backend: str, measured: dict[str, Any]) -> list[Figure]:
             baseline=none["latency_ms"]["p50"],
             max_ratio=MAX_BALANCE_RATIO,
         ),
-        Figure(balance, full["rps"], "req/s", baseline=none["rps"]),
+        Figure(f"{balance}, p90", full["latency_ms"]["p90"], baseline=none["latency_ms"]["p90"]),
         Figure(
             f"{backend}: one decision p50, {TRANSFERS:,} transfers vs none",
             one["veteran"]["p50"],
