@@ -9,7 +9,8 @@ per connection would spend more of the server's CPU than the server's own work.
 A spec: ``host``, ``port``, ``method``, ``paths`` (cycled), ``headers``, ``bodies`` (cycled,
 optional; ``@N@`` becomes the request's number, so that posts stay unique; with
 ``bodies_per_connection`` connection *c* cycles only through bodies *c*, *c + connections*, …,
-as a workstation posts only its own cohort), ``connections``,
+as a workstation posts only its own cohort), ``by_path`` (optional: the latencies of each
+path apart as well, so that paths taken in turn by the same clients compare), ``connections``,
 ``seconds`` (measured), ``warmup_seconds`` (not measured), ``expect`` (the statuses counted
 as successes) and ``requests_per_connection`` (default 10). Every request has a timeout, and
 the whole run stops after ``warmup_seconds + seconds``.
@@ -64,6 +65,8 @@ class _Run:
         self.spec = spec
         self.counter = itertools.count()
         self.latencies_ms: list[float] = []
+        self.by_path: dict[str, list[float]] = {}
+        self.path_of: dict[int, str] = {}  # each connection's request in flight
         self.statuses: Counter[int] = Counter()
         self.failures: Counter[str] = Counter()
         self.sample_failure = ""
@@ -80,7 +83,8 @@ class _Run:
     def request(self, connection: int, sent: int) -> bytes:
         number = next(self.counter)
         paths = self.spec["paths"]
-        lines = [f"{self.spec['method']} {paths[number % len(paths)]} HTTP/1.1", *self.head]
+        self.path_of[connection] = path = paths[number % len(paths)]
+        lines = [f"{self.spec['method']} {path} HTTP/1.1", *self.head]
         body = b""
         if self.bodies:
             choice = number
@@ -90,10 +94,12 @@ class _Run:
             lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
-    def record(self, started: float, done: float, status: int, body: bytes) -> None:
+    def record(self, started: float, done: float, status: int, body: bytes, path: str) -> None:
         if started < self.measure_from or done > self.deadline:
             return
         self.latencies_ms.append((done - started) * 1000)
+        if self.spec.get("by_path"):
+            self.by_path.setdefault(path, []).append((done - started) * 1000)
         self.statuses[status] += 1
         self.last_done = max(self.last_done, done)
         if status not in self.expect:
@@ -147,7 +153,7 @@ async def _connection(run: _Run, connection: int) -> None:
                 run.failures[type(exc).__name__] += 1
                 status, body, close = 0, b"", True
             else:
-                run.record(started, time.perf_counter(), status, body)
+                run.record(started, time.perf_counter(), status, body, run.path_of[connection])
             if close or (sent + 1) % per_connection == 0:
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
@@ -162,27 +168,37 @@ def _percentile(ordered: list[float], fraction: float) -> float:
 async def _main(spec: dict[str, Any]) -> dict[str, Any]:
     run = _Run(spec)
     await asyncio.gather(*(_connection(run, c) for c in range(spec["connections"])))
-    ordered = sorted(run.latencies_ms)
     seconds = max(run.last_done - run.measure_from, 1e-9)
-    latency = {}
-    if ordered:
-        latency = {
-            "p50": _percentile(ordered, 0.50),
-            "p90": _percentile(ordered, 0.90),
-            "p99": _percentile(ordered, 0.99),
-            "mean": sum(ordered) / len(ordered),
-            "max": ordered[-1],
-        }
-    return {
-        "requests": len(ordered),
+    result = {
+        "requests": len(run.latencies_ms),
         "seconds": round(seconds, 3),
-        "rps": len(ordered) / seconds,
+        "rps": len(run.latencies_ms) / seconds,
         "connections": spec["connections"],
-        "latency_ms": {name: round(value, 3) for name, value in latency.items()},
+        "latency_ms": _latency(run.latencies_ms),
         "statuses": {str(status): count for status, count in sorted(run.statuses.items())},
         "failures": dict(run.failures),
         "sample_failure": run.sample_failure,
     }
+    if spec.get("by_path"):
+        result["by_path"] = {
+            path: {"requests": len(samples), "latency_ms": _latency(samples)}
+            for path, samples in run.by_path.items()
+        }
+    return result
+
+
+def _latency(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    if not ordered:
+        return {}
+    latency = {
+        "p50": _percentile(ordered, 0.50),
+        "p90": _percentile(ordered, 0.90),
+        "p99": _percentile(ordered, 0.99),
+        "mean": sum(ordered) / len(ordered),
+        "max": ordered[-1],
+    }
+    return {name: round(value, 3) for name, value in latency.items()}
 
 
 if __name__ == "__main__":
