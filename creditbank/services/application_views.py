@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from creditbank.college_models import College, TransferApplication, TransferItem
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import format_instant
-from creditbank.models import OutcomeState, Provider
 from creditbank.services.catalogue_reads import catalogue_for
-from creditbank.services.outcome_views import outcome_entries, stored_outcome_view
+from creditbank.services.named_outcomes import named_outcomes
 
 # What an item's ``sources`` show of each outcome (when the outcome has it).
 _SOURCE_FIELDS = (
@@ -31,7 +30,6 @@ _SOURCE_FIELDS = (
     "institution",
     "score",
     "hours",
-    "course_credits",
     "achieved_on",
 )
 
@@ -136,40 +134,20 @@ def source_views(
     items: Iterable[Sequence[TransferItem]],
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Each named outcome as it stands now, by (learner, outcome)."""
-    named = {
-        (row.learner_id, oid)
-        for rows in items
-        for row in rows
-        for oid in json.loads(row.outcome_ids)
-    }
-    if not named:
-        return {}
-    states = list(
-        session.scalars(
-            select(OutcomeState).where(
-                tuple_(OutcomeState.learner_id, OutcomeState.outcome_id).in_(named)
-            )
-        )
-    )
-    entries = outcome_entries(session, states)
-    providers = dict(
-        session.execute(
-            select(Provider.id, Provider.name).where(
-                Provider.id.in_({s.provider_id for s in states})
-            )
-        ).all()
-    )
     views = {}
-    for state in states:
-        outcome = stored_outcome_view(entries[state.outcome_id], state)
-        source = {"outcome_id": state.outcome_id, "kind": outcome["kind"]}
-        source.update({k: outcome[k] for k in _SOURCE_FIELDS if outcome.get(k) is not None})
+    for key, named in named_outcomes(session, [row for rows in items for row in rows]).items():
+        data, state = named.data, named.state
+        source: dict[str, Any] = {"outcome_id": state.outcome_id, "kind": state.kind}
+        source.update({k: data[k] for k in _SOURCE_FIELDS if data.get(k) is not None})
+        if "credits" in data:  # a course's own credits; "credits" below is what it earned
+            source["course_credits"] = data["credits"]
         source.update(
-            provider=providers.get(state.provider_id),
+            title=named.title,
+            provider=named.provider_name,
             credits=format_tenths(state.credits),
             status=state.status,
         )
-        views[state.learner_id, state.outcome_id] = source
+        views[key] = source
     return views
 
 

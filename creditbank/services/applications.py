@@ -44,7 +44,7 @@ from creditbank.extensions import db
 from creditbank.journal import lock_accounts
 from creditbank.services.application_views import application_views
 from creditbank.services.catalogue_reads import catalogue_in_force_for
-from creditbank.services.college_scope import check_learner_visible
+from creditbank.services.college_scope import acting_learner, check_learner_visible
 from creditbank.services.colleges import share_lock_college
 from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
@@ -62,7 +62,7 @@ from creditbank.transfer import FiledItem, ItemRequest, Refusal, check_claims, f
 
 def file_application(principal: Principal, body: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """File (201, True) or answer the same filing again (200, False)."""
-    learner_id = filing_learner(principal, body.get("learner_id"))
+    learner_id = acting_learner(principal, body.get("learner_id"), "files")
     normal = {**body, "learner_id": learner_id}
     digest = hashlib.sha256(canonical_bytes(normal)).hexdigest()
     now = utcnow()
@@ -90,17 +90,6 @@ def file_application(principal: Principal, body: Mapping[str, Any]) -> tuple[dic
             return application_views(session, [earlier])[0], False
         application = _file(session, principal, programme, normal, digest, now)
         return application_views(session, [application])[0], True
-
-
-def filing_learner(principal: Principal, learner_id: str | None) -> str:
-    """A learner files for itself; the workstation names the learner."""
-    if principal.role is Role.LEARNER:
-        if learner_id not in (None, principal.subject):
-            raise Forbidden("A learner files only for itself")
-        return principal.subject
-    if learner_id is None:
-        raise ValidationFailed(errors={"learner_id": ["Required when the workstation files."]})
-    return learner_id
 
 
 def _file(

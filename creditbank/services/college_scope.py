@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from creditbank.college_models import College, Programme
-from creditbank.domain.errors import Forbidden, NotFound
+from creditbank.domain.errors import Forbidden, NotFound, ValidationFailed
 from creditbank.domain.roles import Principal, Role
 
 
@@ -63,3 +63,15 @@ def check_learner_visible(principal: Principal, learner_id: str, college_id: str
         raise NotFound("Not found")
     if not sees_college(principal, college_id):
         raise NotFound("Not found")
+
+
+def acting_learner(principal: Principal, learner_id: str | None, action: str) -> str:
+    """Whose account a call acts on: a learner its own (naming another is 403); every other
+    role names the learner (else 422 ``learner_id``)."""
+    if principal.role is Role.LEARNER:
+        if learner_id not in (None, principal.subject):
+            raise Forbidden(f"A learner {action} only for itself")
+        return principal.subject
+    if learner_id is None:
+        raise ValidationFailed(errors={"learner_id": ["Required for this role."]})
+    return learner_id

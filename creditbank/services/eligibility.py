@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from creditbank.domain.amounts import format_tenths
-from creditbank.domain.errors import Forbidden, NoCatalogue, NotFound, ValidationFailed
+from creditbank.domain.errors import NoCatalogue, NotFound
 from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
 from creditbank.models import Account
 from creditbank.services.applications import enrolled
 from creditbank.services.catalogue_reads import catalogue_in_force_for
-from creditbank.services.college_scope import get_programme
+from creditbank.services.college_scope import acting_learner, get_programme
 from creditbank.services.transaction import utcnow
 from creditbank.services.transfer_state import (
     banked_of,
@@ -30,7 +30,7 @@ def preview(principal: Principal, programme_id: str, learner_id: str | None) -> 
     session = db.session()
     now = utcnow()
     programme = get_programme(session, programme_id)
-    learner_id = _whose(principal, learner_id)
+    learner_id = acting_learner(principal, learner_id, "previews")
     if session.get(Account, learner_id) is None:
         raise NotFound("No such learner")
     if principal.role is Role.COLLEGE and (
@@ -51,16 +51,6 @@ def preview(principal: Principal, programme_id: str, learner_id: str | None) -> 
         pending_courses(programme.id, items_of(session, learner_id)),
     )
     return _view(learner_id, result, enrolled(session, learner_id, programme.id, now))
-
-
-def _whose(principal: Principal, learner_id: str | None) -> str:
-    if principal.role is Role.LEARNER:
-        if learner_id not in (None, principal.subject):
-            raise Forbidden("A learner previews only its own account")
-        return principal.subject
-    if learner_id is None:
-        raise ValidationFailed(errors={"learner_id": ["Required for this role."]})
-    return learner_id
 
 
 def _view(learner_id: str, result: Eligibility, is_enrolled: bool) -> dict[str, Any]:
