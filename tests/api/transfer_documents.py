@@ -5,15 +5,12 @@ enrolled in CQ1024's programme 510203 (seeded in process: tests/support/programm
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
+from tests.api.test_transcript import run_tool
 from tests.support.programmes import ZHANG_SAN_ID, s1_outcomes, seed_programme, worked_example_items
 
 PROVIDER_NAME = "云阳职教中心"
@@ -104,17 +101,6 @@ def ledger(api: Any, learner_id: str) -> dict[int, dict[str, Any]]:
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    """The text pdftotext (poppler-utils) reads from ``pdf``; skipped (failed under CI=true)
-    when it is not installed."""
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        pytest.skip("pdftotext is not installed (Debian: apt-get install poppler-utils)")
-    (tmp_path / "document.pdf").write_bytes(pdf)
-    result = subprocess.run(
-        [tool, "-enc", "UTF-8", "document.pdf", "-"],
-        cwd=tmp_path,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.decode("utf-8")
+    """The text pdftotext reads from ``pdf`` (the transcripts' poppler runner: skipped, and so
+    failed under CI=true, when it is not installed)."""
+    return run_tool("pdftotext", pdf, tmp_path, "-enc", "UTF-8", "transcript.pdf", "-")
