@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 # The college half's tables, so that the foreign keys below always find them.
@@ -57,6 +58,10 @@ class Identity(Model):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Raised on every password change: tokens carry it, so older tokens stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the workstation's password (opening, reset); the portal asks for a new one first.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -65,6 +65,8 @@ def open_learner(name: str, national_id: str | None, password: str | None) -> Le
         "national_id_fingerprint": cipher.fingerprint(valid_id) if valid_id else None,
         "national_id_masked": _mask(valid_id),
         "password_hash": hash_secret(password) if password else None,
+        # the workstation chose it: the portal asks the learner for one of its own first
+        "must_change_password": bool(password),
     }
     for _ in range(ACCOUNT_NUMBER_DRAWS):
         learner_id = _open_account(personal)
@@ -126,6 +128,19 @@ def signing_in_learner_id(username: str) -> str:
     return db.session.scalar(by_number) or username
 
 
+def portal_login(username: str, password: str) -> Identity:
+    """The learner portal's sign-in: by account number (as printed, too), national ID or
+    learner id, with the password; 401 for any wrong pair (same time whether or not the learner
+    exists). A national ID is found through its HMAC."""
+    username = username.strip()
+    try:
+        national_id = validate_national_id(username)
+    except NationalIdError:
+        return verify_learner_password(username, password)
+    holder = _by_fingerprint(keyring().pii.fingerprint(national_id))
+    return verify_learner_password(holder.learner_id if holder else username, password)
+
+
 def search_by_national_id(national_id: str) -> Page[LearnerView]:
     """The learner holding this national ID, found through its HMAC: a page of one or none
     (one account per ID); an ID that fails its checksum is a 422 ``national_id``."""
@@ -151,6 +166,7 @@ def change_password(
             if not verify_secret(old_password, identity.password_hash or ""):
                 raise InvalidCredentials("The old password is wrong")
         identity.password_hash = hash_secret(new_password)
+        identity.must_change_password = principal.role is not Role.LEARNER  # a reset
         identity.token_version += 1  # tokens issued under the old password stop working
         identity.updated_at = utcnow()
 

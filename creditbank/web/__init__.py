@@ -51,9 +51,10 @@ def init_web(app: Flask) -> None:
         local_time=_local_time,
         account_number=format_account_number,
     )
-    from creditbank.web.views import blp
+    from creditbank.web import learner_views, views
 
-    app.register_blueprint(blp)
+    app.register_blueprint(views.blp)
+    app.register_blueprint(learner_views.blp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 

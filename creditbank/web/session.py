@@ -96,30 +96,31 @@ def _still_valid(account: StaffAccount, now: float) -> bool:
     )
 
 
-def login_throttled(username: str) -> bool:
-    """True when this address or this username has used up its failed sign-ins."""
+def login_throttled(username: str, form: str = "workstation-login") -> bool:
+    """True when this address or this username has used up its failed sign-ins on ``form``
+    (the staff's sign-in, or the learner portal's: ``learner-login``)."""
     backend = _rate_limiter()
     if backend is None:
         return False
     try:
-        return any(not backend.test(item, *keys) for item, keys in _throttle_keys(username))
+        return any(not backend.test(item, *keys) for item, keys in _throttle_keys(username, form))
     except Exception:  # storage down: as the API's limiter does (swallow_errors), let it pass
         log.warning("login throttle storage unavailable", exc_info=True)
         return False
 
 
-def count_failed_login(username: str) -> None:
+def count_failed_login(username: str, form: str = "workstation-login") -> None:
     backend = _rate_limiter()
     if backend is None:
         return
     try:
-        for item, keys in _throttle_keys(username):
+        for item, keys in _throttle_keys(username, form):
             backend.hit(item, *keys)
     except Exception:
         log.warning("login throttle storage unavailable", exc_info=True)
 
 
-def _throttle_keys(username: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+def _throttle_keys(username: str, form: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     from limits import parse
 
     settings = current_app.extensions["creditbank.settings"]
@@ -127,7 +128,7 @@ def _throttle_keys(username: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]
     return [
         (
             parse(getattr(settings, _LIMIT_SETTINGS[kind], default)),
-            ("workstation-login", kind, subject[kind]),
+            (form, kind, subject[kind]),
         )
         for kind, default in _DEFAULT_LIMITS.items()
     ]

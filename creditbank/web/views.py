@@ -4,38 +4,19 @@ report, sign out. The API never takes this session: it wants bearer tokens."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_wtf.csrf import CSRFError
+from flask import Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from creditbank.domain.errors import DomainError
 from creditbank.services import audit_reports, workstation
 from creditbank.services.staff import verify_staff_password
 from creditbank.web import session as staff_session
+from creditbank.web.guards import login_required
+from creditbank.web.pages import page_blueprint, safe_next
 
-blp = Blueprint(
-    "workstation",
-    __name__,
-    url_prefix="/workstation",
-    static_folder="static",
-    static_url_path="/static",
-)
-_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+blp = page_blueprint(
+    "workstation", "/workstation", static_folder="static", static_url_path="/static"
 )
 # The printable audit report is a document of its own (creditbank.documents): its styles are
 # inline, and so is its print button's handler.
@@ -45,19 +26,6 @@ _REPORT_CSP = (
 )
 OVERVIEW_ROWS = 10
 PAGE_ROWS = 50
-
-
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Pages need a signed-in, active staff account; otherwise the sign-in form."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g.staff = staff_session.signed_in_staff()
-        if g.staff is None:
-            return redirect(url_for("workstation.login", next=request.path))
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @blp.get("/")
@@ -106,7 +74,7 @@ def audit_report(audit_id: str) -> Response:
 @blp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """The sign-in form; a failure says only that the pair did not match."""
-    target = _safe_next(request.values.get("next"))
+    target = safe_next(request.values.get("next"), "/workstation/", url_for("workstation.overview"))
     if request.method == "GET":
         if staff_session.signed_in_staff() is not None:
             return redirect(target)
@@ -131,54 +99,5 @@ def logout() -> BaseResponse:
     return redirect(url_for("workstation.login"))
 
 
-@blp.before_request
-def _protect_forms() -> None:
-    """Every form posted to these pages carries the session's CSRF token."""
-    current_app.extensions["csrf"].protect()
-
-
-@blp.after_request
-def _page_headers(response: Response) -> Response:
-    # Flask-WTF checks the Referer of HTTPS form posts; the app's default no-referrer policy
-    # would strip it, so these pages send it to their own origin (never elsewhere).
-    response.headers["Referrer-Policy"] = "same-origin"
-    # No script at all on these pages, styles only from the app's own file (unless a page
-    # says otherwise: the audit report).
-    response.headers.setdefault("Content-Security-Policy", _CSP)
-    if request.endpoint != "workstation.static":  # pages hold personal data; the CSS does not
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-@blp.errorhandler(CSRFError)
-def _csrf_failed(error: CSRFError) -> tuple[str, int]:
-    return render_template(
-        "workstation/error.html", message="表单已过期或来源无效，请返回重新提交。"
-    ), 400
-
-
-@blp.errorhandler(DomainError)
-def _domain_error(error: DomainError) -> tuple[str, int]:
-    """A forged ``cursor`` (422) and the like, as a page rather than problem+json."""
-    return render_template("workstation/error.html", message=error.detail), error.status
-
-
 def _login_form(username: str, target: str, message: str) -> str:
     return render_template("workstation/login.html", next=target, username=username, error=message)
-
-
-def _safe_next(value: str | None) -> str:
-    """Only a path of these pages: never an open redirect to another site, and only printable
-    ASCII without spaces, so a line break cannot reach the Location header (werkzeug refuses
-    it there, which would be a 500)."""
-    if (
-        value
-        and value.startswith("/workstation/")
-        and value.isascii()
-        and value.isprintable()
-        and " " not in value
-        and "//" not in value
-        and "\\" not in value
-    ):
-        return value
-    return url_for("workstation.overview")

@@ -5,26 +5,21 @@ would be one) and shows the bank's data, the audit report opens (a page of its o
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.processes import TIMEOUT
+from tests.system.browser import console_errors, open_page
 from tests.system.servers import Bank, bank_server, hours_body, skip_without_postgres
 
 pytestmark = pytest.mark.system
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 STAFF, PASSWORD = "li.ming", "browser-test-pw"
 NATIONAL_ID = "500235199001014173"  # checksum-valid, never to be shown whole
 
@@ -66,68 +61,6 @@ def audit(bank: Bank) -> str:
     response = bank.call("POST", "/audits", bank.workstation, json={})
     assert response.status_code in (201, 202), response.text
     return response.json()["id"]
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (apt-get install)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(TIMEOUT)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture
-def browser(chromium: Any, bank) -> Iterator[Any]:
-    """A browser with no cookies and an empty console for each test. Every cookie of every
-    site goes (Chrome DevTools' Network.clearBrowserCookies): WebDriver's delete_all_cookies
-    clears only the current page's, and the SQLite and PostgreSQL banks both live on
-    127.0.0.1, where a cookie ignores the port.
-
-    The last test's page is left for about:blank first: the requests a page makes after its
-    load event (the favicon) answer with a refreshed session cookie, and one landing after
-    the clearing would sign the next test in (the system tier saw it once in twenty runs)."""
-    _forget_the_last_page(chromium)
-    chromium.get_log("browser")
-    yield chromium
-    _forget_the_last_page(chromium)
-
-
-def _forget_the_last_page(driver: Any) -> None:
-    driver.get("about:blank")
-    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
-
-
-def console_errors(driver: Any) -> list[dict[str, Any]]:
-    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-
-
-def open_page(driver: Any, url: str) -> str:
-    """Load ``url`` and return its text, having checked that the console stayed clean."""
-    driver.get(url)
-    WebDriverWait(driver, TIMEOUT).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
-    assert console_errors(driver) == []
-    return driver.find_element(By.TAG_NAME, "body").text
 
 
 def sign_in(driver: Any, base_url: str, password: str = PASSWORD) -> None:
