@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
 
-from creditbank.domain.roles import Role
+from creditbank.domain.roles import Principal, Role
 from creditbank.web import learner_session
 from creditbank.web import session as staff_session
 
@@ -56,6 +56,20 @@ def learner_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def staff_principal() -> Principal:
+    """The signed-in staff member as the services know a caller: the subject ``staff:<username>``
+    (what the audit-event log records as the actor), the account's role and college."""
+    return Principal(
+        subject=f"staff:{g.staff.username}",
+        role=Role(g.staff.role),
+        college_id=g.staff.college_id,
+    )
+
+
+def learner_principal() -> Principal:
+    return Principal(subject=g.learner.learner_id, role=Role.LEARNER)
 
 
 def forbidden() -> tuple[str, int]:

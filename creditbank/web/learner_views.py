@@ -11,11 +11,10 @@ from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from creditbank.domain.errors import InvalidCredentials
-from creditbank.domain.roles import Principal, Role
 from creditbank.services import accounts, learners
 from creditbank.web import learner_session
 from creditbank.web import session as throttle
-from creditbank.web.guards import learner_required
+from creditbank.web.guards import learner_principal, learner_required
 from creditbank.web.pages import page_blueprint, safe_next
 
 blp = page_blueprint("learner", "/learner")
@@ -27,7 +26,7 @@ MIN_PASSWORD = 8
 @learner_required
 def home() -> str:
     view = learners.get_learner(g.learner.learner_id)
-    balance = accounts.balance(_principal(), g.learner.learner_id, None)
+    balance = accounts.balance(learner_principal(), g.learner.learner_id, None)
     return render_template("learner/home.html", learner=view, balance=balance)
 
 
@@ -65,7 +64,7 @@ def password() -> Any:
     errors = _password_errors(new, request.form.get("confirm_password", ""))
     if not errors:
         try:
-            learners.change_password(_principal(), g.learner.learner_id, new, old)
+            learners.change_password(learner_principal(), g.learner.learner_id, new, old)
         except InvalidCredentials:
             throttle.count_failed_login(g.learner.learner_id, THROTTLE)
             errors = {"old_password": "原密码不正确。"}
@@ -79,10 +78,6 @@ def password() -> Any:
 def logout() -> BaseResponse:
     learner_session.sign_out()
     return redirect(url_for("learner.login"))
-
-
-def _principal() -> Principal:
-    return Principal(subject=g.learner.learner_id, role=Role.LEARNER)
 
 
 def _password_errors(new: str, confirm: str) -> dict[str, str]:
