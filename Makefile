@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CREDITBANK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint fmt bench clean
+.PHONY: run test lint fmt bench vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ CREDITBANK_BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench --database-url '$(CREDITBANK_BENCH_DATABASE_URL)'
+
+## vendor: refresh the browser tests' axe-core from npm (pinned in tests/system/vendor/package.json); committed, so tests need no npm
+vendor:
+	cd tests/system/vendor && npm ci --no-audit --no-fund && cp node_modules/axe-core/axe.min.js . && rm -rf node_modules
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis
