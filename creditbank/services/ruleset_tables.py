@@ -25,7 +25,7 @@ from creditbank.labels import (
     SKILL_LEVEL_TEXT,
     category_text,
 )
-from creditbank.models import Ruleset
+from creditbank.models import Client, Ruleset
 from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.rulesets import ruleset_in_force_now
 from creditbank.services.transaction import utcnow
@@ -40,7 +40,7 @@ class RulesetRow:
     name: str
     effective_from: datetime
     published_at: datetime
-    published_by: str | None
+    published_by: str  # who, as a person reads it: the staff username or the API client's name
     status: str  # in_force, scheduled, superseded (labels.RULESET_STATUS_NAMES)
     document: dict[str, Any]
 
@@ -89,10 +89,20 @@ def _row(row: Ruleset, in_force: str | None) -> RulesetRow:
         row.name,
         row.effective_from,
         row.published_at,
-        row.published_by,
+        publisher(row.published_by),
         status,
         json.loads(row.document),
     )
+
+
+def publisher(published_by: str | None) -> str:
+    """``staff:<username>`` (the console) as the username; an API client by its name."""
+    if not published_by:
+        return "—"
+    if published_by.startswith("staff:"):
+        return published_by.removeprefix("staff:")
+    client = db.session.get(Client, published_by)
+    return f"接口客户端“{client.name}”" if client else "接口客户端"
 
 
 @dataclass(frozen=True)
