@@ -23,6 +23,8 @@ from creditbank.web.field_errors import field_errors
 from creditbank.web.guards import login_required, writer_required
 from creditbank.web.views import PAGE_ROWS, blp
 
+REFRESH_SECONDS = 2
+
 
 @blp.get("/uploads/new")
 @login_required
@@ -58,7 +60,7 @@ def upload_confirm(upload_id: str) -> Any:
     except ValidationFailed as exc:
         view = sheet_uploads.upload_view(upload_id)
         page = render_template(
-            "workstation/upload.html", row=view, errors=field_errors(exc), staged=staged
+            "workstation/upload.html", row=view, errors=field_errors(exc), staged=staged, auto=False
         )
         return page, 422
     flash(f"已开始登记“{upload.file_name}”，请等待处理完成。", "success")
@@ -67,11 +69,16 @@ def upload_confirm(upload_id: str) -> Any:
 
 @blp.get("/uploads/<upload_id>")
 @login_required
-def upload_detail(upload_id: str) -> str:
-    """The upload's progress (refreshing itself every 2 seconds while it runs) or its result."""
+def upload_detail(upload_id: str) -> Any:
+    """The upload's progress or its result. While it runs the page reloads itself every 2
+    seconds (the ``Refresh`` header: no script) unless the reader turned that off (``auto=0``,
+    WCAG 2.2.1: a page must not move on by itself without a way to stop it)."""
     view = sheet_uploads.upload_view(upload_id)
     end_if_stale(view.upload)
-    return render_template("workstation/upload.html", row=view, errors={}, staged=None)
+    auto = request.args.get("auto") != "0"
+    page = render_template("workstation/upload.html", row=view, errors={}, staged=None, auto=auto)
+    refreshing = view.upload.status == "running" and auto
+    return page, 200, {"Refresh": str(REFRESH_SECONDS)} if refreshing else {}
 
 
 @blp.get("/uploads")

@@ -185,11 +185,31 @@ def test_a_wrong_header_cannot_be_confirmed(clerk, bank):
 def test_a_running_upload_refreshes_itself_with_a_labelled_progress_bar(clerk, bank):
     upload_id = _upload(bank, status="running", rows_total=10, rejected=2, rows_done=4)
 
-    html = clerk.get(f"/workstation/uploads/{upload_id}").get_data(as_text=True)
+    response = clerk.get(f"/workstation/uploads/{upload_id}")
 
-    assert '<meta http-equiv="refresh" content="2">' in html
+    html = response.get_data(as_text=True)
+    assert response.headers["Refresh"] == "2"
     assert '<label for="upload-progress">' in html
     assert 'id="upload-progress" max="8" value="4"' in html and "已处理 4 / 8 行" in html
+    assert f'href="/workstation/uploads/{upload_id}?auto=0">停止自动刷新' in html
+
+
+def test_the_reader_can_stop_the_refreshing(clerk, bank):
+    upload_id = _upload(bank, status="running", rows_total=10, rows_done=4)
+
+    response = clerk.get(f"/workstation/uploads/{upload_id}?auto=0")
+
+    assert "Refresh" not in response.headers
+    assert "恢复自动刷新" in response.get_data(as_text=True)
+
+
+def test_a_finished_upload_does_not_refresh(clerk, bank):
+    upload_id = _upload(bank, status="done", rows_total=3, rows_done=3, posted=3)
+
+    response = clerk.get(f"/workstation/uploads/{upload_id}")
+
+    assert "Refresh" not in response.headers
+    assert "新登记 <strong>3</strong> 行" in response.get_data(as_text=True)
 
 
 def test_a_running_upload_whose_worker_stopped_is_shown_failed_with_its_reason(clerk, bank):
@@ -199,7 +219,7 @@ def test_a_running_upload_whose_worker_stopped_is_shown_failed_with_its_reason(c
     html = clerk.get(f"/workstation/uploads/{upload_id}").get_data(as_text=True)
 
     assert 'data-status="failed"' in html and "处理进程已中断" in html
-    assert "refresh" not in html
+    assert "自动刷新" not in html
     assert "web:upload:failed" in tags()
 
 
