@@ -19,6 +19,9 @@ from creditbank.web.field_errors import field_errors
 from creditbank.web.guards import login_required, writer_required
 from creditbank.web.views import PAGE_ROWS, blp
 
+# rulesets.published_by holds an id (40 characters); a username may be longer (up to 64).
+PUBLISHER_LENGTH = 40
+
 
 @blp.get("/rulesets")
 @login_required
@@ -83,7 +86,7 @@ def ruleset_publish_confirm() -> Any:
         data = staged_files.load(request.form.get("staged", ""), "staged")
         published = publish_ruleset(
             parse_json_bytes(data),
-            f"staff:{g.staff.username}",
+            f"staff:{g.staff.username}"[:PUBLISHER_LENGTH],
             event=EventTag.WEB_RULESET_PUBLISHED,
         )
     except DomainError as exc:
