@@ -39,6 +39,13 @@ class EventTag(StrEnum):
     APPLICATION_WITHDRAWN = "api:application:withdrawn"
     TRANSFER_ITEM_REJECTED = "api:transfer_item:rejected"
     TRANSFER_ITEM_CONFIRMED = "api:transfer_item:confirmed"
+    # The workstation console (creditbank/web): a provider's sheet uploaded on its behalf,
+    # from its preview to its end, and a ruleset published from a file.
+    WEB_UPLOAD_PREVIEWED = "web:upload:previewed"
+    WEB_UPLOAD_CONFIRMED = "web:upload:confirmed"
+    WEB_UPLOAD_FINISHED = "web:upload:finished"
+    WEB_UPLOAD_FAILED = "web:upload:failed"
+    WEB_RULESET_PUBLISHED = "web:ruleset:published"
 
 
 def record_event(

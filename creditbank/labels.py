@@ -188,3 +188,27 @@ def rule_text(rule: str | None) -> Bilingual:
         "competitions": (f"竞赛学分表 {key}", f"competition table {key}"),
     }
     return bilingual(texts.get(table, (rule, rule)))
+
+
+# A ruleset's fields (API.md § Rulesets), as the console's tables and comparisons name them.
+RULESET_FIELD_NAMES = {
+    "name": "名称",
+    "effective_from": "生效时间",
+    "credit_step": "学分步长",
+    "validity_years": "成果有效期（年）",
+    "hours_per_credit": "培训学时折算（每学分学时）",
+    "certificates": "证书学分表",
+    "skill_levels": "职业技能等级学分表",
+    "competitions": "竞赛学分表",
+    "course_min_score": "课程合格分数",
+    "caps": "学分上限",
+    "per_year": "每年上限",
+    "per_category": "各类别上限",
+}
+RULESET_STATUS_NAMES = {"in_force": "现行", "scheduled": "待生效", "superseded": "已被取代"}
+UPLOAD_STATUS_NAMES = {
+    "previewed": "已预览（未确认）",
+    "running": "登记中",
+    "done": "已完成",
+    "failed": "失败",
+}

@@ -51,6 +51,10 @@ def init_web(app: Flask) -> None:
         local_time=_local_time,
         account_number=format_account_number,
     )
+    # The console's pages add their routes to the workstation blueprint as they are imported.
+    import creditbank.web.console_filters
+    import creditbank.web.ws_rulesets
+    import creditbank.web.ws_uploads  # noqa: F401
     from creditbank.web import learner_views, views
 
     app.register_blueprint(views.blp)

@@ -55,6 +55,8 @@ REFERENCE = {
 # the workstation: kept on the coordinator (an audit reads the journal on a replica).
 # certificate_counters: one row per college and year, locked FOR UPDATE when a certificate
 # number is given (a sequence per college on one node).
+# uploads: the console's uploads of providers' sheets, each row its own progress, written by
+# the one worker importing it and read by the workstation.
 COORDINATOR = {
     "audits",
     "audit_findings",
@@ -62,6 +64,7 @@ COORDINATOR = {
     "checkpoint_leaves",
     "audit_events",
     "certificate_counters",
+    "uploads",
 }
 
 CLASSES = {
