@@ -55,6 +55,9 @@ class Identity(Model):
     national_id_encrypted: Mapped[str | None] = mapped_column(Text)
     national_id_fingerprint: Mapped[str | None] = mapped_column(HASH, unique=True)
     national_id_masked: Mapped[str | None] = mapped_column(String(18))
+    # A mobile number, encrypted as the national ID is, and its display form (138****5678).
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Raised on every password change: tokens carry it, so older tokens stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,7 @@ from creditbank.labels import (
     AUDIT_STATUS_NAMES,
     OUTCOME_STATUS_NAMES,
     ROLE_NAMES,
+    category_text,
     kind_text,
 )
 from creditbank.web.session import StaffSessionInterface
@@ -44,6 +45,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters.update(
         credits=format_tenths,
         kind_label=lambda kind: kind_text(kind)["zh"],
+        category_label=lambda category: category_text(category)["zh"],
         status_label=lambda status: OUTCOME_STATUS_NAMES.get(status, status),
         role_label=lambda role: ROLE_NAMES.get(role, role),
         audit_label=lambda status: AUDIT_STATUS_NAMES.get(status, status),
@@ -51,6 +53,10 @@ def init_web(app: Flask) -> None:
         local_time=_local_time,
         account_number=format_account_number,
     )
+    # Page modules add their routes to a blueprint when imported: one line each.
+    import creditbank.web.ws_learner_actions
+    import creditbank.web.ws_learners
+    import creditbank.web.ws_openings  # noqa: F401
     from creditbank.web import learner_views, views
 
     app.register_blueprint(views.blp)
