@@ -19,7 +19,7 @@ from creditbank.documents.spreadsheets import (
     csv_line,
     xlsx_file,
 )
-from creditbank.domain.errors import Conflict, ValidationFailed
+from creditbank.domain.errors import Conflict, PayloadTooLarge, ValidationFailed
 from creditbank.labels import OPENING_PROBLEM_TEXT
 from creditbank.services import openings, staged_files
 from creditbank.web.guards import staff_principal, writer_required
@@ -127,6 +127,15 @@ def collective_list() -> Any:
         extension = "csv"
     response.headers["Content-Disposition"] = f'attachment; filename="opened.{extension}"'
     return response
+
+
+def _too_large(error: PayloadTooLarge) -> tuple[str, int]:
+    """A body over the server's limit is refused before any page reads it: said in Chinese."""
+    limit = openings.MAX_SHEET_BYTES // 1024 // 1024
+    return error_page(f"上传的文件过大：名单文件不能超过 {limit} MB，请拆分后分批上传。", 413)
+
+
+blp.register_error_handler(PayloadTooLarge, _too_large)
 
 
 def _upload_again(exc: ValidationFailed) -> tuple[str, int]:

@@ -502,3 +502,13 @@ def test_a_forged_or_expired_staged_name_asks_to_upload_again(clerk):
 
     assert response.status_code == 422
     assert "预览已过期" in response.get_data(as_text=True)
+
+
+def test_a_body_over_the_servers_limit_is_a_413_page_in_chinese(app, clerk):
+    app.config["MAX_CONTENT_LENGTH"] = 3 * 1024 * 1024
+
+    response = upload(clerk, b"x" * (4 * 1024 * 1024))
+
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
+    assert "上传的文件过大" in response.get_data(as_text=True)
