@@ -17,6 +17,7 @@ from creditbank.services.openings import initial_password
 from creditbank.services.outcome_titles import outcome_title
 from creditbank.services.voiding import void_outcome as void_in_journal
 from creditbank.web.guards import staff_principal, writer_required
+from creditbank.web.pages import error_page
 from creditbank.web.views import blp
 
 ERASE_WORD = "确认删除"
@@ -75,9 +76,12 @@ def erase_identity(learner_id: str) -> Any:
 @writer_required
 def void_outcome(learner_id: str, outcome_id: str) -> Any:
     principal = staff_principal()
-    outcome = outcomes.get_outcome(principal, outcome_id)
+    try:
+        outcome = outcomes.get_outcome(principal, outcome_id)
+    except NotFound:
+        outcome = {"learner_id": None}
     if outcome["learner_id"] != learner_id:
-        raise NotFound("No such outcome")
+        return error_page("该学员没有这项成果。", 404)
     title = outcome_title(outcome["kind"], outcome, outcome.get("category"))
     context = {"learner": learners.get_learner(learner_id), "outcome": outcome, "title": title}
     if request.method == "GET":

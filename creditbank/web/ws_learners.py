@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, render_template, request
+from flask import Response, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from creditbank.documents.html import transcript_page
-from creditbank.domain.errors import ValidationFailed
+from creditbank.domain.errors import NotFound, ValidationFailed
 from creditbank.labels import ENTRY_KIND_NAMES, category_text
 from creditbank.services import accounts, credentials, learners, outcomes, transcripts
 from creditbank.services.learner_search import search_learners
 from creditbank.services.outcome_titles import outcome_title, outcome_titles
 from creditbank.web.guards import login_required, staff_principal
+from creditbank.web.pages import error_page
 from creditbank.web.views import blp
 
 PAGE_ROWS = 50
@@ -39,9 +41,12 @@ def learner_search() -> Any:
 
 @blp.get("/learners/<learner_id>")
 @login_required
-def learner_page(learner_id: str) -> str:
+def learner_page(learner_id: str) -> Any:
     principal = staff_principal()
-    learner = learners.get_learner(learner_id)
+    try:
+        learner = learners.get_learner(learner_id)
+    except NotFound:
+        return error_page("没有这个学员。", 404)
     balance = accounts.balance(principal, learner_id, None)
     outcome_page = outcomes.list_outcomes(
         principal,
@@ -92,9 +97,13 @@ def transcript_pdf(learner_id: str) -> Response:
 
 @blp.get("/learners/<learner_id>/credential.jwt")
 @login_required
-def credential_file(learner_id: str) -> Response:
-    token = credentials.issue_credential(staff_principal(), learner_id)
+def credential_file(learner_id: str) -> BaseResponse:
     number = learners.get_learner(learner_id).account_number
+    try:
+        token = credentials.issue_credential(staff_principal(), learner_id)
+    except NotFound:  # nothing credited: a credential holds at least one achievement
+        flash("该学员还没有已认定的学分，暂无可验证凭证可下载。", "error")
+        return redirect(url_for("workstation.learner_page", learner_id=learner_id))
     response = Response(token, mimetype="application/vc+jwt")
     response.headers["Content-Disposition"] = f'attachment; filename="credential-{number}.jwt"'
     return response

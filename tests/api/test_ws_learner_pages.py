@@ -512,3 +512,18 @@ def test_a_body_over_the_servers_limit_is_a_413_page_in_chinese(app, clerk):
     assert response.status_code == 413
     assert response.mimetype == "text/html"
     assert "上传的文件过大" in response.get_data(as_text=True)
+
+
+def test_an_unknown_learner_or_outcome_is_a_404_page_in_chinese(clerk, learner):
+    missing = clerk.get("/workstation/learners/L00000000000000000000000000")
+    outcome = clerk.get(f"/workstation/learners/{learner.learner_id}/outcomes/o_x/void")
+
+    assert missing.status_code == 404 and "没有这个学员" in missing.get_data(as_text=True)
+    assert outcome.status_code == 404 and "没有这项成果" in outcome.get_data(as_text=True)
+
+
+def test_with_nothing_credited_the_credential_link_says_so(clerk, learner):
+    response = clerk.get(f"/workstation/learners/{learner.learner_id}/credential.jwt")
+
+    assert response.status_code == 302
+    assert "暂无可验证凭证" in clerk.get(response.headers["Location"]).get_data(as_text=True)

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from creditbank.domain.national_id import check_character
 from tests.system.browser import check_page, console_errors, open_page, submit
-from tests.system.servers import Templates, bank_server
+from tests.system.servers import Templates, bank_server, hours_body
 from tests.system.test_workstation_browser import PASSWORD, STAFF, sign_in
 
 pytestmark = pytest.mark.system
@@ -148,3 +148,54 @@ def test_opening_one_account_by_the_form(bank, browser):
     text = check_page(browser, "ws-opened")
     assert "开户完成：吴开户" in text
     assert len(browser.find_element(By.ID, "initial-password").text) == 10
+
+
+def test_the_clerks_actions_on_a_learners_page(bank, browser):
+    """Reset the password, void an outcome (a reason is required), correct the name, erase the
+    identity (typed confirmation): every page on the way passes the checks."""
+    base = bank.base_url
+    learner = bank.new_learner(name="陈晓雨", national_id=valid_id(800))
+    bank.created(
+        "/outcomes",
+        bank.provider,
+        json={**hours_body(learner, "w-1", "16"), "title": "电工基础培训"},
+    )
+    page_url = f"{base}/workstation/learners/{learner}"
+    allowed = [learner]
+    sign_in(browser, base)
+    open_page(browser, page_url)
+    text = check_page(browser, "ws-learner-actions", allowed_ids=allowed)
+    assert "电工基础培训" in text and "已认定" in text and "理论" in text
+
+    browser.find_element(By.ID, "reset-password").click()
+    check_page(browser, "ws-password-confirm")
+    submit(browser, browser.find_element(By.ID, "reset-submit"))
+    check_page(browser, "ws-password-reset")
+    assert len(browser.find_element(By.ID, "initial-password").text) == 10
+
+    open_page(browser, page_url)
+    browser.find_element(By.PARTIAL_LINK_TEXT, "撤销").click()
+    check_page(browser, "ws-void-confirm")
+    submit(browser, browser.find_element(By.ID, "void-submit"))
+    expect_only_the_refusal(browser)
+    check_page(browser, "ws-void-refused")
+    browser.find_element(By.ID, "reason").send_keys("证书经核实为伪造")
+    submit(browser, browser.find_element(By.ID, "void-submit"))
+    text = check_page(browser, "ws-voided", allowed_ids=allowed)
+    assert "已撤销“电工基础培训”" in text and "证书经核实为伪造" in text
+
+    browser.find_element(By.ID, "correct-identity").click()
+    check_page(browser, "ws-identity-form")
+    name = browser.find_element(By.ID, "name")
+    name.clear()
+    name.send_keys("陈小雨")
+    submit(browser, browser.find_element(By.ID, "identity-submit"))
+    text = check_page(browser, "ws-identity-corrected", allowed_ids=allowed)
+    assert "身份信息已更正" in text and "陈小雨" in text
+
+    browser.find_element(By.ID, "erase-identity").click()
+    check_page(browser, "ws-erase-confirm")
+    browser.find_element(By.ID, "confirm").send_keys("确认删除")
+    submit(browser, browser.find_element(By.ID, "erase-submit"))
+    text = check_page(browser, "ws-erased", allowed_ids=allowed)
+    assert "（身份信息已删除）" in text and "陈小雨" not in text
