@@ -527,3 +527,64 @@ def test_with_nothing_credited_the_credential_link_says_so(clerk, learner):
 
     assert response.status_code == 302
     assert "暂无可验证凭证" in clerk.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_journal_pages_by_keyset_without_losing_or_repeating_an_entry(api, clerk, learner):
+    api.publish_ruleset()
+    _, provider = api.new_provider()
+    for index in range(26):  # an outcome entry and a credit entry each: 52 entries
+        assert api.post_outcome(provider, learner.learner_id, title=f"课{index}").status_code == 201
+
+    seen: list[str] = []
+    path = f"/workstation/learners/{learner.learner_id}"
+    for _ in range(3):
+        html = clerk.get(path).get_data(as_text=True)
+        journal = html.split('id="journal"')[1].split("</section>")[0]
+        seen.extend(re.findall(r'<tr>\s*<td class="num">(\d+)</td>', journal))
+        following = re.search(r'<a rel="next" href="([^"]+)">后续流水', journal)
+        if following is None:
+            break
+        path = following.group(1).replace("&amp;", "&")
+
+    assert seen == [str(seq) for seq in range(1, 53)]
+
+
+def test_the_opened_list_downloads_as_xlsx_with_text_cells(clerk):
+    from openpyxl import load_workbook
+
+    response = clerk.post(
+        "/workstation/learners/collective/list",
+        data={
+            "csrf_token": token(clerk, "/workstation/learners/collective"),
+            "format": "xlsx",
+            "row": ["2"],
+            "name": ["=HYPERLINK(1)"],
+            "account_number": ["1234 5678 9012"],
+            "password": ["abcdefghjk"],
+        },
+    )
+
+    assert response.headers["Content-Disposition"] == 'attachment; filename="opened.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert [cell.value for cell in sheet[2]] == [
+        "2",
+        "=HYPERLINK(1)",
+        "1234 5678 9012",
+        "abcdefghjk",
+    ]
+    assert sheet["B2"].data_type == "s"
+
+
+def test_a_tampered_list_is_refused(clerk):
+    response = clerk.post(
+        "/workstation/learners/collective/list",
+        data={
+            "csrf_token": token(clerk, "/workstation/learners/collective"),
+            "row": ["2", "3"],
+            "name": ["赵一"],
+            "account_number": [],
+            "password": [],
+        },
+    )
+
+    assert response.status_code == 422
