@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -46,6 +47,31 @@ class EventTag(StrEnum):
     WEB_UPLOAD_FINISHED = "web:upload:finished"
     WEB_UPLOAD_FAILED = "web:upload:failed"
     WEB_RULESET_PUBLISHED = "web:ruleset:published"
+    # The workstation's pages (creditbank/web/ws_*.py).
+    WEB_LEARNER_OPENED = "web:learner:opened"
+    WEB_LEARNERS_COLLECTIVE_OPENED = "web:learners:collective_opened"
+    WEB_LEARNER_PASSWORD_RESET = "web:learner:password_reset"  # noqa: S105 - a tag
+    WEB_OUTCOME_VOIDED = "web:outcome:voided"
+
+
+@dataclass(frozen=True)
+class EventNote:
+    """An event a service records, in its own write transaction, on behalf of the caller that
+    asked for it (a page): what the service does is the same, the log says who did it."""
+
+    tag: EventTag
+    actor: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def record(self, session: Session, subject_id: str | None, occurred_at: datetime) -> None:
+        record_event(
+            session,
+            self.tag,
+            actor=self.actor,
+            subject_id=subject_id,
+            occurred_at=occurred_at,
+            details=self.details,
+        )
 
 
 def record_event(

@@ -211,4 +211,24 @@ UPLOAD_STATUS_NAMES = {
     "running": "登记中",
     "done": "已完成",
     "failed": "失败",
+# Why a row of a collective-opening sheet (集体开户) opens no account (services/openings.py).
+OPENING_PROBLEM_TEXT = {
+    "name_missing": "姓名为空",
+    "name_too_long": "姓名超过 100 个字",
+    "national_id_missing": "身份证号为空",
+    "national_id_shape": "身份证号格式不对：应为 17 位数字加 1 位数字或 X",
+    "national_id_check": "身份证号校验位不符（可能输错了某一位）",
+    "national_id_birth": "身份证号中的出生日期无效",
+    "phone_invalid": "手机号不对：应为 1 开头的 11 位数字",
+    "duplicate_in_file": "与第 {row} 行的身份证号重复",
+    "registered": "该身份证号已开户，不再重复开户",
+}
+# A journal entry's kind, for the learner page's ledger.
+ENTRY_KIND_NAMES = {
+    "outcome": "登记成果",
+    "credit": "认定学分",
+    "void": "撤销成果",
+    "review": "审核",
+    "transfer": "转换学分",
+    "reversal": "撤回转换",
 }

@@ -3,6 +3,7 @@ OpenAPI document: staff sign in with a form, Flask's signed session cookie, CSRF
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,11 +19,21 @@ from creditbank.labels import (
     AUDIT_STATUS_NAMES,
     OUTCOME_STATUS_NAMES,
     ROLE_NAMES,
+    category_text,
     kind_text,
 )
 from creditbank.web.session import StaffSessionInterface
 
 csrf = CSRFProtect()
+# The console's areas: each module adds its routes (or filters) to a blueprint as it is imported.
+PAGE_MODULES = (
+    "console_filters",
+    "ws_learner_actions",
+    "ws_learners",
+    "ws_openings",
+    "ws_rulesets",
+    "ws_uploads",
+)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -44,6 +55,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters.update(
         credits=format_tenths,
         kind_label=lambda kind: kind_text(kind)["zh"],
+        category_label=lambda category: category_text(category)["zh"],
         status_label=lambda status: OUTCOME_STATUS_NAMES.get(status, status),
         role_label=lambda role: ROLE_NAMES.get(role, role),
         audit_label=lambda status: AUDIT_STATUS_NAMES.get(status, status),
@@ -51,12 +63,10 @@ def init_web(app: Flask) -> None:
         local_time=_local_time,
         account_number=format_account_number,
     )
-    # The console's pages add their routes to the workstation blueprint as they are imported.
-    import creditbank.web.console_filters
-    import creditbank.web.ws_rulesets
-    import creditbank.web.ws_uploads  # noqa: F401
     from creditbank.web import learner_views, views
 
+    for module in PAGE_MODULES:
+        importlib.import_module(f"creditbank.web.{module}")
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)

@@ -1,7 +1,7 @@
 """Uploads of providers' outcome sheets from the workstation console: one row per upload,
 its progress (rows done of the total) and its result.
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 03:10:00.000000
 
@@ -13,7 +13,7 @@ from creditbank.db import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
