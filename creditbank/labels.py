@@ -211,6 +211,7 @@ UPLOAD_STATUS_NAMES = {
     "running": "登记中",
     "done": "已完成",
     "failed": "失败",
+}
 # Why a row of a collective-opening sheet (集体开户) opens no account (services/openings.py).
 OPENING_PROBLEM_TEXT = {
     "name_missing": "姓名为空",
