@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import threading
+from collections.abc import Callable
+
+from flask import Flask, current_app
 
 from config.settings import Settings
 from creditbank.security.keys import KeyRing
@@ -14,3 +17,17 @@ def settings() -> Settings:
 
 def keyring() -> KeyRing:
     return current_app.extensions["creditbank.keyring"]
+
+
+def in_background(work: Callable[[], None], name: str) -> None:
+    """Run ``work`` after the response, in a thread of this worker with the app's context (how
+    the API and the pages start a long audit). A daemon: it must not hold a worker's shutdown
+    hostage (what it leaves unfinished says so itself)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=_with_app, args=(app, work), name=name, daemon=True)
+    thread.start()
+
+
+def _with_app(app: Flask, work: Callable[[], None]) -> None:
+    with app.app_context():
+        work()

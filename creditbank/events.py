@@ -39,6 +39,14 @@ class EventTag(StrEnum):
     APPLICATION_WITHDRAWN = "api:application:withdrawn"
     TRANSFER_ITEM_REJECTED = "api:transfer_item:rejected"
     TRANSFER_ITEM_CONFIRMED = "api:transfer_item:confirmed"
+    # The workstation's pages (docs/console.md § 概览、审计与账号).
+    WEB_PROVIDER_CREATED = "web:provider:created"
+    WEB_CLIENT_CREATED = "web:client:created"
+    WEB_CLIENT_DISABLED = "web:client:disabled"
+    WEB_CLIENT_SECRET_ROTATED = "web:client:secret_rotated"  # noqa: S105 - a tag, not a secret
+    WEB_STAFF_CREATED = "web:staff:created"
+    WEB_STAFF_DISABLED = "web:staff:disabled"
+    WEB_AUDIT_STARTED = "web:audit:started"
 
 
 def record_event(

@@ -51,6 +51,12 @@ def init_web(app: Flask) -> None:
         local_time=_local_time,
         account_number=format_account_number,
     )
+    # The console's pages, each module adding its routes to the blueprints (one line each).
+    import creditbank.web.ws_admin
+    import creditbank.web.ws_audits
+    import creditbank.web.ws_dashboard
+    import creditbank.web.ws_events
+    import creditbank.web.ws_staff  # noqa: F401
     from creditbank.web import learner_views, views
 
     app.register_blueprint(views.blp)
