@@ -59,6 +59,8 @@ def create_staff(
         with write_transaction() as session:
             if college_id is not None and session.get(College, college_id) is None:
                 raise NotFound("No such college")
+            if session.get(StaffAccount, username) is not None:  # perhaps the caller's own
+                raise Conflict(f"A staff account named {username} already exists")
             session.add(account)
             if after is not None:
                 after(session, account)
