@@ -67,6 +67,8 @@ def audit_status(audit_id: str) -> str:
         total=max(total, audit.entries_checked),
         scope=_scope(audit, names),
         started_by=caller_name(audit.requested_by, names_of({audit.requested_by or ""})),
+        # The meta refresh can be turned off (WCAG 2.2.1), e.g. to read the page at leisure.
+        refresh=request.args.get("refresh") != "off",
     )
 
 

@@ -471,3 +471,15 @@ def test_a_bad_event_filter_is_a_422_beside_the_field(clerk, query, field):
 
 def test_every_event_tag_has_a_chinese_label():
     assert {tag.value for tag in EventTag} <= set(EVENT_TAG_NAMES)
+
+
+def test_the_refreshing_can_be_turned_off(clerk):
+    from creditbank.domain.ids import new_id
+
+    audit = Audit(id=new_id("au"), status="running", started_at=utcnow(), heartbeat_at=utcnow())
+    db.session.add(audit)
+    db.session.commit()
+
+    html = page(clerk, f"/workstation/audits/{audit.id}/status?refresh=off")
+
+    assert 'http-equiv="refresh"' not in html and "已停止自动刷新" in html
