@@ -16,6 +16,7 @@ from creditbank.domain.errors import Conflict, NotFound, ValidationFailed
 from creditbank.domain.roles import Principal, Role
 from creditbank.events import EventTag, record_event
 from creditbank.extensions import db
+from creditbank.intake.text import unkeepable
 from creditbank.models import Client, Provider, StaffAccount
 from creditbank.services import clients, staff
 from creditbank.services.clients import AfterWrite, Credentials
@@ -67,8 +68,8 @@ def create_provider(principal: Principal, code: str, name: str) -> tuple[Provide
     errors: dict[str, list[str]] = {}
     if not PROVIDER_CODE.fullmatch(code):
         errors["code"] = ["1–32 letters, digits, '_' or '-'."]
-    if not 1 <= len(name) <= MAX_NAME:
-        errors["name"] = [f"1–{MAX_NAME} characters."]
+    if not 1 <= len(name) <= MAX_NAME or unkeepable(name):
+        errors["name"] = [f"1–{MAX_NAME} characters, none of them NUL."]
     if errors:
         raise ValidationFailed(errors=errors)
     made: list[Credentials] = []

@@ -1,238 +1,42 @@
-"""The workstation's dashboard, audits, providers & staff and audit-event log pages through
-Flask's test client: the figures are the database's, the chart is an SVG without script, a
-rotated secret is shown once and the old one stops working, auditors read and change nothing,
+"""The workstation's providers & staff and audit-event log pages through Flask's test client:
+a rotated secret is shown once and the old one stops working, auditors read and change nothing,
 destructive actions ask first, bad input is a 422 beside its field with nothing written, and
-every action lands in the event log, in Chinese."""
+every action lands in the event log, in Chinese (the dashboard and audits:
+test_ws_dashboard_pages.py)."""
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from creditbank.conversion import SHANGHAI
 from creditbank.domain.roles import Principal, Role
 from creditbank.events import EventTag
 from creditbank.extensions import db
 from creditbank.labels import EVENT_TAG_NAMES
-from creditbank.models import Audit, AuditEvent, Client, OutcomeState, Provider, StaffAccount
+from creditbank.models import AuditEvent, Client, Provider, StaffAccount
 from creditbank.services.colleges import register_college
 from creditbank.services.staff import create_staff
 from creditbank.services.transaction import utcnow
-from tests.api.browsers import STAFF_PASSWORD, csrf_token, new_browser, sign_in
+from tests.api.browsers import STAFF_PASSWORD, new_browser, sign_in
+from tests.api.ws_pages import (
+    CLERK,
+    auditor,
+    clerk,
+    count,
+    field_error,
+    page,
+    post_form,
+    secret_on,
+    section,
+    seed_posts,
+    token_status,
+)
 
-CLERK, AUDITOR = "wang.fang", "zhao.li"
-
-
-@pytest.fixture
-def clerk(app) -> FlaskClient:
-    create_staff(CLERK, Role.WORKSTATION, STAFF_PASSWORD)
-    browser = new_browser(app)
-    assert sign_in(browser, CLERK).status_code == 302
-    return browser
-
-
-@pytest.fixture
-def auditor(app) -> FlaskClient:
-    create_staff(AUDITOR, Role.AUDITOR, STAFF_PASSWORD)
-    browser = new_browser(app)
-    assert sign_in(browser, AUDITOR).status_code == 302
-    return browser
-
-
-def post_form(browser: FlaskClient, path: str, **form: str) -> Any:
-    token = csrf_token(browser, "/workstation/")
-    return browser.post(path, data={"csrf_token": token, **form})
-
-
-def page(browser: FlaskClient, path: str) -> str:
-    response = browser.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
-
-
-def section(html: str, name: str) -> str:
-    found = re.search(rf'<section id="{name}"[^>]*>(.*?)</section>', html, re.S)
-    assert found, f"no section {name}"
-    return found.group(1)
-
-
-def field_error(html: str, name: str) -> str:
-    assert re.search(rf'id="{name}"[^>]*aria-invalid="true" aria-describedby="{name}-error"', html)
-    found = re.search(rf'<span class="field-error error" id="{name}-error">([^<]+)</span>', html)
-    assert found, f"no error beside {name}"
-    return found.group(1)
-
-
-def secret_on(html: str) -> tuple[str, str]:
-    client_id = re.search(r'<code id="client-id">([^<]+)</code>', html).group(1)
-    secret = re.search(r'<code id="client-secret">([^<]+)</code>', html).group(1)
-    return client_id, secret
-
-
-def token_status(api, client_id: str, secret: str) -> int:
-    body = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
-    return api.post("/api/v1/auth/token", json=body).status_code
-
-
-def count(model: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def seed_posts(api) -> tuple[str, str]:
-    """Two credited posts and one waiting for a review, today, for 陈晓雨 at YYZJ."""
-    learner = api.new_learner(name="陈晓雨")
-    api.publish_ruleset()
-    _, provider = api.new_provider("YYZJ")
-    for hours in ("16", "32"):
-        assert api.post_outcome(provider, learner, hours=hours).status_code == 201
-    informal = {
-        "learner_id": learner,
-        "external_ref": "informal-1",
-        "kind": "informal",
-        "description": "社区志愿服务讲解员",
-        "achieved_on": "2026-01-20",
-    }
-    assert api.post("/api/v1/outcomes", provider, json=informal).status_code == 201
-    return learner, provider
-
-
-# -- the dashboard ----------------------------------------------------------------------------
-def test_the_dashboard_figures_are_the_databases(api, clerk):
-    learner, _ = seed_posts(api)
-
-    html = page(clerk, "/workstation/")
-
-    pending = db.session.scalar(select(func.count()).where(OutcomeState.status == "pending_review"))
-    assert f'<span id="posts-today">{count(OutcomeState)}</span>' in html
-    assert f'<span id="pending-count">{pending}</span>' in html and pending == 1
-    latest = section(html, "latest-posts")
-    assert latest.count("陈晓雨") == 3 and "YYZJ 培训中心" in latest and learner not in latest
-    reviews = section(html, "reviews")
-    assert "社区志愿服务讲解员" in reviews and '<td class="age">0 天</td>' in reviews
-    table = section(html, "monthly")
-    month = utcnow().astimezone(SHANGHAI).strftime("%Y-%m")
-    assert f'<th scope="row">{month}</th><td>理论</td>' in table
-    assert '<td class="num">2</td><td class="num">3.0</td>' in table  # 16 h + 32 h = 1 + 2
-
-
-def test_a_review_waiting_three_days_says_so(api, clerk, monkeypatch):
-    seed_posts(api)
-    later = utcnow() + timedelta(days=3, hours=1)
-    monkeypatch.setattr("creditbank.web.ws_dashboard.utcnow", lambda: later)
-
-    html = page(clerk, "/workstation/")
-
-    assert '<td class="age">3 天</td>' in section(html, "reviews")
-    assert '<span id="posts-today">0</span>' in html  # three days on, none were posted today
-
-
-def test_the_dashboard_shows_the_last_checkpoint_and_its_download(api, clerk):
-    seed_posts(api)
-    made = api.post("/api/v1/checkpoints", api.workstation).get_json()
-
-    html = section(page(clerk, "/workstation/"), "checkpoint")
-
-    assert made["root"] in html
-    assert f'href="/workstation/checkpoints/{made["id"]}.json"' in html
-
-
-@pytest.mark.parametrize("measure", ["outcomes", "credits"])
-def test_the_chart_is_an_svg_with_the_months_and_no_script(api, clerk, measure):
-    seed_posts(api)
-
-    response = clerk.get(f"/workstation/charts/monthly-{measure}.svg")
-
-    svg = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
-    now = utcnow().astimezone(SHANGHAI)
-    first = (now.year * 12 + now.month - 12) // 12, (now.year * 12 + now.month - 12) % 12 + 1
-    assert now.strftime("%Y-%m") in svg and f"{first[0]}-{first[1]:02d}" in svg
-    assert "理论" in svg and "WenQuanYi Micro Hei" in svg
-    assert "<script" not in svg.lower()
-    policy = response.headers["Content-Security-Policy"]
-    assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy
-    assert "script-src" not in policy
-    html = page(clerk, "/workstation/")
-    assert f'src="/workstation/charts/monthly-{measure}.svg"' in html
-    assert re.search(rf'id="chart-{measure}"[^>]*alt="[^"]*每月', html, re.S)
-
-
-def test_an_unknown_chart_is_a_404(clerk):
-    assert clerk.get("/workstation/charts/monthly-nothing.svg").status_code == 404
-
-
-# -- audits -----------------------------------------------------------------------------------
-def test_an_audit_started_on_the_page_runs_to_its_report_and_checkpoint(api, clerk):
-    seed_posts(api)
-    api.post("/api/v1/checkpoints", api.workstation)
-    latest = api.get("/api/v1/checkpoints/latest", api.workstation).get_json()
-
-    started = post_form(clerk, "/workstation/audits")
-
-    assert started.status_code == 302
-    status_path = started.headers["Location"]
-    assert re.fullmatch(r"/workstation/audits/[^/]+/status", status_path)
-    result = page(clerk, status_path)
-    assert "审计已完成：通过" in result and 'id="audit-status">通过' in result
-    assert 'http-equiv="refresh"' not in result
-    download = re.search(r'id="checkpoint-download" href="([^"]+)"', result).group(1)
-    file = clerk.get(download)
-    assert file.status_code == 200 and file.mimetype == "application/json"
-    assert (
-        file.headers["Content-Disposition"]
-        == f'attachment; filename="checkpoint-{latest["id"]}.json"'
-    )
-    assert json.loads(file.get_data(as_text=True)) == latest
-    report = re.search(r'id="audit-report" href="([^"]+)"', result).group(1)
-    assert "账本审计报告" in page(clerk, report)
-    listed = section(page(clerk, "/workstation/audits"), "audits")
-    assert "全行" in listed and CLERK in listed and "通过" in listed
-
-
-def test_an_auditor_may_start_an_audit_of_one_learner(api, auditor):
-    learner, _ = seed_posts(api)
-    number = api.get(f"/api/v1/learners/{learner}", api.workstation).get_json()["account_number"]
-
-    started = post_form(auditor, "/workstation/audits", account_number=number)
-
-    assert started.status_code == 302
-    audit = db.session.scalars(select(Audit)).one()
-    assert (audit.learner_id, audit.requested_by) == (learner, f"staff:{AUDITOR}")
-    assert "学员 陈晓雨" in page(auditor, started.headers["Location"])
-
-
-@pytest.mark.parametrize(("number", "message"), [("1234", "有效的 12 位"), ("", None)])
-def test_a_bad_account_number_is_an_error_beside_the_field_and_no_audit(clerk, number, message):
-    if message is None:  # a well-formed number of no one
-        from creditbank.domain.account_numbers import complete_account_number
-
-        number = complete_account_number("12345678901") or "123456789012"
-        message = "没有这个学习账号"
-
-    response = post_form(clerk, "/workstation/audits", account_number=number)
-
-    assert response.status_code == 422
-    assert message in field_error(response.get_data(as_text=True), "account_number")
-    assert count(Audit) == 0 and count(AuditEvent) == 0
-
-
-def test_a_running_audit_refreshes_itself_every_two_seconds(clerk):
-    from creditbank.domain.ids import new_id
-
-    audit = Audit(id=new_id("au"), status="running", started_at=utcnow(), heartbeat_at=utcnow())
-    db.session.add(audit)
-    db.session.commit()
-
-    html = page(clerk, f"/workstation/audits/{audit.id}/status")
-
-    assert '<meta http-equiv="refresh" content="2">' in html
-    assert "<progress" in html and "审计进行中" in html and "<script" not in html
+__all__ = ["auditor", "clerk"]  # fixtures
 
 
 # -- providers and their clients ----------------------------------------------------------------
@@ -473,13 +277,39 @@ def test_every_event_tag_has_a_chinese_label():
     assert {tag.value for tag in EventTag} <= set(EVENT_TAG_NAMES)
 
 
-def test_the_refreshing_can_be_turned_off(clerk):
-    from creditbank.domain.ids import new_id
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/workstation/audits/au_NOSUCH/status",
+        "/workstation/checkpoints/cp_NOSUCH.json",
+        "/workstation/clients/c_NOSUCH/rotate",
+        "/workstation/clients/c_NOSUCH/disable",
+        "/workstation/staff/nobody/disable",
+    ],
+)
+def test_what_does_not_exist_is_a_404_page(clerk, path):
+    response = clerk.get(path)
 
-    audit = Audit(id=new_id("au"), status="running", started_at=utcnow(), heartbeat_at=utcnow())
-    db.session.add(audit)
-    db.session.commit()
+    assert response.status_code == 404 and response.mimetype == "text/html"
 
-    html = page(clerk, f"/workstation/audits/{audit.id}/status?refresh=off")
 
-    assert 'http-equiv="refresh"' not in html and "已停止自动刷新" in html
+def test_a_provider_name_too_long_is_a_422_beside_it(clerk):
+    response = post_form(clerk, "/workstation/providers", code="LONG1", name="长" * 201)
+
+    assert response.status_code == 422
+    assert "请填写机构名称" in field_error(response.get_data(as_text=True), "name")
+    assert count(Provider) == 0
+
+
+def test_a_nul_in_a_form_is_a_422_not_a_crash(clerk):
+    """The app refuses a NUL anywhere in a request before any page sees it."""
+    response = post_form(clerk, "/workstation/providers", code="NUL1", name="云阳\x00驾校")
+
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert count(Provider) == 0
+
+
+def test_a_forged_cursor_on_the_event_log_is_an_error_page(clerk):
+    response = clerk.get("/workstation/events?cursor=forged")
+
+    assert response.status_code == 422 and response.mimetype == "text/html"
