@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from creditbank.conversion import SHANGHAI
 from creditbank.models import AuditEvent
-from creditbank.services.names import caller_name, names_of
+from creditbank.services.names import caller_name, described_names, names_of
 from creditbank.services.pagination import Page, keyset_page
 
 
@@ -56,13 +56,14 @@ def _rows(events: list[AuditEvent]) -> list[EventRow]:
     ids = {event.subject_id for event in events if event.subject_id}
     ids |= {event.actor for event in events if event.actor}
     names = names_of(ids)
+    subjects = described_names({event.subject_id for event in events if event.subject_id})
     return [
         EventRow(
             event.id,
             event.tag,
             event.occurred_at,
             caller_name(event.actor, names),
-            names.get(event.subject_id or "", None),
+            subjects.get(event.subject_id or ""),
             _details(event.details),
         )
         for event in events

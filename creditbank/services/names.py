@@ -29,6 +29,15 @@ def names_of(ids: set[str], kinds: tuple[tuple[Any, Any], ...] | None = None) ->
     return names
 
 
+def described_names(ids: set[str]) -> dict[str, str]:
+    """As :func:`names_of`, each name after the kind of thing it names (学员 陈晓雨, 培训机构 …)."""
+    described: dict[str, str] = {}
+    for kind, word in zip(_EVERY_KIND, KIND_WORDS, strict=True):
+        named = names_of(ids, kinds=(kind,))
+        described.update({key: f"{word} {name}" for key, name in named.items()})
+    return described
+
+
 def caller_name(caller: str | None, names: dict[str, str]) -> str:
     """Who did something, as recorded (``staff:<username>``, a client's or a learner's id)."""
     if caller is None:
@@ -38,6 +47,7 @@ def caller_name(caller: str | None, names: dict[str, str]) -> str:
     return names.get(caller, "（已删除）")
 
 
+KIND_WORDS = ("学员", "培训机构", "院校", "接入账号")
 _LEARNERS: tuple[Any, Any] = (Identity.learner_id, Identity.name)
 _EVERY_KIND: tuple[tuple[Any, Any], ...] = (
     _LEARNERS,

@@ -238,7 +238,8 @@ def test_every_action_is_in_the_event_log_in_chinese(api, clerk):
     ):
         assert words in html, words
     assert html.count(f"<td>{CLERK}</td>") == 7  # who, by name
-    assert "云阳县驾校" in html and "账号 new.clerk（审计员）" in html and "全行" in html
+    assert "培训机构 云阳县驾校（代码 YYJX）" in html and "接入账号 云阳县驾校" in html
+    assert "工作人员账号 new.clerk（审计员）" in html and "全行" in html
     assert client_id not in html and f"staff:{CLERK}" not in html
     tags = [event.tag for event in db.session.scalars(select(AuditEvent))]
     assert sorted(tags) == sorted(tag.value for tag in EventTag if tag.value.startswith("web:"))
