@@ -52,6 +52,14 @@ class EventTag(StrEnum):
     WEB_LEARNERS_COLLECTIVE_OPENED = "web:learners:collective_opened"
     WEB_LEARNER_PASSWORD_RESET = "web:learner:password_reset"  # noqa: S105 - a tag
     WEB_OUTCOME_VOIDED = "web:outcome:voided"
+    # The workstation's pages (docs/console.md § 概览、审计与账号).
+    WEB_PROVIDER_CREATED = "web:provider:created"
+    WEB_CLIENT_CREATED = "web:client:created"
+    WEB_CLIENT_DISABLED = "web:client:disabled"
+    WEB_CLIENT_SECRET_ROTATED = "web:client:secret_rotated"  # noqa: S105 - a tag, not a secret
+    WEB_STAFF_CREATED = "web:staff:created"
+    WEB_STAFF_DISABLED = "web:staff:disabled"
+    WEB_AUDIT_STARTED = "web:audit:started"
 
 
 @dataclass(frozen=True)

@@ -75,12 +75,53 @@ OUTCOME_STATUS_NAMES = {
     "pending_review": "待审核",
     "voided": "已撤销",
 }
-ROLE_NAMES = {"workstation": "工作站", "auditor": "审计员"}
+ROLE_NAMES = {
+    "workstation": "工作站",
+    "auditor": "审计员",
+    "college": "院校",
+    "provider": "培训机构",
+}
 # A college programme's codes in the national conversion record (PROGRAMMES.md § Domain
 # model, *Programmes*): 教育层次代码 and 教育类别代码.
 PROGRAMME_LEVEL_NAMES = {"20": "本科", "21": "专科", "22": "专升本", "23": "高起本"}
 PROGRAMME_CATEGORY_NAMES = {"30": "成人", "31": "普高", "32": "网络", "33": "中职", "34": "自考"}
 AUDIT_STATUS_NAMES = {"running": "进行中", "passed": "通过", "failed": "未通过", "error": "出错"}
+# What an audit event (creditbank.events.EventTag) records, for the workstation's event log.
+EVENT_TAG_NAMES = {
+    "api:learner:identity_corrected": "更正学员身份信息",
+    "api:learner:identity_erased": "删除学员身份信息",
+    "api:college:registered": "登记院校",
+    "api:college:renamed": "院校更名",
+    "api:college:disabled": "停用院校",
+    "api:college:enabled": "启用院校",
+    "api:programme:created": "新建专业",
+    "api:programme:renamed": "专业更名",
+    "api:programme:disabled": "停用专业",
+    "api:catalogue:published": "发布课程目录",
+    "api:enrolment:created": "登记入学",
+    "api:enrolment:reopened": "恢复学籍",
+    "api:enrolment:ended": "结束学籍",
+    "api:application:filed": "提交转换申请",
+    "api:application:withdrawn": "撤回转换申请",
+    "api:transfer_item:rejected": "驳回转换项目",
+    "api:transfer_item:confirmed": "确认转换项目",
+    "web:provider:created": "新建培训机构",
+    "web:client:created": "新建接入账号",
+    "web:client:disabled": "停用接入账号",
+    "web:client:secret_rotated": "更换接入密钥",
+    "web:staff:created": "新建工作人员账号",
+    "web:staff:disabled": "停用工作人员账号",
+    "web:audit:started": "发起审计",
+    "web:upload:previewed": "预览代传成果表",
+    "web:upload:confirmed": "确认代传成果表",
+    "web:upload:finished": "代传成果表登记完成",
+    "web:upload:failed": "代传成果表登记失败",
+    "web:ruleset:published": "发布转换规则",
+    "web:learner:opened": "开户",
+    "web:learners:collective_opened": "集体开户",
+    "web:learner:password_reset": "重置学员密码",
+    "web:outcome:voided": "撤销学习成果",
+}
 AUDIT_CHECK_TEXT = {
     "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),
     "chain_link": ("链接断裂", "prev_hash is not the previous entry's hash, or the head moved"),

@@ -14,6 +14,7 @@ from creditbank.domain.roles import STAFF, Role
 from creditbank.extensions import db
 from creditbank.models import StaffAccount
 from creditbank.security.passwords import dummy_verify, hash_secret, needs_rehash, verify_secret
+from creditbank.services.clients import AfterWrite
 from creditbank.services.transaction import utcnow, write_transaction
 
 # Workstation and auditor staff sign in to /workstation/; a college's staff to the college's
@@ -25,7 +26,12 @@ MAX_PASSWORD = 256
 
 
 def create_staff(
-    username: str, role: Role, password: str, college_id: str | None = None
+    username: str,
+    role: Role,
+    password: str,
+    college_id: str | None = None,
+    *,
+    after: AfterWrite | None = None,
 ) -> StaffAccount:
     """A new staff account; 409 ``conflict`` when the username is taken. A college's staff
     account (role ``college``) is bound to one college, which must exist."""
@@ -53,13 +59,17 @@ def create_staff(
         with write_transaction() as session:
             if college_id is not None and session.get(College, college_id) is None:
                 raise NotFound("No such college")
+            if session.get(StaffAccount, username) is not None:  # perhaps the caller's own
+                raise Conflict(f"A staff account named {username} already exists")
             session.add(account)
+            if after is not None:
+                after(session, account)
     except IntegrityError as exc:
         raise Conflict(f"A staff account named {username} already exists") from exc
     return account
 
 
-def disable_staff(username: str) -> StaffAccount:
+def disable_staff(username: str, *, after: AfterWrite | None = None) -> StaffAccount:
     """Stop a staff account from signing in; its open sessions end on their next request
     (and stay ended should the account ever be enabled again)."""
     with write_transaction() as session:
@@ -68,6 +78,8 @@ def disable_staff(username: str) -> StaffAccount:
             raise NotFound("No such staff account")
         if account.disabled_at is None:
             account.disabled_at = utcnow()
+            if after is not None:
+                after(session, account)
         account.session_generation += 1
     return account
 

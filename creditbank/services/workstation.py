@@ -68,13 +68,13 @@ def _outcome_page(
 ) -> Page[dict[str, Any]]:
     page = keyset_page(query, OutcomeState.outcome_id, cursor, limit, descending=descending)
     views = outcome_views(db.session(), page.items)
-    names = _provider_names({view["provider_id"] for view in views})
+    names = provider_names({view["provider_id"] for view in views})
     for view in views:
         view["provider_name"] = names.get(view["provider_id"], view["provider_id"])
     return Page(views, page.next_cursor)
 
 
-def _provider_names(provider_ids: set[str]) -> dict[str, str]:
+def provider_names(provider_ids: set[str]) -> dict[str, str]:
     if not provider_ids:
         return {}
     rows = db.session.execute(

@@ -28,10 +28,15 @@ csrf = CSRFProtect()
 # The console's areas: each module adds its routes (or filters) to a blueprint as it is imported.
 PAGE_MODULES = (
     "console_filters",
+    "ws_admin",
+    "ws_audits",
+    "ws_dashboard",
+    "ws_events",
     "ws_learner_actions",
     "ws_learners",
     "ws_openings",
     "ws_rulesets",
+    "ws_staff",
     "ws_uploads",
 )
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,6 +68,7 @@ def init_web(app: Flask) -> None:
         local_time=_local_time,
         account_number=format_account_number,
     )
+    # The console's pages, each module adding its routes to the blueprints (one line each).
     from creditbank.web import learner_views, views
 
     for module in PAGE_MODULES:

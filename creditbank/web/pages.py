@@ -44,6 +44,16 @@ def safe_next(value: str | None, prefix: str, default: str) -> str:
     return default
 
 
+REFRESH_SECONDS = 2
+
+
+def progress_page(page: str, running: bool) -> tuple[str, int, dict[str, str]]:
+    """A page of work still under way (an upload, an audit) reloads itself every two seconds
+    while ``running``: the ``Refresh`` header, no script. The page offers a link that turns it
+    off (WCAG 2.2.1: nothing may move on by itself without a way to stop it)."""
+    return page, 200, {"Refresh": str(REFRESH_SECONDS)} if running else {}
+
+
 def error_page(message: str, status: int) -> tuple[str, int]:
     return render_template("workstation/error.html", message=message), status
 

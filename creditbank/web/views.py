@@ -1,6 +1,7 @@
-"""The workstation's read-only pages under ``/workstation/``: sign in, an overview (learners,
-recent posts, pending reviews, the latest audit), a paged list of each, an audit's printable
-report, sign out. The API never takes this session: it wants bearer tokens."""
+"""The workstation's read-only pages under ``/workstation/``: sign in, a paged list of learners,
+recent posts and pending reviews, an audit's printable report, sign out (the dashboard at
+``/workstation/`` is :mod:`creditbank.web.ws_dashboard`). The API never takes this session:
+it wants bearer tokens."""
 
 from __future__ import annotations
 
@@ -24,21 +25,7 @@ _REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-OVERVIEW_ROWS = 10
 PAGE_ROWS = 50
-
-
-@blp.get("/")
-@login_required
-def overview() -> str:
-    """Everything at a glance, the first rows of each list."""
-    return render_template(
-        "workstation/overview.html",
-        learners=workstation.learners(None, OVERVIEW_ROWS),
-        outcomes=workstation.recent_outcomes(None, OVERVIEW_ROWS),
-        reviews=workstation.pending_reviews(None, OVERVIEW_ROWS),
-        audit=workstation.latest_audit(),
-    )
 
 
 @blp.get("/learners")

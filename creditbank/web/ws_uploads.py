@@ -21,9 +21,8 @@ from creditbank.services.rulesets import ruleset_in_force_now
 from creditbank.services.upload_runs import end_if_stale
 from creditbank.web.field_errors import field_errors
 from creditbank.web.guards import login_required, writer_required
+from creditbank.web.pages import progress_page
 from creditbank.web.views import PAGE_ROWS, blp
-
-REFRESH_SECONDS = 2
 
 
 @blp.get("/uploads/new")
@@ -77,8 +76,7 @@ def upload_detail(upload_id: str) -> Any:
     end_if_stale(view.upload)
     auto = request.args.get("auto") != "0"
     page = render_template("workstation/upload.html", row=view, errors={}, staged=None, auto=auto)
-    refreshing = view.upload.status == "running" and auto
-    return page, 200, {"Refresh": str(REFRESH_SECONDS)} if refreshing else {}
+    return progress_page(page, view.upload.status == "running" and auto)
 
 
 @blp.get("/uploads")

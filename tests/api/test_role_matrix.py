@@ -497,6 +497,36 @@ def page(path: str) -> Row:
     return Row(fixed(path), staff(), browser=True)
 
 
+def writer_page(call: Callable[[World, str, str], Call], *ok: int) -> Row:
+    """A page, or a form, that only the workstation may open or post (auditors: 403)."""
+    return Row(call, {"workstation": ANY}, browser=True, ok=ok or (200,))
+
+
+def fresh_client_path(suffix: str) -> Callable[[World, str, str], Call]:
+    """A provider's client of its own for each call (disabling or rotating one spends it)."""
+
+    def call(_world: World, _role: str, _target: str) -> Call:
+        from creditbank.services.clients import create_client, register_provider
+
+        provider = register_provider(f"M{uuid.uuid4().hex[:8]}", "矩阵培训中心")
+        client = create_client(Role.PROVIDER, provider.name, provider.id)
+        return Call(f"/workstation/clients/{client.client_id}/{suffix}", data={})
+
+    return call
+
+
+def fresh_staff_path(_world: World, _role: str, _target: str) -> Call:
+    username = f"m{uuid.uuid4().hex[:8]}"
+    create_staff(username, Role.AUDITOR, STAFF_PASSWORD)
+    return Call(f"/workstation/staff/{username}/disable", data={})
+
+
+def checkpoint_file(world: World, _role: str, _target: str) -> Call:
+    world.checkpoint()
+    latest = world.api.get("/api/v1/checkpoints/latest", world.api.workstation).get_json()
+    return Call(f"/workstation/checkpoints/{latest['id']}.json")
+
+
 def for_anyone_in_a_browser(call: Callable[[World, str, str], Call], *ok: int) -> Row:
     return Row(call, public=True, browser=True, ok=ok or (200,))
 
@@ -690,6 +720,43 @@ DECISIONS: dict[str, Row] = {
         staff(),
         browser=True,
     ),
+    "GET /workstation/charts/monthly-{}.svg": page("/workstation/charts/monthly-credits.svg"),
+    "GET /workstation/audits": page("/workstation/audits"),
+    "POST /workstation/audits": Row(
+        fixed("/workstation/audits", data={}), staff(), browser=True, ok=(302,)
+    ),
+    "GET /workstation/audits/{}/status": Row(
+        lambda world, _role, _target: Call(f"/workstation/audits/{world.audit_id()}/status"),
+        staff(),
+        browser=True,
+    ),
+    "GET /workstation/checkpoints/{}.json": Row(checkpoint_file, staff(), browser=True),
+    "GET /workstation/providers": page("/workstation/providers"),
+    "POST /workstation/providers": writer_page(
+        lambda _world, _role, _target: Call(
+            "/workstation/providers", data={"code": f"M{uuid.uuid4().hex[:8]}", "name": "矩阵"}
+        )
+    ),
+    "GET /workstation/clients/{}/disable": writer_page(fresh_client_path("disable")),
+    "POST /workstation/clients/{}/disable": writer_page(fresh_client_path("disable"), 302),
+    "GET /workstation/clients/{}/rotate": writer_page(fresh_client_path("rotate")),
+    "POST /workstation/clients/{}/rotate": writer_page(fresh_client_path("rotate")),
+    "GET /workstation/staff": page("/workstation/staff"),
+    "POST /workstation/staff": writer_page(
+        lambda _world, _role, _target: Call(
+            "/workstation/staff",
+            data={
+                "username": f"m{uuid.uuid4().hex[:8]}",
+                "role": "auditor",
+                "password": STAFF_PASSWORD,
+                "confirm_password": STAFF_PASSWORD,
+            },
+        ),
+        302,
+    ),
+    "GET /workstation/staff/{}/disable": writer_page(fresh_staff_path),
+    "POST /workstation/staff/{}/disable": writer_page(fresh_staff_path, 302),
+    "GET /workstation/events": page("/workstation/events"),
     # ...and what a browser needs before it has a session: the form, signing in and out (both
     # forms with the session's CSRF token), the pages' stylesheet and the site's icon
     "GET /workstation/login": for_anyone_in_a_browser(fixed(SIGN_IN_FORM)),
@@ -743,6 +810,13 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     return row.ok
 
 
+def form_token(client: FlaskClient) -> str:
+    """The session's CSRF token, from the sign-in form or, signed in, from the dashboard."""
+    if client.get(SIGN_IN_FORM).status_code == 302:
+        return csrf_token(client, "/workstation/")
+    return csrf_token(client)
+
+
 def send(world: World, key: str, role: str | None, target: str, client: FlaskClient | None = None):
     """Make the row's call as ``role`` (None: without a token) on ``target``, from ``client``:
     by default the API's client, or a new browser for a browser row (no session yet)."""
@@ -754,7 +828,7 @@ def send(world: World, key: str, role: str | None, target: str, client: FlaskCli
         client = new_browser(world.api.app) if row.browser else world.api.client
     data = call.data
     if row.browser and method == "POST":  # the form as a browser posts it
-        data = {**call.data, "csrf_token": csrf_token(client)}
+        data = {**call.data, "csrf_token": form_token(client)}
     response = client.open(
         call.path,
         method=method,
