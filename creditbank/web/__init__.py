@@ -15,7 +15,11 @@ from creditbank.conversion.reasons import describe
 from creditbank.domain.account_numbers import format_account_number
 from creditbank.domain.amounts import format_tenths
 from creditbank.labels import (
+    APPLICATION_STATUS_NAMES,
     AUDIT_STATUS_NAMES,
+    COURSE_KIND_NAMES,
+    ELIGIBILITY_NAMES,
+    ITEM_STATUS_NAMES,
     OUTCOME_STATUS_NAMES,
     ROLE_NAMES,
     kind_text,
@@ -50,6 +54,19 @@ def init_web(app: Flask) -> None:
         reason_text=_reason_text,
         local_time=_local_time,
         account_number=format_account_number,
+        application_status=lambda status: APPLICATION_STATUS_NAMES.get(status, status),
+        item_status=lambda status: ITEM_STATUS_NAMES.get(status, status),
+        eligibility_label=lambda status: ELIGIBILITY_NAMES.get(status, status),
+        course_kind=lambda kind: COURSE_KIND_NAMES.get(kind, kind),
+    )
+    from creditbank.web import (
+        college_catalogues,  # noqa: F401  (routes on the blueprints)
+        college_views,
+        learner_applications,  # noqa: F401
+        learner_views,
+        views,
+        ws_conversion,  # noqa: F401
+        ws_enrolments,  # noqa: F401
     )
     # The console's pages add their routes to the workstation blueprint as they are imported.
     import creditbank.web.console_filters
@@ -59,6 +76,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)
+    app.register_blueprint(college_views.blp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 
