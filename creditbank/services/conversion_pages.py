@@ -134,6 +134,16 @@ def outcome_titles(learner_id: str, outcome_ids: Iterable[str]) -> dict[str, str
     return {outcome_id: outcome.title for (_, outcome_id), outcome in found.items()}
 
 
+def filed_under_ref(learner_id: str, external_ref: str) -> str | None:
+    """The id of the learner's application filed under ``external_ref``, if one was."""
+    return db.session.scalar(
+        select(TransferApplication.id).where(
+            TransferApplication.learner_id == learner_id,
+            TransferApplication.external_ref == external_ref,
+        )
+    )
+
+
 def programme_name(programme_id: str) -> str | None:
     programme = db.session.get(Programme, programme_id)
     return None if programme is None else programme.name

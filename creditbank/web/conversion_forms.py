@@ -18,7 +18,7 @@ from creditbank.domain.roles import Principal
 from creditbank.labels import PROBLEM_TEXT, cap_sentence
 from creditbank.services import applications, course_conversions, eligibility
 from creditbank.services import transfer_certificates as certificates
-from creditbank.services.conversion_pages import outcome_titles
+from creditbank.services.conversion_pages import filed_under_ref, outcome_titles
 from creditbank.services.transaction import utcnow
 
 REF = re.compile(r"web-[0-9a-f]{16}")
@@ -97,7 +97,11 @@ class Filing:
 def file_from_form(
     principal: Principal, preview: Mapping[str, Any], form: MultiDict[str, str]
 ) -> Filing:
-    """File the ticked courses for ``preview``'s learner (nothing is written on an error)."""
+    """File the ticked courses for ``preview``'s learner (nothing is written on an error).
+    The same form posted again (its filing key) answers the application it filed."""
+    earlier = filed_under_ref(preview["learner_id"], form.get("ref", ""))
+    if earlier is not None:
+        return Filing(applications.get_application(principal, earlier), {}, 200)
     body, errors = filing_from_form(preview, form)
     if errors:
         return Filing(None, errors, 422)

@@ -34,10 +34,17 @@ class World:
     o: dict[str, str] = field(default_factory=dict)
 
     def file(self, codes: tuple[str, ...] = ("WEB101", "JS102", "UI103")) -> dict[str, Any]:
-        """An application of 张三's through the API: each course offered the certificate."""
+        """An application of 张三's, filed by the workstation through the API (the learner's
+        token dies with the portal's first password change): each course offered the
+        certificate."""
         items = [{"course_code": code, "outcome_ids": [self.o["CERT"]]} for code in codes]
-        body = {"programme_id": self.programme_id, "external_ref": "T-1", "items": items}
-        response = self.api.post("/api/v1/applications", self.learner_headers, json=body)
+        body = {
+            "learner_id": self.learner,
+            "programme_id": self.programme_id,
+            "external_ref": "T-1",
+            "items": items,
+        }
+        response = self.api.post("/api/v1/applications", self.api.workstation, json=body)
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
@@ -79,15 +86,15 @@ def staff_browser(app: Any, username: str) -> FlaskClient:
     return browser
 
 
-def learner_browser(app: Any, learner_id: str) -> FlaskClient:
-    """张三 signed in to the portal, past the first sign-in's password change."""
+def learner_browser(app: Any, learner_id: str, password: str = LEARNER_PASSWORD) -> FlaskClient:
+    """A learner signed in to the portal, past the first sign-in's password change."""
     browser = new_browser(app)
     token = csrf_token(browser, "/learner/login")
-    form = {"username": learner_id, "password": LEARNER_PASSWORD, "csrf_token": token}
+    form = {"username": learner_id, "password": password, "csrf_token": token}
     assert browser.post("/learner/login", data=form).status_code == 302
     token = csrf_token(browser, "/learner/password")
     change = {
-        "old_password": LEARNER_PASSWORD,
+        "old_password": password,
         "new_password": NEW_PASSWORD,
         "confirm_password": NEW_PASSWORD,
         "csrf_token": token,
