@@ -33,11 +33,12 @@ PROGRAMME_ROWS = 500
 @blp.get("/conversion")
 @login_required
 def conversion() -> str:
-    return hub({}, {})
+    return hub("", {}, {})
 
 
-def hub(errors: dict[str, str], form: Any, status: int = 200) -> Any:
-    """The hub page, with a form's errors beside its fields when one was refused."""
+def hub(section: str, errors: dict[str, str], form: Any, status: int = 200) -> Any:
+    """The hub page; when the form of ``section`` (enrol, sheet, apply, record) was refused,
+    its errors beside its fields and what was typed in it."""
     query = {"cursor": request.args.get("cursor"), "limit": PAGE_ROWS}
     page = applications.list_applications(staff_principal(), query)
     rows = conversion_pages.named(db.session(), page.items)
@@ -46,6 +47,7 @@ def hub(errors: dict[str, str], form: Any, status: int = 200) -> Any:
         rows=rows,
         next_cursor=page.next_cursor,
         programmes=all_programmes(),
+        section=section,
         errors=errors,
         form=form,
         writer=g.staff.role == Role.WORKSTATION.value,
@@ -84,13 +86,13 @@ def _preview() -> Any:
     account, programme_id = values.get("account", "").strip(), values.get("programme_id", "")
     learner_id, errors = learner_by_account(account)
     if learner_id is None:
-        return hub(errors, values, 422)
+        return hub("apply", errors, values, 422)
     try:
         return preview_with_titles(staff_principal(), programme_id, learner_id)
     except DomainError as error:
         if error.status == 404:
-            return hub({"programme_id": "请选择专业。"}, values, 422)
-        return hub({"programme_id": problem_text(error)}, values, error.status)
+            return hub("apply", {"programme_id": "请选择专业。"}, values, 422)
+        return hub("apply", {"programme_id": problem_text(error)}, values, error.status)
 
 
 @blp.get("/conversion/applications/<application_id>")
@@ -113,7 +115,7 @@ def conversion_record() -> Any:
     masked for auditors (the API's scope)."""
     months, errors = month_errors(request.args)
     if errors:
-        return hub(errors, request.args, 422)
+        return hub("record", errors, request.args, 422)
     return national_record(staff_principal(), months)
 
 

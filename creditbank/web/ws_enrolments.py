@@ -38,11 +38,11 @@ def conversion_enrol() -> Any:
     if programme_name(programme_id) is None:
         errors["programme_id"] = "请选择专业。"
     if errors:
-        return hub(errors, form, 422)
+        return hub("enrol", errors, form, 422)
     try:
         enrolments.enrol(staff_principal(), programme_id, fields)
     except DomainError as error:
-        return hub({"account": problem_text(error)}, form, error.status)
+        return hub("enrol", {"account": problem_text(error)}, form, error.status)
     who = learners.get_learner(fields["learner_id"]).name
     what = f"{programme_name(programme_id)}（学号 {fields['student_no']}）"
     flash(f"已为 {who} 注册 {what}。", "success")
@@ -59,7 +59,7 @@ def conversion_enrol_sheet() -> Any:
     if programme_name(programme_id) is None:
         errors["programme_id"] = "请选择专业。"
     if errors:
-        return hub(errors, request.form, 422)
+        return hub("sheet", errors, request.form, 422)
     return _preview(programme_id, staged_files.stage(data))
 
 

@@ -105,7 +105,9 @@ def test_an_unknown_account_number_is_422(ws, world):
         student_no="1", enrolled_on="2026-09-01",
     )  # fmt: skip
     assert response.status_code == 422
-    assert 'aria-describedby="account-error"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'aria-describedby="account-error"' in html
+    assert 'aria-describedby="apply-account-error"' not in html  # beside the posted form only
 
 
 def test_enrolling_many_by_a_sheet_previews_then_confirms(ws, api, world):
