@@ -93,7 +93,9 @@ def test_another_colleges_application_is_404(app, api, world, college):
 
     stranger = staff_browser(app, "wu.other")
 
-    assert stranger.get(page_of(filed)).status_code == 404
+    missing = stranger.get(page_of(filed))
+    assert missing.status_code == 404
+    assert "返回待处理申请" in missing.get_data(as_text=True)
     assert "张三" not in stranger.get("/college/").get_data(as_text=True)
     approve = post_form(stranger, "/college/", action(filed, 0, "approve"), grade="优秀")
     assert approve.status_code == 404

@@ -120,7 +120,10 @@ def test_a_programme_one_is_not_enrolled_in_is_404(me, world, api):
     from tests.support.programmes import seed_programme
 
     other = seed_programme(api, api.new_learner(name="李四"), school_code="CQ2048")
-    assert me.get(f"/learner/apply/{other.programme_id}").status_code == 404
+    response = me.get(f"/learner/apply/{other.programme_id}")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "您没有在读注册的这个专业" in html and "返回我的学分" in html
 
 
 def test_another_learners_application_is_404(app, api, world, me):
