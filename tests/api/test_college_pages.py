@@ -112,6 +112,7 @@ def test_the_queue_and_the_application_page_show_names_not_ids(college, world):
     page = college.get(page_of(filed)).get_data(as_text=True)
     assert "张三" in page and "**************002X" in page and "2026510203001" in page
     assert "Web前端开发职业技能等级证书（高级）" in page
+    assert "证书编号 WEB-S-0001" in page and "取得于 2026-06-01" in page  # the evidence
     assert world.learner not in re.sub(r"<[^>]+>", "", page)
     assert 'value="优秀"' in page  # WEB101's suggested grade, filled in
     assert 'id="room-share">60.0<' in page  # 50% of 120.0, nothing recognised yet
