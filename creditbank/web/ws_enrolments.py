@@ -15,7 +15,7 @@ from creditbank.domain.errors import DomainError
 from creditbank.intake.fields import today_in_shanghai
 from creditbank.intake.sheets import SheetError, iso_date, read_sheet
 from creditbank.services import enrolments, learners, staged_files
-from creditbank.services.conversion_pages import programme_name
+from creditbank.services.conversion_pages import open_enrolments, programme_name
 from creditbank.web.conversion_forms import problem_text
 from creditbank.web.guards import staff_principal, writer_required
 from creditbank.web.views import blp
@@ -67,7 +67,7 @@ def conversion_enrol_sheet() -> Any:
 @writer_required
 def conversion_enrol_confirm() -> BaseResponse | Any:
     programme_id, staged = request.form.get("programme_id", ""), request.form.get("staged", "")
-    rows, problem = _rows(staged_files.load(staged, "sheet"))
+    rows, problem = _rows(staged_files.load(staged, "sheet"), programme_id)
     if problem or any(row["error"] for row in rows) or programme_name(programme_id) is None:
         return _preview(programme_id, staged)
     done, refused = 0, []
@@ -103,7 +103,7 @@ def enrolment_fields(
 
 
 def _preview(programme_id: str, staged: str) -> Any:
-    rows, problem = _rows(staged_files.load(staged, "sheet"))
+    rows, problem = _rows(staged_files.load(staged, "sheet"), programme_id)
     bad = problem is not None or any(row["error"] for row in rows) or not rows
     page = render_template(
         "workstation/enrol_preview.html",
@@ -116,8 +116,9 @@ def _preview(programme_id: str, staged: str) -> Any:
     return page, 422 if bad else 200
 
 
-def _rows(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
-    """The sheet's rows, each with its fields, the learner's name and its first error."""
+def _rows(data: bytes, programme_id: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The sheet's rows, each with its fields, the learner's name and its first error (a
+    learner enrolled in the programme already is one)."""
     try:
         sheet = read_sheet(io.BytesIO(data), MAX_ROWS)
         header = [cell.strip() for cell in sheet.header.cells]
@@ -136,6 +137,9 @@ def _rows(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
             )
             learner_id = fields["learner_id"]
             name = learners.get_learner(learner_id).name if learner_id else None
+            enrolled = {e["programme_id"] for e in open_enrolments(learner_id or "")}
+            if learner_id and programme_id in enrolled:
+                errors = {"account": "该学员已在此专业注册。", **errors}
             first = next(iter(errors.values()), None)
             rows.append(
                 {"number": row.number, **values, "name": name, "fields": fields, "error": first}

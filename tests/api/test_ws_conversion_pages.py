@@ -221,3 +221,18 @@ def test_a_form_without_the_csrf_token_is_refused(ws, api, world):
 
     assert ws.post(f"{HUB}/enrol", data=form).status_code == 400
     assert enrolment(learner, world.programme_id) is None
+
+
+def test_a_sheet_naming_a_learner_enrolled_already_says_so(ws, world):
+    sheet = f"学习账号,学号,入学日期\n{account_of(world.learner)},S-9,2026-09-01\n"
+    form = {
+        "programme_id": world.programme_id,
+        "sheet": (io.BytesIO(sheet.encode()), "enrol.csv"),
+        "csrf_token": token_of(ws, HUB),
+    }
+
+    preview = ws.post(f"{HUB}/enrol-sheet", data=form)
+
+    assert preview.status_code == 422
+    assert "该学员已在此专业注册" in preview.get_data(as_text=True)
+    assert enrolment(world.learner, world.programme_id).student_no == "2026510203001"

@@ -143,3 +143,68 @@ def test_apply_decide_over_the_cap_and_download_the_certificate(world: World, br
     assert pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert 'filename="certificate-CQ1024-' in pdf.headers["Content-Disposition"]
+
+
+def test_catalogue_record_enrolment_and_preview_pages(world: World, browser: Any, tmp_path):
+    """The rest of the console's conversion pages: the college publishes a catalogue from a
+    sheet (preview, confirm) and opens its record; the workstation enrols a learner by the
+    form and by a sheet (preview), and previews what a learner could apply for."""
+    from creditbank.documents.catalogue_sheets import catalogue_workbook
+    from tests.support.programmes import C1
+
+    base = world.bank.base_url
+    server = world.bank.server
+    server.cli(
+        "staff", "create", "--username", COLLEGE_STAFF, "--role", "college",
+        "--college", "CQ1024", "--password", STAFF_PASSWORD,
+    )  # fmt: skip
+    server.cli(
+        "staff", "create", "--username", WS_STAFF, "--role", "workstation",
+        "--password", STAFF_PASSWORD,
+    )  # fmt: skip
+    sheet = tmp_path / "catalogue.xlsx"
+    sheet.write_bytes(catalogue_workbook(C1).read())
+
+    sign_in(browser, f"{base}/college/catalogues", COLLEGE_STAFF, STAFF_PASSWORD)
+    text = check_page(browser, "college-catalogues")
+    assert "510203" in text and "第 1 版" in text
+    browser.find_element(By.ID, "file").send_keys(str(sheet))
+    fill(browser, "name", "软件技术专业学分转换目录 2027")
+    fill(browser, "effective_from", "2027-09-01")
+    fill(browser, "total_credits", "120.0")
+    submit(browser, browser.find_element(By.ID, "catalogue-preview"))
+    text = check_page(browser, "college-catalogue-preview")
+    assert "WEB101" in text and "MATH101" in text
+    submit(browser, browser.find_element(By.ID, "catalogue-publish"))
+    text = check_page(browser, "college-catalogue-published")
+    assert "已发布“软件技术专业学分转换目录 2027”，第 2 版" in text
+    submit(browser, browser.find_element(By.LINK_TEXT, "转换记录上报"))
+    check_page(browser, "college-records")
+    sign_out(browser)
+
+    newcomer = world.bank.new_learner(name="陈晓雨")
+    number = world.get(f"/learners/{newcomer}", world.workstation).json()["account_number"]
+    zhang = world.get(f"/learners/{world.zhang.learner_id}", world.workstation).json()
+    sign_in(browser, f"{base}/workstation/conversion", WS_STAFF, STAFF_PASSWORD)
+    check_page(browser, "ws-conversion-hub")
+    fill(browser, "account", number)
+    fill(browser, "student_no", "2026510203009")
+    browser.find_element(By.ID, "enrolled_on").send_keys("09012026")  # the date field's mm/dd/yyyy
+    submit(browser, browser.find_element(By.ID, "enrol-submit"))
+    text = check_page(browser, "ws-enrolled")
+    assert "已为 陈晓雨 注册 软件技术（学号 2026510203009）" in text
+
+    roster = tmp_path / "enrol.csv"
+    roster.write_text(f"学习账号,学号,入学日期\n{number},2026510203010,2026-09-01\n", "utf-8")
+    browser.find_element(By.ID, "sheet").send_keys(str(roster))
+    submit(browser, browser.find_element(By.ID, "sheet-submit"))
+    refused_with(browser, 422)  # 陈晓雨 is enrolled already: shown, not confirmable
+    text = check_page(browser, "ws-enrol-preview")
+    assert "陈晓雨" in text
+
+    open_page(browser, f"{base}/workstation/conversion")
+    fill(browser, "apply-account", zhang["account_number"])
+    submit(browser, browser.find_element(By.ID, "preview-submit"))
+    text = check_page(browser, "ws-conversion-apply")
+    assert "张三：软件技术 可转换课程" in text
+    assert browser.find_element(By.ID, "course-WEB101")
