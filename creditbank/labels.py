@@ -255,6 +255,8 @@ UPLOAD_STATUS_NAMES = {
     "done": "已完成",
     "failed": "失败",
 }
+
+
 def cap_sentence(cap: Mapping[str, Any]) -> str:
     """A cap refusal's ``cap`` member in words, e.g. 超过单一证书认定上限：已认定 7.0，申请 2.0，
     上限 8.0."""

@@ -59,20 +59,15 @@ def init_web(app: Flask) -> None:
         eligibility_label=lambda status: ELIGIBILITY_NAMES.get(status, status),
         course_kind=lambda kind: COURSE_KIND_NAMES.get(kind, kind),
     )
-    from creditbank.web import (
-        college_catalogues,  # noqa: F401  (routes on the blueprints)
-        college_views,
-        learner_applications,  # noqa: F401
-        learner_views,
-        views,
-        ws_conversion,  # noqa: F401
-        ws_enrolments,  # noqa: F401
-    )
-    # The console's pages add their routes to the workstation blueprint as they are imported.
+    # The console's pages add their routes to the blueprints as they are imported.
+    import creditbank.web.college_catalogues
     import creditbank.web.console_filters
+    import creditbank.web.learner_applications
+    import creditbank.web.ws_conversion
+    import creditbank.web.ws_enrolments
     import creditbank.web.ws_rulesets
     import creditbank.web.ws_uploads  # noqa: F401
-    from creditbank.web import learner_views, views
+    from creditbank.web import college_views, learner_views, views
 
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)
