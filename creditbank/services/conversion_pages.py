@@ -51,22 +51,14 @@ def named(session: Session, views: Sequence[dict[str, Any]]) -> list[dict[str, A
     """Application views with ``learner_name``, ``student_no``, ``programme_name``,
     ``college_name`` and counts of pending and flagged items (one query each)."""
     learners = {view["learner_id"] for view in views}
-    names = dict(
-        session.execute(
-            select(Identity.learner_id, Identity.name).where(Identity.learner_id.in_(learners))
-        ).all()
-    )
+    names = _pairs(session, Identity.learner_id, Identity.name, learners)
+    colleges = _pairs(session, College.id, College.name, {v["college_id"] for v in views})
     programmes = {
         row.id: row
         for row in session.scalars(
             select(Programme).where(Programme.id.in_({v["programme_id"] for v in views}))
         )
     }
-    colleges = dict(
-        session.execute(
-            select(College.id, College.name).where(College.id.in_({v["college_id"] for v in views}))
-        ).all()
-    )
     numbers = {
         (row.learner_id, row.programme_id): row.student_no
         for row in session.scalars(select(Enrolment).where(Enrolment.learner_id.in_(learners)))
@@ -84,6 +76,10 @@ def named(session: Session, views: Sequence[dict[str, Any]]) -> list[dict[str, A
         }
         for view in views
     ]
+
+
+def _pairs(session: Session, key: Any, value: Any, keys: set[str]) -> dict[str, Any]:
+    return dict(session.execute(select(key, value).where(key.in_(keys))).all())
 
 
 def application_detail(principal: Principal, application_id: str) -> dict[str, Any]:

@@ -122,12 +122,9 @@ def _rows(data: bytes, programme_id: str) -> tuple[list[dict[str, Any]], str | N
     try:
         sheet = read_sheet(io.BytesIO(data), MAX_ROWS)
         header = [cell.strip() for cell in sheet.header.cells]
-        where = {}
-        for key, names in HEADERS.items():
-            found = [i for i, cell in enumerate(header) if cell in names]
-            if not found:
-                return [], f"表头缺少“{names[0]}”列。"
-            where[key] = found[0]
+        where = _columns(header)
+        if isinstance(where, str):
+            return [], where
         rows = []
         for row in sheet.rows:
             cells = [*row.cells, *[""] * len(header)]
@@ -147,3 +144,14 @@ def _rows(data: bytes, programme_id: str) -> tuple[list[dict[str, Any]], str | N
     except SheetError as exc:
         return [], str(exc)
     return rows, None
+
+
+def _columns(header: list[str]) -> dict[str, int] | str:
+    """Where each column is (by its Chinese or field name), or what is missing."""
+    where = {}
+    for key, names in HEADERS.items():
+        found = [i for i, cell in enumerate(header) if cell in names]
+        if not found:
+            return f"表头缺少“{names[0]}”列。"
+        where[key] = found[0]
+    return where
