@@ -78,7 +78,7 @@ OUTCOME_STATUS_NAMES = {
 ROLE_NAMES = {
     "workstation": "工作站",
     "auditor": "审计员",
-    "college": "院校",
+    "college": "院校教务",
     "provider": "培训机构",
 }
 # A college programme's codes in the national conversion record (PROGRAMMES.md § Domain

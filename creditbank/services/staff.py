@@ -17,8 +17,9 @@ from creditbank.security.passwords import dummy_verify, hash_secret, needs_rehas
 from creditbank.services.clients import AfterWrite
 from creditbank.services.transaction import utcnow, write_transaction
 
-# Workstation and auditor staff sign in to /workstation/; a college's staff to the college's
-# console pages (which are not here yet: until they are, such an account signs in nowhere).
+# Workstation and auditor staff sign in to /workstation/; a college's staff through the same
+# form to the college's pages (/college/). Which pages each may open is the guards' business
+# (creditbank.web.guards): a college's account gets 403 on every workstation page.
 STAFF_ACCOUNT_ROLES = (*STAFF, Role.COLLEGE)
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 8
@@ -96,7 +97,7 @@ def end_staff_sessions(username: str) -> None:
 def verify_staff_password(username: str, password: str) -> StaffAccount | None:
     """The active account these credentials open, or None. Unknown, disabled and wrong
     password take the same time and look the same to the caller."""
-    account = _workstation_staff(username)
+    account = _console_staff(username)
     if account is None:
         dummy_verify(password)
         return None
@@ -112,16 +113,16 @@ def verify_staff_password(username: str, password: str) -> StaffAccount | None:
 
 def active_staff(username: str) -> StaffAccount | None:
     """The account behind a signed-in session, while it exists and is not disabled."""
-    account = _workstation_staff(username)
+    account = _console_staff(username)
     if account is None or account.disabled_at is not None:
         return None
     return account
 
 
-def _workstation_staff(username: str) -> StaffAccount | None:
-    """The account of a workstation or auditor: the only ones the workstation's pages open
-    (a college's staff must never see the whole bank's learners there)."""
+def _console_staff(username: str) -> StaffAccount | None:
+    """The account of a workstation, auditor or college staff member: the roles that sign in
+    to the console (each to its own pages)."""
     account = db.session.get(StaffAccount, username) if USERNAME.fullmatch(username) else None
-    if account is None or account.role not in STAFF:
+    if account is None or account.role not in STAFF_ACCOUNT_ROLES:
         return None
     return account

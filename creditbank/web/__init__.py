@@ -10,6 +10,12 @@ from pathlib import Path
 from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
+from creditbank.college_labels import (
+    APPLICATION_STATUS_NAMES,
+    COURSE_KIND_NAMES,
+    ELIGIBILITY_NAMES,
+    ITEM_STATUS_NAMES,
+)
 from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
@@ -27,10 +33,14 @@ from creditbank.web.session import StaffSessionInterface
 csrf = CSRFProtect()
 # The console's areas: each module adds its routes (or filters) to a blueprint as it is imported.
 PAGE_MODULES = (
+    "college_catalogues",
     "console_filters",
+    "learner_applications",
     "ws_admin",
     "ws_audits",
+    "ws_conversion",
     "ws_dashboard",
+    "ws_enrolments",
     "ws_events",
     "ws_learner_actions",
     "ws_learners",
@@ -67,14 +77,19 @@ def init_web(app: Flask) -> None:
         reason_text=_reason_text,
         local_time=_local_time,
         account_number=format_account_number,
+        application_status=lambda status: APPLICATION_STATUS_NAMES.get(status, status),
+        item_status=lambda status: ITEM_STATUS_NAMES.get(status, status),
+        eligibility_label=lambda status: ELIGIBILITY_NAMES.get(status, status),
+        course_kind=lambda kind: COURSE_KIND_NAMES.get(kind, kind),
     )
     # The console's pages, each module adding its routes to the blueprints (one line each).
-    from creditbank.web import learner_views, views
+    from creditbank.web import college_views, learner_views, views
 
     for module in PAGE_MODULES:
         importlib.import_module(f"creditbank.web.{module}")
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)
+    app.register_blueprint(college_views.blp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 

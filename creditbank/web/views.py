@@ -10,6 +10,7 @@ from typing import Any
 from flask import Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from creditbank.domain.roles import Role
 from creditbank.services import audit_reports, workstation
 from creditbank.services.staff import verify_staff_password
 from creditbank.web import session as staff_session
@@ -61,10 +62,12 @@ def audit_report(audit_id: str) -> Response:
 @blp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """The sign-in form; a failure says only that the pair did not match."""
-    target = safe_next(request.values.get("next"), "/workstation/", url_for("workstation.overview"))
+    asked = request.values.get("next")
+    target = safe_next(asked, "/college/", _home(None, asked))  # the form carries it on
     if request.method == "GET":
-        if staff_session.signed_in_staff() is not None:
-            return redirect(target)
+        signed_in = staff_session.signed_in_staff()
+        if signed_in is not None:
+            return redirect(_home(signed_in.role, asked))
         return render_template("workstation/login.html", next=target)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
@@ -77,13 +80,21 @@ def login() -> Any:
         # 200, as a form shown again: a 401 would need a WWW-Authenticate scheme (RFC 9110).
         return _login_form(username, target, "用户名或密码不正确，或账号已停用。")
     staff_session.sign_in(account)
-    return redirect(target)
+    return redirect(_home(account.role, asked))
 
 
 @blp.post("/logout")
 def logout() -> BaseResponse:
     staff_session.sign_out()
     return redirect(url_for("workstation.login"))
+
+
+def _home(role: str | None, asked: str | None) -> str:
+    """Where a sign-in lands: the page asked for among the role's own, else its home (college
+    staff on /college/, the workstation and auditors on /workstation/)."""
+    if role == Role.COLLEGE.value:
+        return safe_next(asked, "/college/", url_for("college.queue"))
+    return safe_next(asked, "/workstation/", url_for("workstation.overview"))
 
 
 def _login_form(username: str, target: str, message: str) -> str:

@@ -49,7 +49,9 @@ from tests.api.catalogue_helpers import C1_FORM, c1
 from tests.api.matrix_colleges import APPLICATIONS, Colleges, programme_body
 
 ROLES = ("workstation", "auditor", "provider", "learner", "college")
-STAFF_ROLES = ("workstation", "auditor")  # the only roles with a session in a browser
+# The roles with a staff session in a browser, and the page each one's forms are taken from.
+STAFF_ROLES = ("workstation", "auditor", "college")
+HOME = {"workstation": "/workstation/", "auditor": "/workstation/", "college": "/college/"}
 PASSWORD = "correct horse battery"
 SIGN_IN_FORM = "/workstation/login"
 
@@ -178,7 +180,8 @@ class World:
         """The username of the world's staff account of ``role``, made when first asked for."""
         username = f"matrix.{role}"
         if role not in self._sessions:
-            create_staff(username, Role(role), STAFF_PASSWORD)
+            college = self.colleges.college_id["own"] if role == "college" else None
+            create_staff(username, Role(role), STAFF_PASSWORD, college_id=college)
             browser = new_browser(self.api.app)
             assert sign_in(browser, username).status_code == 302
             self._sessions[role] = browser
@@ -531,6 +534,125 @@ def for_anyone_in_a_browser(call: Callable[[World, str, str], Call], *ok: int) -
     return Row(call, public=True, browser=True, ok=ok or (200,))
 
 
+# -- the conversion pages (college's, workstation's) ---------------------------------------------
+COLLEGE_PAGE = {"college": ANY}  # a college's staff session; every other role: 403
+WRITER_PAGE = {"workstation": ANY}  # a workstation form: auditors read, never post
+
+
+def own_application(prefix: str, suffix: str = "", decided: bool = False, **kw: Any):
+    """A page of the own side's application (``decided``: its item approved, closed)."""
+
+    def call(world: World, _role: str, _target: str) -> Call:
+        if decided:
+            world.colleges.decided("own")
+        return Call(f"{prefix}/{world.colleges.application('own')['id']}{suffix}", **kw)
+
+    return call
+
+
+def college_item(verb: str, item: Callable[[World, str], str], **kw: Any):
+    """A college page's form on the own side's item as ``item`` leaves it."""
+
+    def call(world: World, _role: str, _target: str) -> Call:
+        path = item(world, "own").removeprefix(APPLICATIONS)
+        return Call(f"/college/applications{path}/{verb}", **kw)
+
+    return call
+
+
+def own_programme_sheet(world: World, _role: str, _target: str) -> Call:
+    return Call(f"/college/programmes/{world.colleges.programme('own')}/catalogue.xlsx")
+
+
+def eligibility_page(world: World, _role: str, _target: str) -> Call:
+    from creditbank.domain.account_numbers import format_account_number
+    from creditbank.extensions import db
+    from creditbank.models import Account
+
+    number = db.session.get(Account, world.learner_id["own"]).account_number
+    programme = world.colleges.programme("own")
+    query = {"account": format_account_number(number), "programme_id": programme}
+    return Call("/workstation/conversion/apply", query=query)
+
+
+CONVERSION_PAGES: dict[str, Row] = {
+    "GET /college/": Row(fixed("/college/"), COLLEGE_PAGE, browser=True),
+    "GET /college/applications/{}": Row(
+        own_application("/college/applications"), COLLEGE_PAGE, browser=True
+    ),
+    "GET /college/applications/{}/certificate.pdf": Row(
+        own_application("/college/applications", "/certificate.pdf", decided=True),
+        COLLEGE_PAGE,
+        browser=True,
+    ),
+    "GET /college/applications/{}/items/{}/revoke": Row(
+        college_item("revoke", approved_item), COLLEGE_PAGE, browser=True
+    ),
+    "POST /college/applications/{}/items/{}/approve": Row(
+        college_item("approve", pending_item, data={"grade": "优秀"}),
+        COLLEGE_PAGE,
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /college/applications/{}/items/{}/reject": Row(
+        college_item("reject", pending_item, data={"reason": "材料不全"}),
+        COLLEGE_PAGE,
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /college/applications/{}/items/{}/revoke": Row(
+        college_item("revoke", approved_item, data={"reason": "证书撤销", "confirm": "yes"}),
+        COLLEGE_PAGE,
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /college/applications/{}/items/{}/confirm": Row(
+        college_item("confirm", flagged_item, data={}), COLLEGE_PAGE, ok=(302,), browser=True
+    ),
+    "GET /college/catalogues": Row(fixed("/college/catalogues"), COLLEGE_PAGE, browser=True),
+    # Posted with no file (and a staged name that is none): refused beside the field.
+    "POST /college/catalogues/preview": Row(
+        fixed("/college/catalogues/preview", data={}), COLLEGE_PAGE, ok=(422,), browser=True
+    ),
+    "POST /college/catalogues/publish": Row(
+        fixed("/college/catalogues/publish", data={"staged": "none"}),
+        COLLEGE_PAGE,
+        ok=(422,),
+        browser=True,
+    ),
+    "GET /college/programmes/{}/catalogue.xlsx": Row(
+        own_programme_sheet, COLLEGE_PAGE, browser=True
+    ),
+    "GET /college/records": Row(fixed("/college/records"), COLLEGE_PAGE, browser=True),
+    "GET /workstation/conversion": page("/workstation/conversion"),
+    "GET /workstation/conversion/apply": Row(eligibility_page, staff(), browser=True),
+    "GET /workstation/conversion/applications/{}": Row(
+        own_application("/workstation/conversion/applications"), staff(), browser=True
+    ),
+    "GET /workstation/conversion/applications/{}/certificate.pdf": Row(
+        own_application("/workstation/conversion/applications", "/certificate.pdf", decided=True),
+        staff(),
+        browser=True,
+    ),
+    "GET /workstation/conversion/record.xlsx": page("/workstation/conversion/record.xlsx"),
+    # The workstation's forms, posted empty: past the guard, refused beside their fields.
+    **{
+        f"POST /workstation/conversion/{path}": Row(
+            fixed(f"/workstation/conversion/{path}", data=data),
+            WRITER_PAGE,
+            ok=(422,),
+            browser=True,
+        )
+        for path, data in (
+            ("apply", {}),
+            ("enrol", {}),
+            ("enrol-sheet", {}),
+            ("enrol-sheet/confirm", {"staged": "none"}),
+        )
+    },
+}
+
+
 # -- the decisions -------------------------------------------------------------------------------
 # Keys are "METHOD /path" with every <converter:name> written as {}.
 
@@ -766,6 +888,7 @@ DECISIONS: dict[str, Row] = {
         fixed("/workstation/static/workstation.css")
     ),
     "GET /favicon.ico": for_anyone_in_a_browser(fixed("/favicon.ico")),
+    **CONVERSION_PAGES,
 }
 # API.md: "Outside it, at the root, and public: ..."; "Also public: openapi.json and docs".
 API_MD_PUBLIC = {
@@ -810,16 +933,27 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     return row.ok
 
 
-def form_token(client: FlaskClient) -> str:
-    """The session's CSRF token, from the sign-in form or, signed in, from the dashboard."""
+def form_token(client: FlaskClient, token_page: str = SIGN_IN_FORM) -> str:
+    """The session's CSRF token: from ``token_page`` (a signed-in session's home) or, by default,
+    from the sign-in form or, signed in, from the dashboard."""
+    if token_page != SIGN_IN_FORM:
+        return csrf_token(client, token_page)
     if client.get(SIGN_IN_FORM).status_code == 302:
         return csrf_token(client, "/workstation/")
     return csrf_token(client)
 
 
-def send(world: World, key: str, role: str | None, target: str, client: FlaskClient | None = None):
+def send(
+    world: World,
+    key: str,
+    role: str | None,
+    target: str,
+    client: FlaskClient | None = None,
+    token_page: str = SIGN_IN_FORM,
+):
     """Make the row's call as ``role`` (None: without a token) on ``target``, from ``client``:
-    by default the API's client, or a new browser for a browser row (no session yet)."""
+    by default the API's client, or a new browser for a browser row (no session yet); a
+    form's CSRF token comes from ``token_page`` (a signed-in session's home)."""
     row = DECISIONS[key]
     method = key.split(" ", 1)[0]
     call = row.call(world, role or "workstation", target)
@@ -828,7 +962,7 @@ def send(world: World, key: str, role: str | None, target: str, client: FlaskCli
         client = new_browser(world.api.app) if row.browser else world.api.client
     data = call.data
     if row.browser and method == "POST":  # the form as a browser posts it
-        data = {**call.data, "csrf_token": form_token(client)}
+        data = {**call.data, "csrf_token": form_token(client, token_page)}
     response = client.open(
         call.path,
         method=method,
@@ -920,7 +1054,7 @@ def assert_page_answers(world: World, key: str) -> None:
         if response.status_code != 302 or not location.startswith(SIGN_IN_FORM):
             wrong[(role or "anonymous", "no session")] = (response.status_code, location)
     for role in STAFF_ROLES:
-        response = send(world, key, None, "-", world.signed_in(role))
+        response = send(world, key, None, "-", world.signed_in(role), HOME[role])
         want = row.ok if row.access.get(role, NO) is not NO else (403,)
         if response.status_code not in want:
             wrong[(role, "signed in")] = (response.status_code, want)
@@ -991,22 +1125,23 @@ def test_bearer_token_works_for_its_role(api, role):
 
 
 def test_a_college_s_staff_account_opens_no_workstation_page(api):
-    """A college's staff sign in to the college's own pages (PROGRAMMES.md, *College
-    accounts*), never to the workstation's, which show the whole bank: its sign-in is refused
-    as a wrong password is, and every page still answers with the sign-in form."""
+    """A college's staff sign in through the shared form to the college's own pages
+    (PROGRAMMES.md, *College accounts*), never to the workstation's, which show the whole
+    bank: every workstation page answers 403 to them."""
     world = World(api)
-    college = world.colleges.college_id["own"]
-    create_staff("matrix.college", Role.COLLEGE, STAFF_PASSWORD, college_id=college)
-    browser = new_browser(api.app)
+    browser = world.signed_in("college")
 
-    refused = sign_in(browser, "matrix.college")
+    landed = browser.get("/workstation/login")
 
-    assert refused.status_code == 200 and "用户名或密码不正确" in refused.get_data(as_text=True)
-    pages = [key for key, row in DECISIONS.items() if row.browser and not row.public]
+    assert landed.status_code == 302 and landed.headers["Location"] == "/college/"
+    pages = [
+        key
+        for key, row in DECISIONS.items()
+        if row.browser and not row.public and key.split(" ", 1)[1].startswith("/workstation/")
+    ]
     for key in pages:
-        response = send(world, key, None, "-", browser)
-        assert response.status_code == 302, key
-        assert response.headers["Location"].startswith(SIGN_IN_FORM), key
+        response = send(world, key, None, "-", browser, HOME["college"])
+        assert response.status_code == 403, key
 
 
 def test_each_role_lists_the_applications_it_may_read(api):
