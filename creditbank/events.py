@@ -39,6 +39,10 @@ class EventTag(StrEnum):
     APPLICATION_WITHDRAWN = "api:application:withdrawn"
     TRANSFER_ITEM_REJECTED = "api:transfer_item:rejected"
     TRANSFER_ITEM_CONFIRMED = "api:transfer_item:confirmed"
+    # Verifiable documents (services/documents.py, services/credential_status.py).
+    DOCUMENT_ISSUED = "api:document:issued"
+    DOCUMENT_REVOKED = "api:document:revoked"
+    CREDENTIAL_REVOKED = "api:credential:revoked"
 
 
 def record_event(

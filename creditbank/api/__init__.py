@@ -130,6 +130,7 @@ def init_api(app: Flask) -> Api:
         catalogues,
         checkpoints,
         colleges,
+        documents,
         exports,
         learners,
         outcomes,
@@ -160,6 +161,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (colleges, programmes, catalogues, applications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    api.register_blueprint(documents.blp, url_prefix="/api/v1")
     from creditbank.api.throttle import init_throttle
 
     init_throttle(app, app.extensions["creditbank.settings"], auth.blp, passwords.blp)

@@ -10,14 +10,12 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table
 
 from creditbank.documents.fonts import PdfFont, cjk_font
 from creditbank.documents.pdf import (
     HEADER_FILL,
     MARGIN,
-    MUTED,
     RENDERING,
     paragraph,
     paragraph_styles,
@@ -48,8 +46,12 @@ def render_certificate_pdf(document: Mapping[str, Any], font: PdfFont | None = N
         lang="zh-CN",
         initialFontName=font.name,
     )
+    from creditbank.documents.pdf import footer_text
+    from creditbank.documents.verification import page_numbered, seal_block, verification_block
+
     story = [
         *_heading(document, styles),
+        *verification_block(dict(document), styles),
         _facts_table(document, styles),
         Spacer(1, 5 * mm),
         *_courses(document, styles),
@@ -59,18 +61,11 @@ def render_certificate_pdf(document: Mapping[str, Any], font: PdfFont | None = N
             "每门课程所列账本记录（序号与哈希）可在学习者的学分账本及签名检查点中核验。",
             styles["muted"],
         ),
+        *seal_block(dict(document), styles),
     ]
-
-    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont(font.name, 8)
-        canvas.setFillColor(MUTED)
-        text = f"{document['issuer']['name']} · {document['certificate_no']} · 第 {doc.page} 页"
-        canvas.drawString(MARGIN, 10 * mm, text)
-        canvas.restoreState()
-
+    canvas = page_numbered(font.name, footer_text(document, document["certificate_no"]))
     with RENDERING:
-        pdf.build(story, onFirstPage=footer, onLaterPages=footer)
+        pdf.build(story, canvasmaker=canvas)
     return buffer.getvalue()
 
 
