@@ -57,12 +57,14 @@ class DocumentCounter(Model):
 
 
 class CredentialStatus(Model):
-    """A learner's place in the revocation status list, given at its first credential."""
+    """A learner's place in the revocation status list, given at its first credential and
+    kept by every credential after it until revoked; the next credential gets a new place."""
 
     __tablename__ = "credential_status"
 
     learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
-    status_list: Mapped[int] = mapped_column(Integer)
-    status_index: Mapped[int] = mapped_column(Integer)
+    status_list: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)

@@ -71,7 +71,7 @@ def revoke_document(body: dict[str, Any], number: str) -> Any:
 @allow(Role.WORKSTATION)
 @blp.arguments(RevokeBody)
 @blp.response(200, CredentialStatusSchema)
-@blp.doc(responses=problem(404))
+@blp.doc(responses={**problem(404), **problem(409, "no_credential")})
 def revoke_credential(body: dict[str, Any], learner_id: str) -> Any:
     """Revoke the learner's credential: its bit in the status list is set."""
     row = credential_status.revoke_credential(current_principal(), learner_id, body["reason"])

@@ -209,10 +209,8 @@ def _outcome_facts(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -
 
 def _rule_cell(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
     ruleset = line["ruleset"]
-    cell = [
-        paragraph(line["rule_label"]["zh"], styles["base"]),
-        paragraph(line["rule"] or "—", styles["code"]),
-    ]
+    # The rule in words only: its code (``hours_per_credit.theory``) is in the JSON transcript.
+    cell = [paragraph(line["rule_label"]["zh"], styles["base"])]
     if ruleset:
         cell.append(paragraph(f"{ruleset['name']}（第 {ruleset['version']} 版）", styles["muted"]))
     return cell

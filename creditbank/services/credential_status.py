@@ -17,7 +17,7 @@ from sqlalchemy import select
 from creditbank.context import public_base_url
 from creditbank.context import settings as app_settings
 from creditbank.document_models import CredentialStatus
-from creditbank.domain.errors import ValidationFailed
+from creditbank.domain.errors import Conflict, ValidationFailed
 from creditbank.domain.roles import Principal
 from creditbank.events import EventTag, record_event
 from creditbank.extensions import db
@@ -35,17 +35,19 @@ def status_list_url(status_list: int) -> str:
 
 
 def status_entry(learner_id: str) -> dict[str, Any]:
-    """The learner's ``credentialStatus``, its index given (once) if it had none."""
-    row = db.session.get(CredentialStatus, learner_id)
-    if row is None:
+    """The learner's ``credentialStatus``: its current place, or a new one when it has none
+    (its first credential, or the first since the last was revoked)."""
+    row = credential_state(learner_id)
+    if row is None or row.revoked_at is not None:
         with write_transaction() as session:
-            row = session.get(CredentialStatus, learner_id, with_for_update=True)
+            row = _current(learner_id, lock=True)
             if row is None:
                 serial = next_serial(session, SERIES, 0) - 1
                 row = CredentialStatus(
                     learner_id=learner_id,
                     status_list=1 + serial // LIST_SIZE,
                     status_index=serial % LIST_SIZE,
+                    issued_at=utcnow(),
                 )
                 session.add(row)
     url = status_list_url(row.status_list)
@@ -59,20 +61,36 @@ def status_entry(learner_id: str) -> dict[str, Any]:
 
 
 def credential_state(learner_id: str) -> CredentialStatus | None:
-    return db.session.get(CredentialStatus, learner_id)
+    """The learner's latest place in the list (revoked or not), None before any credential."""
+    return db.session.scalars(
+        select(CredentialStatus)
+        .where(CredentialStatus.learner_id == learner_id)
+        .order_by(CredentialStatus.issued_at.desc(), CredentialStatus.status_index.desc())
+    ).first()
+
+
+def _current(learner_id: str, *, lock: bool = False) -> CredentialStatus | None:
+    query = select(CredentialStatus).where(
+        CredentialStatus.learner_id == learner_id, CredentialStatus.revoked_at.is_(None)
+    )
+    return db.session.scalars(query.with_for_update() if lock else query).first()
+
+
+class NoCredential(Conflict):
+    slug, title = "no_credential", "The learner holds no credential that is not revoked"
 
 
 def revoke_credential(principal: Principal, learner_id: str, reason: str) -> CredentialStatus:
-    """Flip the learner's bit (the workstation). A learner that never had a credential gets
-    its index now, revoked, so a credential issued since is revoked too until reinstated."""
+    """Flip the bit of the learner's credentials (the workstation); 409 ``no_credential`` when
+    none was issued since the last revocation. The next credential gets a new place."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise ValidationFailed(errors={"reason": [f"请填写撤销原因（不超过 {MAX_REASON} 字）。"]})
     readable_account(principal, learner_id)
-    status_entry(learner_id)
     with write_transaction() as session:
-        row = session.get(CredentialStatus, learner_id, with_for_update=True)
-        assert row is not None
+        row = _current(learner_id, lock=True)
+        if row is None:
+            raise NoCredential("该学员没有未撤销的可验证学习证明。")
         now = utcnow()
         if row.revoked_at is None:
             row.revoked_at, row.revoked_reason = now, reason

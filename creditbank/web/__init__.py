@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
+from creditbank.documents.qr import qr_svg
 from creditbank.domain.account_numbers import format_account_number
 from creditbank.domain.amounts import format_tenths
 from creditbank.labels import (
@@ -50,11 +51,15 @@ def init_web(app: Flask) -> None:
         reason_text=_reason_text,
         local_time=_local_time,
         account_number=format_account_number,
+        qr_svg=qr_svg,
     )
-    from creditbank.web import learner_views, views
+    from creditbank.web import learner_documents as _learner_documents  # noqa: F401 (routes)
+    from creditbank.web import learner_views, verify, views
+    from creditbank.web import ws_documents as _ws_documents  # noqa: F401 (routes)
 
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)
+    app.register_blueprint(verify.blp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 

@@ -52,11 +52,12 @@ def upgrade():
     op.create_table(
         'credential_status',
         sa.Column('learner_id', sa.String(40), sa.ForeignKey('accounts.learner_id'), nullable=False),
-        sa.Column('status_list', sa.Integer(), nullable=False),
-        sa.Column('status_index', sa.Integer(), nullable=False),
+        sa.Column('status_list', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('status_index', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('issued_at', UTCDateTime(), nullable=False),
         sa.Column('revoked_at', UTCDateTime(), nullable=True),
         sa.Column('revoked_reason', sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint('learner_id'),
+        sa.PrimaryKeyConstraint('learner_id', 'status_list', 'status_index'),
     )
 
 
