@@ -60,7 +60,9 @@ OB_SCHEMA = (
 CLR_SCHEMA = (
     "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 )
-SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
+# VC 2.0's type of a JSON Schema reference: "1EdTechJsonSchemaValidator2019", which older Open
+# Badges examples use, is defined by neither the VC 2.0 nor the Open Badges 3.0.3 context.
+SCHEMA_VALIDATOR = "JsonSchema"
 # Open Badges' AchievementType vocabulary, by outcome kind.
 ACHIEVEMENT_TYPES = {
     "training_hours": "LearningProgram",

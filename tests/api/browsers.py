@@ -19,7 +19,7 @@ class PageClient(FlaskClient):
     the pages keep the signed-in account); a real server starts each request afresh."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        for name in ("csrf_token", "staff"):
+        for name in ("csrf_token", "staff", "learner"):
             g.pop(name, None)
         return super().open(*args, **kwargs)
 
