@@ -48,7 +48,7 @@ class CredentialStatusSchema(Schema):
     revoked_at = fields.String(allow_none=True)
 
 
-@blp.route("/documents/<number>", methods=["GET"])
+@blp.route("/documents/<document_number:number>", methods=["GET"])
 @blp.response(200, DocumentStatusSchema)
 @blp.doc(security=[], responses=problem(404))
 def document_status(number: str) -> Any:
@@ -57,7 +57,7 @@ def document_status(number: str) -> Any:
     return documents.public_status(number)
 
 
-@blp.route("/documents/<number>/revoke", methods=["POST"])
+@blp.route("/documents/<document_number:number>/revoke", methods=["POST"])
 @allow(Role.WORKSTATION)
 @blp.arguments(RevokeBody)
 @blp.response(200, DocumentStatusSchema)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -190,7 +189,3 @@ def revoke(principal: Principal, number: str, reason: str) -> Document:
             details={"number": document.number, "kind": document.kind},
         )
     return document
-
-
-def issued_date(document: Document) -> datetime:
-    return document.issued_at

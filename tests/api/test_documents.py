@@ -151,3 +151,27 @@ def test_the_html_transcript_shows_the_number_the_qr_code_and_the_url(api):
     assert number in html
     assert f"http://localhost/verify/{number}" in html
     assert '<svg role="img" aria-label="核验二维码"' in html
+
+
+def test_a_certificate_is_numbered_supersedes_its_last_issue_and_prints_chinese(api, tmp_path):
+    from tests.api.transfer_documents import approve_the_example, document_bank
+
+    bank = document_bank(api)
+    app_id, _ = approve_the_example(api, bank)
+    path = f"/api/v1/applications/{app_id}/certificate"
+    first = api.get(path, {**bank["college"], "Accept": "application/pdf"})
+    number = first.headers["X-Document-Number"]
+    assert number.startswith("YY-C-")
+    document = stored(number)
+    assert (document.kind, document.subject_id) == ("certificate", app_id)
+    assert document.sha256 == hashlib.sha256(first.get_data()).hexdigest()
+
+    text = pdf_text(first.get_data(), tmp_path)
+    assert number in text and f"http://localhost/verify/{number}" in text
+    assert OFFICE in text and "第 1 页 / 共" in text
+    assert "理论" in text or "实践" in text
+    for code in ("theory", "practice"):
+        assert code not in text, code
+
+    second = api.get(path, {**bank["college"], "Accept": HTML}).headers["X-Document-Number"]
+    assert stored(number).superseded_by == second

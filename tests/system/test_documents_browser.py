@@ -114,7 +114,9 @@ def test_the_learner_downloads_page_shows_the_latest_transcripts_qr_code(bank, b
     browser.find_element(By.ID, "username").send_keys(NATIONAL_ID)
     browser.find_element(By.ID, "password").send_keys(LEARNER_PASSWORD)
     submit(browser, browser.find_element(By.ID, "login-submit"))
-    if browser.find_elements(By.ID, "password-submit"):  # the first sign-in: a password of one's own
+    if browser.find_elements(
+        By.ID, "password-submit"
+    ):  # the first sign-in: a password of one's own
         browser.find_element(By.ID, "old_password").send_keys(LEARNER_PASSWORD)
         browser.find_element(By.ID, "new_password").send_keys(LEARNER_NEW_PASSWORD)
         browser.find_element(By.ID, "confirm_password").send_keys(LEARNER_NEW_PASSWORD)
