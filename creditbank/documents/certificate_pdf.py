@@ -31,7 +31,10 @@ def render_certificate_pdf(document: Mapping[str, Any], font: PdfFont | None = N
     with the ledger entries they cite, then the revoked ones."""
     font = font or cjk_font()
     styles = paragraph_styles(font.name)
-    styles["hash"] = ParagraphStyle("hash", parent=styles["muted"], fontSize=6, leading=8)
+    # A hash in groups of 16 hex digits, wrapped between groups (never inside one).
+    styles["hash"] = ParagraphStyle(
+        "hash", parent=styles["muted"], fontSize=6, leading=8, wordWrap=None
+    )
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
         buffer,
@@ -125,7 +128,7 @@ def _courses(document: Mapping[str, Any], styles: Styles) -> list[Flowable]:
         "认定依据 Recognised from",
         "账本记录",
     ]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for number, course in enumerate(document["courses"], start=1):
         kind = category_text(course["kind"])["zh"]
         decided = shanghai_time(course["decided_at"], with_time=False)
@@ -168,7 +171,7 @@ def _revoked(document: Mapping[str, Any], styles: Styles) -> list[Flowable]:
     if not document["revoked"]:
         return []
     header = ["课程代码 Course", "撤销时间 Revoked at", "原因 Reason", "账本记录"]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for item in document["revoked"]:
         rows.append(
             [
@@ -198,5 +201,9 @@ def _source(source: Mapping[str, Any], styles: Styles) -> Flowable:
 def _entry_cell(entry: Mapping[str, Any], styles: Styles) -> list[Flowable]:
     return [
         paragraph(f"第 {entry['seq']} 条", styles["base"]),
-        paragraph(entry["hash"], styles["hash"]),
+        paragraph(_grouped(entry["hash"]), styles["hash"]),
     ]
+
+
+def _grouped(digest: str, size: int = 16) -> str:
+    return " ".join(digest[start : start + size] for start in range(0, len(digest), size))

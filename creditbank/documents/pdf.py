@@ -85,10 +85,12 @@ def paragraph_styles(font_name: str) -> dict[str, ParagraphStyle]:
         "muted": ParagraphStyle("muted", parent=base, fontSize=8, leading=10, textColor=MUTED),
         "amount": ParagraphStyle("amount", parent=base, alignment=TA_RIGHT),
         "section": ParagraphStyle("section", parent=base, fontSize=11, leading=16),
-        # Codes and URLs wrap only where they have a break (a space), never inside a word.
+        # Codes, URLs and bilingual headers ("成绩 Grade") wrap only at a space, never inside
+        # a word.
         "code": ParagraphStyle(
             "code", parent=base, fontSize=7, leading=9, textColor=MUTED, wordWrap=None
         ),
+        "header": ParagraphStyle("header", parent=base, wordWrap=None),
     }
 
 
@@ -172,7 +174,7 @@ def _lines(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> li
     if not document["lines"]:
         return [heading, paragraph("暂无已认定的学分。No credits yet.", styles["base"])]
     header = ["#", "学习成果 Outcome", "转换规则 Rule", "认定理由 Reason", "学分 Credits"]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for number, line in enumerate(document["lines"], start=1):
         rows.append(
             [
@@ -223,7 +225,7 @@ def _recognised_courses(
     if not courses:
         return []
     header = ["#", "院校专业 Programme", "课程 Course", "学分 Credits", "成绩 Grade", "转换证明"]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for number, course in enumerate(courses, start=1):
         programme, college = course["programme"], course["college"]
         rows.append(

@@ -172,6 +172,13 @@ def test_a_certificate_is_numbered_supersedes_its_last_issue_and_prints_chinese(
     assert "理论" in text or "实践" in text
     for code in ("theory", "practice"):
         assert code not in text, code
+    # Nothing long is broken inside a word: headers at their space, hashes between groups.
+    assert "Grade" in text.split()
+    courses = api.get(path, bank["college"]).get_json()["courses"]
+    for course in courses:
+        digest = course["entry"]["hash"]
+        for start in range(0, 64, 16):
+            assert digest[start : start + 16] in text.split(), digest
 
     second = api.get(path, {**bank["college"], "Accept": HTML}).headers["X-Document-Number"]
     assert stored(number).superseded_by == second
