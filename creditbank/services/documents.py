@@ -27,6 +27,7 @@ from creditbank.events import EventTag, record_event
 from creditbank.extensions import db
 from creditbank.services.accounts import readable_account
 from creditbank.services.document_counters import next_serial
+from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
 KIND_NAMES = {"transcript": "学分认定成绩单", "certificate": "学分转换证明"}
@@ -145,16 +146,14 @@ def describe(document: Document) -> dict[str, Any]:
     }
 
 
-def learner_documents(principal: Principal, learner_id: str) -> list[Document]:
-    """A learner's documents, newest first (staff, or the learner itself)."""
+def learner_documents(
+    principal: Principal, learner_id: str, cursor: str | None = None, limit: int = 20
+) -> Page[Document]:
+    """A page of a learner's documents (staff, or the learner itself) by number, highest
+    first: transcripts, then certificates, each newest first."""
     readable_account(principal, learner_id)
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where(Document.learner_id == learner_id)
-            .order_by(Document.issued_at.desc(), Document.number.desc())
-        )
-    )
+    query = select(Document).where(Document.learner_id == learner_id)
+    return keyset_page(query, Document.number, cursor, limit, descending=True)
 
 
 def latest(learner_id: str, kind: str) -> Document | None:

@@ -14,17 +14,20 @@ from creditbank.web.guards import login_required, staff_principal, writer_requir
 from creditbank.web.views import blp
 
 DOCUMENTS = "/learners/<learner_id>/documents"
+PAGE_ROWS = 20
 
 
 @blp.get(DOCUMENTS)
 @login_required
 def learner_documents(learner_id: str) -> str:
     learner = learners.get_learner(learner_id)
-    rows = documents.learner_documents(staff_principal(), learner_id)
+    page = documents.learner_documents(
+        staff_principal(), learner_id, request.args.get("cursor"), PAGE_ROWS
+    )
     return render_template(
         "workstation/documents.html",
         learner=learner,
-        rows=rows,
+        page=page,
         credential=credential_status.credential_state(learner_id),
         kind_names=documents.KIND_NAMES,
         status_names=documents.STATUS_NAMES,

@@ -135,3 +135,16 @@ def test_the_learner_downloads_a_transcript_and_sees_its_qr_code(api):
     jwt = browser.get("/learner/documents/credential.jwt")
     assert jwt.status_code == 200 and jwt.mimetype == "application/vc+jwt"
     assert jwt.get_data(as_text=True).count(".") == 2
+
+
+def test_the_documents_list_is_paged_by_keyset(api):
+    learner = learner_with_credits(api)
+    numbers = [issue_transcript(api, learner, HTML)[0] for _ in range(22)]
+    browser = staff_browser(api.app, "li.ming", Role.WORKSTATION)
+    first = browser.get(f"/workstation/learners/{learner}/documents").get_data(as_text=True)
+    assert numbers[-1] in first and numbers[0] not in first
+    more = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = browser.get(more).get_data(as_text=True)
+    assert numbers[0] in second and numbers[1] in second and numbers[-1] not in second
+    assert 'rel="next"' not in second
+    assert browser.get(f"/workstation/learners/{learner}/documents?cursor=%%%").status_code == 422
