@@ -61,6 +61,11 @@ class EventTag(StrEnum):
     WEB_STAFF_DISABLED = "web:staff:disabled"
     WEB_AUDIT_STARTED = "web:audit:started"
 
+    # Verifiable documents (services/documents.py, services/credential_status.py).
+    DOCUMENT_ISSUED = "api:document:issued"
+    DOCUMENT_REVOKED = "api:document:revoked"
+    CREDENTIAL_REVOKED = "api:credential:revoked"
+
 
 @dataclass(frozen=True)
 class EventNote:

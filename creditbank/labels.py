@@ -121,6 +121,9 @@ EVENT_TAG_NAMES = {
     "web:learners:collective_opened": "集体开户",
     "web:learner:password_reset": "重置学员密码",
     "web:outcome:voided": "撤销学习成果",
+    "api:document:issued": "出具文件",
+    "api:document:revoked": "作废文件",
+    "api:credential:revoked": "撤销可验证凭证",
 }
 AUDIT_CHECK_TEXT = {
     "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),
@@ -222,9 +225,17 @@ def rule_text(rule: str | None) -> Bilingual:
         return bilingual(("学分银行工作站人工认定", "decided by a workstation review"))
     if table == "course_min_score":
         return bilingual(("课程成绩达到合格线，按课程学分认定", "course passed: its own credits"))
+    code, _, level = key.partition(".")
+    level_zh = CERTIFICATE_LEVEL_TEXT.get(level, (level, level))[0]
     texts = {
-        "hours_per_credit": (f"培训学时折算（{key}）", f"training hours per credit ({key})"),
-        "certificates": (f"证书学分表 {key}", f"certificate table {key}"),
+        "hours_per_credit": (
+            f"培训学时折算（{CATEGORY_TEXT.get(key, (key, key))[0]}）",
+            f"training hours per credit ({key})",
+        ),
+        "certificates": (
+            f"证书学分表 {code}（{level_zh}）" if level else f"证书学分表 {key}",
+            f"certificate table {key}",
+        ),
         "skill_levels": (f"职业技能等级学分表 {key} 级", f"skill level table, level {key}"),
         "competitions": (f"竞赛学分表 {key}", f"competition table {key}"),
     }

@@ -19,6 +19,7 @@ from creditbank.college_labels import (
 from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
+from creditbank.documents.qr import qr_svg
 from creditbank.domain.account_numbers import format_account_number
 from creditbank.domain.amounts import format_tenths
 from creditbank.labels import (
@@ -36,10 +37,12 @@ PAGE_MODULES = (
     "college_catalogues",
     "console_filters",
     "learner_applications",
+    "learner_documents",
     "ws_admin",
     "ws_audits",
     "ws_conversion",
     "ws_dashboard",
+    "ws_documents",
     "ws_enrolments",
     "ws_events",
     "ws_learner_actions",
@@ -81,15 +84,17 @@ def init_web(app: Flask) -> None:
         item_status=lambda status: ITEM_STATUS_NAMES.get(status, status),
         eligibility_label=lambda status: ELIGIBILITY_NAMES.get(status, status),
         course_kind=lambda kind: COURSE_KIND_NAMES.get(kind, kind),
+        qr_svg=qr_svg,
     )
     # The console's pages, each module adding its routes to the blueprints (one line each).
-    from creditbank.web import college_views, learner_views, views
+    from creditbank.web import college_views, learner_views, verify, views
 
     for module in PAGE_MODULES:
         importlib.import_module(f"creditbank.web.{module}")
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)
     app.register_blueprint(college_views.blp)
+    app.register_blueprint(verify.blp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 

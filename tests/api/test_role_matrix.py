@@ -495,6 +495,43 @@ def sign_in_form(world: World, _role: str, _target: str) -> Call:
     return Call(SIGN_IN_FORM, data=form)
 
 
+# -- verifiable documents (tests/api/test_documents.py, test_document_pages.py) -----------------
+MISSING_DOCUMENT = "YY-T-2026-9999990"
+
+
+def issued_document(world: World) -> str:
+    """A fresh transcript of the own side's learner: its number."""
+    path = f"/api/v1/learners/{world.learner_id['own']}/transcript"
+    response = world.api.get(path, {**world.api.workstation, "Accept": "text/html"})
+    assert response.status_code == 200
+    return response.headers["X-Document-Number"]
+
+
+def revoke_document(world: World, _role: str, target: str) -> Call:
+    number = MISSING_DOCUMENT if target == "missing" else issued_document(world)
+    return Call(f"/api/v1/documents/{number}/revoke", json={"reason": "矩阵"})
+
+
+def revoke_credential(world: World, _role: str, target: str) -> Call:
+    learner = world.learner(target)
+    if target != "missing":  # a credential to revoke
+        world.api.get(f"/api/v1/learners/{learner}/credential", world.api.workstation)
+    return Call(f"/api/v1/learners/{learner}/credential/revoke", json={"reason": "矩阵"})
+
+
+def verify_page(world: World, _role: str, _target: str) -> Call:
+    return Call(f"/verify/{issued_document(world)}")
+
+
+def documents_page(suffix: str = "", data: dict[str, str] | None = None):
+    def call(world: World, _role: str, _target: str) -> Call:
+        learner = world.learner_id["own"]
+        path = f"/workstation/learners/{learner}{suffix}"
+        return Call(path.replace("{number}", issued_document(world)), data=data)
+
+    return call
+
+
 def page(path: str) -> Row:
     """A page of the workstation: every signed-in staff role sees it."""
     return Row(fixed(path), staff(), browser=True)
@@ -879,6 +916,44 @@ DECISIONS: dict[str, Row] = {
     "GET /workstation/staff/{}/disable": writer_page(fresh_staff_path),
     "POST /workstation/staff/{}/disable": writer_page(fresh_staff_path, 302),
     "GET /workstation/events": page("/workstation/events"),
+    # verifiable documents: public status, keys and status list; revoking (the workstation)
+    "GET /api/v1/documents/{}": Row(
+        lambda world, _role, _target: Call(f"/api/v1/documents/{issued_document(world)}"),
+        public=True,
+    ),
+    "GET /keys/{}": Row(
+        lambda world, _role, _target: Call(
+            f"/keys/{world.api.get('/.well-known/jwks.json').get_json()['keys'][0]['kid']}"
+        ),
+        public=True,
+    ),
+    "GET /credentials/status/{}": Row(fixed("/credentials/status/1"), public=True),
+    "POST /api/v1/documents/{}/revoke": Row(revoke_document, {"workstation": ANY}, SINGLE),
+    "POST /api/v1/learners/{}/credential/revoke": Row(
+        revoke_credential, {"workstation": ANY}, OWNED
+    ),
+    "GET /verify/{}": for_anyone_in_a_browser(verify_page),
+    "GET /workstation/learners/{}/documents": Row(
+        documents_page("/documents"), staff(), browser=True
+    ),
+    "GET /workstation/learners/{}/documents/{}/revoke": Row(
+        documents_page("/documents/{number}/revoke"), {"workstation": ANY}, browser=True
+    ),
+    "POST /workstation/learners/{}/documents/{}/revoke": Row(
+        documents_page("/documents/{number}/revoke", {"reason": "矩阵"}),
+        {"workstation": ANY},
+        browser=True,
+        ok=(302,),
+    ),
+    "GET /workstation/learners/{}/credential/revoke": Row(
+        documents_page("/credential/revoke"), {"workstation": ANY}, browser=True
+    ),
+    "POST /workstation/learners/{}/credential/revoke": Row(
+        documents_page("/credential/revoke", {"reason": "矩阵"}),
+        {"workstation": ANY},
+        browser=True,
+        ok=(302,),
+    ),
     # ...and what a browser needs before it has a session: the form, signing in and out (both
     # forms with the session's CSRF token), the pages' stylesheet and the site's icon
     "GET /workstation/login": for_anyone_in_a_browser(fixed(SIGN_IN_FORM)),
@@ -899,6 +974,10 @@ API_MD_PUBLIC = {
     "GET /api/v1/openapi.json",
     "GET /api/v1/docs",
     "GET /api/v1/docs/assets/{}",
+    # docs/api.md § Verifiable documents: a document's status, each key, the status list
+    "GET /api/v1/documents/{}",
+    "GET /keys/{}",
+    "GET /credentials/status/{}",
 }
 TOKEN_ENDPOINT = "POST /api/v1/auth/token"
 BROWSER_PUBLIC = {
@@ -907,6 +986,7 @@ BROWSER_PUBLIC = {
     "POST /workstation/logout",
     "GET /workstation/static/{}",
     "GET /favicon.ico",
+    "GET /verify/{}",  # the public verify page a document's QR code opens
 }
 
 

@@ -34,6 +34,11 @@ BY_LEARNER = {
     "transfer_applications",
     "transfer_items",
     "transfer_claims",
+    # documents: the learner's issued transcripts and certificates (numbered by the
+    # coordinator's document_counters, so no bank-wide unique index); credential_status: the
+    # learner's index in the credential status list.
+    "documents",
+    "credential_status",
 }
 
 # The one bank-wide uniqueness of the design, (provider, external_ref): distributed by
@@ -65,6 +70,9 @@ COORDINATOR = {
     "audit_events",
     "certificate_counters",
     "uploads",
+    # document_counters: document numbers per kind and year, and status-list indexes, handed
+    # out under a row lock (the one place a document number's uniqueness is kept).
+    "document_counters",
 }
 
 CLASSES = {
