@@ -11,7 +11,6 @@ from creditbank.labels import (
     SCOPE_TEXT,
     SKILL_LEVEL_TEXT,
     UPLOAD_STATUS_NAMES,
-    category_text,
 )
 from creditbank.services.ruleset_tables import CHANGE_NAMES, path_label
 from creditbank.web.views import blp
@@ -23,7 +22,6 @@ FILTERS = {
     "ruleset_field": lambda name: RULESET_FIELD_NAMES.get(name, name),
     "change_label": lambda change: CHANGE_NAMES.get(change, change),
     "ruleset_path": path_label,
-    "category_label": lambda code: category_text(code)["zh"],
     "certificate_level": lambda level: CERTIFICATE_LEVEL_TEXT.get(level, (level,))[0],
     "skill_level_label": lambda level: SKILL_LEVEL_TEXT.get(int(level), (str(level),))[0],
     "scope_label": lambda scope: SCOPE_TEXT.get(scope, (scope,))[0],
