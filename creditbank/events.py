@@ -39,6 +39,10 @@ class EventTag(StrEnum):
     APPLICATION_WITHDRAWN = "api:application:withdrawn"
     TRANSFER_ITEM_REJECTED = "api:transfer_item:rejected"
     TRANSFER_ITEM_CONFIRMED = "api:transfer_item:confirmed"
+    # Deposits and reviews (services/deposits.py, services/reviews.py): the journal keeps the
+    # outcome and the decision; the event keeps who acted (a page's staff member, a client).
+    OUTCOME_DEPOSITED = "api:outcome:deposited"
+    REVIEW_DECIDED = "api:review:decided"
 
 
 def record_event(

@@ -29,6 +29,15 @@ class IdConverter(BaseConverter):
 ID_SCHEMA = {"type": "string", "pattern": f"^{IdConverter.regex}$", "maxLength": 30}
 
 
+class Sha256Converter(BaseConverter):
+    """A path segment that is a SHA-256 in lowercase hex (an evidence file's name)."""
+
+    regex = "[0-9a-f]{64}"
+
+
+SHA256_SCHEMA = {"type": "string", "pattern": f"^{Sha256Converter.regex}$", "maxLength": 64}
+
+
 class Blueprint(SmorestBlueprint):
     """Blueprints that parse JSON with exact decimals and raise problem+json errors.
 
@@ -130,6 +139,7 @@ def init_api(app: Flask) -> Api:
         catalogues,
         checkpoints,
         colleges,
+        deposits,
         exports,
         learners,
         outcomes,
@@ -144,8 +154,10 @@ def init_api(app: Flask) -> Api:
 
     app.config.update(API_CONFIG)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["sha256"] = Sha256Converter
     api = Api(app, spec_kwargs=SPEC)
     api.register_converter(IdConverter, lambda _: ID_SCHEMA)
+    api.register_converter(Sha256Converter, lambda _: SHA256_SCHEMA)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -156,7 +168,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (audits, checkpoints):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
-    for module in (uploads, exports):
+    for module in (uploads, exports, deposits):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (colleges, programmes, catalogues, applications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -109,7 +109,8 @@ def test_every_secured_route_refuses_an_anonymous_call(api):
         if rule.rule in PUBLIC_API_PATHS:
             continue
         # an identifier of the right shape, of nothing that exists (IDs: a prefix and a ULID)
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "x_" + "0" * 26, rule.rule)
+        path = re.sub(r"<sha256:[^<>]+>", "0" * 64, rule.rule)  # an evidence file's name
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "x_" + "0" * 26, path)
         for method in sorted(rule.methods - IGNORED_METHODS):
             response = api.call(method, path, json={} if method != "GET" else None)
             assert_problem(response, 401, "unauthorized")
@@ -205,6 +206,8 @@ def test_every_identifier_in_a_path_is_documented_with_its_shape(api, document):
     learner = api.new_learner()
 
     assert shapes.keys() >= {"learner_id", "outcome_id", "provider_id", "audit_id"}
+    digest = shapes.pop("sha256")  # an evidence file's name (POST /learners/{id}/deposits)
+    assert re.fullmatch(digest, "0" * 64) and not re.fullmatch(digest, "upload")
     for name, pattern in shapes.items():
         assert pattern and re.fullmatch(pattern, "o_" + "0" * 26), name
         assert not re.fullmatch(pattern, "upload"), name
