@@ -19,7 +19,8 @@ from creditbank.conversion.judges import WAITING
 from creditbank.domain.errors import NotFound
 from creditbank.evidence_models import Evidence
 from creditbank.extensions import db
-from creditbank.models import Identity, OutcomeState, Provider
+from creditbank.labels import rule_text
+from creditbank.models import Account, Identity, OutcomeState, Provider
 from creditbank.services.deposits import SELF_DECLARED, evidence_of
 from creditbank.services.history import history_of, load_rulesets
 from creditbank.services.outcome_views import outcome_views
@@ -55,16 +56,20 @@ def review_queue(wanted: QueueFilter, cursor: str | None, limit: int) -> Page[di
 def named_views(states: list[OutcomeState]) -> list[dict[str, Any]]:
     """Outcome views with ``learner_name``, ``source_name`` and ``waited_days``."""
     views = outcome_views(db.session(), states)
-    learners = _names(Identity.learner_id, Identity.name, {s.learner_id for s in states})
+    learner_ids = {s.learner_id for s in states}
+    learners = _names(Identity.learner_id, Identity.name, learner_ids)
+    numbers = _names(Account.learner_id, Account.account_number, learner_ids)
     providers = _names(Provider.id, Provider.name, {s.provider_id for s in states})
     now = utcnow()
     for view, state in zip(views, states, strict=True):
         view["learner_name"] = learners.get(state.learner_id) or "（姓名已删除）"
+        view["account_number"] = numbers.get(state.learner_id, "")
         view["self_declared"] = state.provider_id == SELF_DECLARED
         view["source_name"] = (
             "本人申报" if view["self_declared"] else providers.get(state.provider_id, "")
         )
         view["waited_days"] = (now - state.recorded_at).days
+        view["rule_label"] = rule_text(state.rule)["zh"] if state.rule else None
     return views
 
 
@@ -82,6 +87,10 @@ class Suggestion:
     rule: str | None
     minimum: int
     maximum: int
+
+    @property
+    def rule_label(self) -> str:
+        return rule_text(self.rule)["zh"]
 
     def allows(self, credits: int) -> bool:
         return self.minimum <= credits <= self.maximum
@@ -123,4 +132,5 @@ def suggestion(state: OutcomeState) -> Suggestion:
 def _names(key: Any, name: Any, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
-    return dict(db.session.execute(select(key, name).where(key.in_(ids))).tuples().all())
+    rows = db.session.execute(select(key, name).where(key.in_(ids)))
+    return {row[0]: row[1] for row in rows}

@@ -51,7 +51,7 @@ def init_web(app: Flask) -> None:
         local_time=_local_time,
         account_number=format_account_number,
     )
-    from creditbank.web import learner_views, views
+    from creditbank.web import learner_deposits, learner_views, views, ws_reviews  # noqa: F401 (routes on those)
 
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)

@@ -17,6 +17,8 @@ answers (API.md § Auth, § Conventions):
   → 404, none → 404 (PROGRAMMES.md § Words and roles, rules of scope: a college naming
   another college's applications, items, enrolments, eligibility or certificates; a learner
   naming another learner's application).
+- ``HIDDEN``: the role is let in, but every resource is hidden from it → 404 (a learner's
+  evidence files to a provider or a college).
 
 "own" is the side of the provider, the learner and the college whose tokens the matrix uses;
 "other" is a second provider, learner and college. Staff have no side: both are simply
@@ -30,6 +32,7 @@ lets in gets its answer. Their forms carry the session's CSRF token, as a browse
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import uuid
@@ -59,10 +62,12 @@ class Access(Enum):
     OWN = "own"
     SELF = "self"
     SCOPED = "scoped"
+    HIDDEN = "hidden"
     NO = "no"
 
 
 ANY, OWN, SELF, SCOPED, NO = Access.ANY, Access.OWN, Access.SELF, Access.SCOPED, Access.NO
+HIDDEN = Access.HIDDEN
 OWNED = ("own", "other", "missing")  # a resource with an owner among the sides
 SIDES = ("own", "other")  # ... where no resource is named (what is made is the side's)
 SINGLE = ("one", "missing")  # a resource that belongs to no side
@@ -130,6 +135,7 @@ class World:
             "college": self.colleges.headers["own"],
         }
         self._audit_id: str | None = None
+        self._deposits: set[tuple[str, str]] = set()
         self._sessions: dict[str, FlaskClient] = {}
 
     def new_outcome(self, side: str, **fields: Any) -> str:
@@ -152,6 +158,17 @@ class World:
         response = self.api.post("/api/v1/outcomes", self.provider_headers[side], json=body)
         assert response.status_code == 201, response.get_json()
         return response.get_json()["outcome"]["id"]
+
+    def deposited(self, side: str, data: bytes) -> str:
+        """``data`` deposited as evidence to the side's learner (once); its SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        if (side, digest) not in self._deposits:
+            call = deposit(self, "workstation", side)
+            form = {**call.data, "evidence": (io.BytesIO(data), "evidence.pdf")}
+            response = self.api.post(call.path, self.api.workstation, data=form)
+            assert response.status_code == 201, response.get_json()
+            self._deposits.add((side, digest))
+        return digest
 
     def new_client(self, side: str) -> str:
         path = f"/api/v1/providers/{self.provider_id[side]}/clients"
@@ -250,6 +267,44 @@ def review(world: World, _role: str, target: str) -> Call:
     outcome = world.outcome(target, fresh=world.new_pending)
     body = {"credits": "1.0", "category": "general", "note": "讲座记录齐全"}
     return Call(f"/api/v1/reviews/{outcome}", json=body)
+
+
+def deposit(world: World, _role: str, target: str) -> Call:
+    """A deposit to the side's learner (a learner: as itself, or naming the other side's)."""
+    form = {
+        "kind": "informal",
+        "title": "社区讲座",
+        "issuer": "社区学校",
+        "achieved_on": "2026-01-15",
+        "description": "讲座记录",
+        "evidence": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "record.pdf"),
+    }
+    path = f"/api/v1/learners/{world.learner(target)}/deposits"
+    return Call(path, data=form, content_type="multipart/form-data")
+
+
+EVIDENCE = b"%PDF-1.4\n% matrix evidence\n%%EOF\n"
+
+
+def evidence(world: World, _role: str, target: str) -> Call:
+    """The side's learner's evidence file, deposited by the workstation."""
+    digest = hashlib.sha256(EVIDENCE).hexdigest()
+    if target != "missing":
+        world.deposited(target, EVIDENCE)
+    return Call(f"/api/v1/learners/{world.learner(target)}/evidence/{digest}")
+
+
+def evidence_page(world: World, _role: str, _target: str) -> Call:
+    learner = world.learner_id["own"]
+    digest = world.deposited("own", EVIDENCE)
+    return Call(f"/workstation/evidence/{learner}/{digest}")
+
+
+def review_page(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], Call]:
+    """A page (or a form) of a fresh pending outcome's review."""
+    return lambda world, _role, _target: Call(
+        f"/workstation/reviews/{world.new_pending('own')}{suffix}", **kwargs
+    )
 
 
 def client_action(action: str) -> Callable[[World, str, str], Call]:
@@ -545,6 +600,15 @@ DECISIONS: dict[str, Row] = {
     "GET /api/v1/learners/{}/ledger": Row(learner_path("/ledger"), LEARNER_READERS, OWNED),
     "GET /api/v1/learners/{}/transcript": Row(learner_path("/transcript"), LEARNER_READERS, OWNED),
     "GET /api/v1/learners/{}/credential": Row(learner_path("/credential"), LEARNER_READERS, OWNED),
+    # deposits (存入) and their evidence: another learner's are hidden as if they did not exist
+    "POST /api/v1/learners/{}/deposits": Row(
+        deposit, {"workstation": ANY, "learner": SCOPED}, OWNED, ok=(201,)
+    ),
+    "GET /api/v1/learners/{}/evidence/{}": Row(
+        evidence,
+        {**staff(), "learner": SCOPED, "provider": HIDDEN, "college": HIDDEN},
+        OWNED,
+    ),
     # providers and clients
     "POST /api/v1/providers": Row(new_provider, {"workstation": ANY}, ok=(201,)),
     "GET /api/v1/providers": Row(fixed("/api/v1/providers"), {**staff(), "provider": ANY}),
@@ -685,6 +749,17 @@ DECISIONS: dict[str, Row] = {
     "GET /workstation/learners": page("/workstation/learners"),
     "GET /workstation/outcomes": page("/workstation/outcomes"),
     "GET /workstation/reviews": page("/workstation/reviews"),
+    "GET /workstation/reviews/{}": Row(review_page(), staff(), browser=True),
+    "POST /workstation/reviews/{}/approve": Row(
+        review_page("/approve", data={"credits": "1.0", "category": "general"}),
+        {"workstation": ANY},
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /workstation/reviews/{}/reject": Row(
+        review_page("/reject", data={"reason": "材料不足"}), {"workstation": ANY}, browser=True
+    ),
+    "GET /workstation/evidence/{}/{}": Row(evidence_page, staff(), browser=True),
     "GET /workstation/audits/{}": Row(
         lambda world, _role, _target: Call(f"/workstation/audits/{world.audit_id()}"),
         staff(),
@@ -734,6 +809,8 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     access = row.access.get(role, NO)
     if access is NO:
         return (403,)
+    if access is HIDDEN:
+        return (404,)
     if target == "missing":
         return (403,) if access is SELF else (404,)
     if target == "other" and access in (OWN, SELF):
@@ -741,6 +818,14 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     if target == "other" and access is SCOPED:
         return (404,)
     return row.ok
+
+
+def form_token(client: FlaskClient) -> str:
+    """The session's CSRF token: from the sign-in form, or once signed in (the form then
+    redirects) from the overview's sign-out form."""
+    if client.get(SIGN_IN_FORM).status_code == 302:
+        return csrf_token(client, "/workstation/")
+    return csrf_token(client)
 
 
 def send(world: World, key: str, role: str | None, target: str, client: FlaskClient | None = None):
@@ -754,7 +839,7 @@ def send(world: World, key: str, role: str | None, target: str, client: FlaskCli
         client = new_browser(world.api.app) if row.browser else world.api.client
     data = call.data
     if row.browser and method == "POST":  # the form as a browser posts it
-        data = {**call.data, "csrf_token": csrf_token(client)}
+        data = {**call.data, "csrf_token": form_token(client)}
     response = client.open(
         call.path,
         method=method,
