@@ -45,6 +45,8 @@ def balance_chart(by_category: Mapping[str, str], title: str) -> bytes:
         width=640,
         height=max(160, 70 + 48 * len(by_category)),
         no_data_text="暂无学分",
+        # pygal measures labels as Latin letters; a Chinese one is about twice as wide
+        margin_left=max((len(label) for label in by_category), default=0) * 8,
         value_formatter=lambda value: f"{value:.1f}",
     )
     chart.x_labels = list(by_category)
