@@ -19,7 +19,7 @@ from creditbank.conversion.judges import WAITING
 from creditbank.domain.errors import NotFound
 from creditbank.evidence_models import Evidence
 from creditbank.extensions import db
-from creditbank.labels import rule_text
+from creditbank.labels import CERTIFICATE_LEVEL_TEXT, SKILL_LEVEL_TEXT, rule_text
 from creditbank.models import Account, Identity, OutcomeState, Provider
 from creditbank.services.deposits import SELF_DECLARED, evidence_of
 from creditbank.services.history import history_of, load_rulesets
@@ -70,6 +70,7 @@ def named_views(states: list[OutcomeState]) -> list[dict[str, Any]]:
         )
         view["waited_days"] = (now - state.recorded_at).days
         view["rule_label"] = rule_text(state.rule)["zh"] if state.rule else None
+        view["level_label"] = _level_label(state.kind, view.get("level"))
     return views
 
 
@@ -127,6 +128,14 @@ def suggestion(state: OutcomeState) -> Suggestion:
     if decision is None or decision.reason in WAITING:
         return Suggestion(None, None, 0, NO_RULE_MAXIMUM)
     return Suggestion(decision.credits, decision.rule, 0, decision.credits)
+
+
+def _level_label(kind: str, level: Any) -> str | None:
+    if level is None:
+        return None
+    if kind == "skill_level" and str(level).isdigit():
+        return SKILL_LEVEL_TEXT.get(int(level), (str(level), ""))[0]
+    return CERTIFICATE_LEVEL_TEXT.get(str(level), (str(level), ""))[0]
 
 
 def _names(key: Any, name: Any, ids: set[str]) -> dict[str, str]:

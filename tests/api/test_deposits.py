@@ -35,6 +35,11 @@ def deposit(api, learner_id, headers, files, **fields):
     )
 
 
+def files_on_disk(api) -> list[str]:
+    folder = api.app.extensions["creditbank.settings"].instance_path / "evidence"
+    return sorted(path.name for path in folder.rglob("*") if path.is_file())
+
+
 def counts():
     return tuple(
         db.session.scalar(select(func.count()).select_from(table))
@@ -59,6 +64,7 @@ def test_a_deposit_waits_for_review_and_binds_its_files_into_the_journal(api, le
     entry = next(e for e in ledger_of(api, learner_id, headers) if e["kind"] == "outcome")
     assert entry["evidence"] == hashes
     assert entry["self_declared"] is True
+    assert files_on_disk(api) == hashes  # content-addressed: named by their SHA-256
     assert response.get_json()["credits"] == []
     pending = api.get("/api/v1/reviews?status=pending", api.workstation).get_json()["items"]
     assert [item["id"] for item in pending] == [outcome["id"]]
@@ -131,6 +137,7 @@ def test_a_text_file_named_pdf_is_refused_and_nothing_is_written(api, learner):
     body = assert_problem(response, 422, "validation_error", "evidence")
     assert "fake.pdf" in body["errors"]["evidence"][0]
     assert counts() == before
+    assert files_on_disk(api) == []
 
 
 def test_a_file_over_10_mb_is_refused_naming_the_field(api, learner):
@@ -143,6 +150,7 @@ def test_a_file_over_10_mb_is_refused_naming_the_field(api, learner):
     body = assert_problem(response, 422, "validation_error", "evidence")
     assert "big.pdf" in body["errors"]["evidence"][0]
     assert counts() == before
+    assert files_on_disk(api) == []
 
 
 def test_a_file_of_exactly_10_mb_is_accepted(api, learner):
@@ -182,3 +190,28 @@ def test_a_deposit_is_an_audit_event(api, learner):
     assert event is not None
     assert event.actor == learner_id
     assert event.subject_id == learner_id
+
+
+def test_an_audit_replays_deposits_and_their_reviews_and_finds_nothing(api, learner):
+    learner_id, headers = learner
+    _, provider = api.new_provider()
+    api.post_outcome(provider, learner_id, hours="10", category="theory")
+    hours = {"kind": "training_hours", "hours": "30", "category": "theory"}
+    hours.update(certificate_code="", level="", certificate_no="")
+    declared = deposit(api, learner_id, headers, [(pdf_bytes(), "h.pdf")], **hours)
+    certificate = deposit(api, learner_id, headers, [(png_bytes(), "c.png")])
+    api.post_outcome(provider, learner_id, hours="6", category="theory")
+    for posted, credits in ((declared, "1.0"), (certificate, "6.0")):
+        body = {"credits": credits, "category": posted.get_json()["outcome"]["category"]}
+        outcome_id = posted.get_json()["outcome"]["id"]
+        assert (
+            api.post(f"/api/v1/reviews/{outcome_id}", api.workstation, json=body).status_code == 201
+        )
+
+    audit = api.post("/api/v1/audits", api.workstation, json={}).get_json()
+
+    assert (audit["status"], audit["findings_total"]) == ("passed", 0), audit
+    balance = api.get(f"/api/v1/learners/{learner_id}/balance", headers).get_json()
+    # 10 h + 6 h from the provider: 1.0 (the declared 30 h never count as hours); 1.0 + 6.0
+    # granted by review
+    assert balance["total"] == "8.0"

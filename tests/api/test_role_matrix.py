@@ -24,6 +24,10 @@ answers (API.md § Auth, § Conventions):
 "other" is a second provider, learner and college. Staff have no side: both are simply
 resources to them.
 
+The learner portal's pages (``portal`` rows) are the same for a learner's session: without
+one (no token, any role's token, a staff session) a page answers with the portal's sign-in
+form (302); the world's own learner, signed in, gets the row's answer.
+
 The workstation's pages are for people in a browser (``browser`` rows): a signed-in staff
 session decides who sees them, never a bearer token. Without a session — no token, or any
 role's token — a page answers with the sign-in form (302); signed in, a staff role the row
@@ -55,6 +59,8 @@ ROLES = ("workstation", "auditor", "provider", "learner", "college")
 STAFF_ROLES = ("workstation", "auditor")  # the only roles with a session in a browser
 PASSWORD = "correct horse battery"
 SIGN_IN_FORM = "/workstation/login"
+PORTAL_SIGN_IN = "/learner/login"
+PORTAL_PASSWORD = "the learner's own one"
 
 
 class Access(Enum):
@@ -94,6 +100,7 @@ class Row:
     ok: tuple[int, ...] = (200,)
     public: bool = False
     browser: bool = False  # decided by a staff session in a browser, not by a bearer token
+    portal: bool = False  # decided by a learner's session in the portal (/learner/)
 
 
 def staff(level: Access = ANY) -> dict[str, Access]:
@@ -200,6 +207,24 @@ class World:
             assert sign_in(browser, username).status_code == 302
             self._sessions[role] = browser
         return username
+
+    def portal(self) -> FlaskClient:
+        """A browser signed in to the portal as the own side's learner, its password chosen
+        (which ends that learner's tokens: a portal row uses none)."""
+        if "portal" not in self._sessions:
+            browser = new_browser(self.api.app)
+            form = {"username": self.learner_id["own"], "password": PASSWORD}
+            form["csrf_token"] = csrf_token(browser, PORTAL_SIGN_IN)
+            assert browser.post(PORTAL_SIGN_IN, data=form).status_code == 302
+            change = {
+                "old_password": PASSWORD,
+                "new_password": PORTAL_PASSWORD,
+                "confirm_password": PORTAL_PASSWORD,
+            }
+            change["csrf_token"] = csrf_token(browser, "/learner/password")
+            assert browser.post("/learner/password", data=change).status_code == 302
+            self._sessions["portal"] = browser
+        return self._sessions["portal"]
 
     def signed_in(self, role: str) -> FlaskClient:
         """A browser signed in as the world's staff account of ``role``."""
@@ -552,6 +577,33 @@ def page(path: str) -> Row:
     return Row(fixed(path), staff(), browser=True)
 
 
+def portal_page(call: Callable[[World, str, str], Call], *ok: int) -> Row:
+    """A page of the learner portal: the world's own learner, signed in, gets ``ok``."""
+    return Row(call, {}, ok=ok or (200,), portal=True)
+
+
+def portal_password_change(_world: World, _role: str, _target: str) -> Call:
+    form = {
+        "old_password": PORTAL_PASSWORD,
+        "new_password": PORTAL_PASSWORD,
+        "confirm_password": PORTAL_PASSWORD,
+    }
+    return Call("/learner/password", data=form)
+
+
+def portal_deposit(world: World, role: str, target: str) -> Call:
+    call = deposit(world, role, "own")
+    return Call("/learner/deposit", data=call.data, content_type="multipart/form-data")
+
+
+def portal_evidence(world: World, _role: str, _target: str) -> Call:
+    return Call(f"/learner/evidence/{world.deposited('own', EVIDENCE)}")
+
+
+def portal_sign_in_form(world: World, _role: str, _target: str) -> Call:
+    return Call(PORTAL_SIGN_IN, data={"username": world.learner_id["own"], "password": PASSWORD})
+
+
 def for_anyone_in_a_browser(call: Callable[[World, str, str], Call], *ok: int) -> Row:
     return Row(call, public=True, browser=True, ok=ok or (200,))
 
@@ -765,6 +817,17 @@ DECISIONS: dict[str, Row] = {
         staff(),
         browser=True,
     ),
+    # the learner portal's pages (tests/api/test_learner_portal_*.py): a learner's session
+    "GET /learner/": portal_page(fixed("/learner/")),
+    "GET /learner/password": portal_page(fixed("/learner/password")),
+    "POST /learner/password": portal_page(portal_password_change, 302),
+    "GET /learner/balance-chart.svg": portal_page(fixed("/learner/balance-chart.svg")),
+    "GET /learner/deposit": portal_page(fixed("/learner/deposit")),
+    "POST /learner/deposit": portal_page(portal_deposit, 302),
+    "GET /learner/evidence/{}": portal_page(portal_evidence),
+    "GET /learner/login": for_anyone_in_a_browser(fixed(PORTAL_SIGN_IN)),
+    "POST /learner/login": for_anyone_in_a_browser(portal_sign_in_form, 302),
+    "POST /learner/logout": for_anyone_in_a_browser(fixed("/learner/logout", data={}), 302),
     # ...and what a browser needs before it has a session: the form, signing in and out (both
     # forms with the session's CSRF token), the pages' stylesheet and the site's icon
     "GET /workstation/login": for_anyone_in_a_browser(fixed(SIGN_IN_FORM)),
@@ -787,6 +850,9 @@ API_MD_PUBLIC = {
 }
 TOKEN_ENDPOINT = "POST /api/v1/auth/token"
 BROWSER_PUBLIC = {
+    "GET /learner/login",
+    "POST /learner/login",
+    "POST /learner/logout",
     "GET /workstation/login",
     "POST /workstation/login",
     "POST /workstation/logout",
@@ -836,9 +902,9 @@ def send(world: World, key: str, role: str | None, target: str, client: FlaskCli
     call = row.call(world, role or "workstation", target)
     headers = call.headers if call.headers is not None else world.headers.get(role or "", {})
     if client is None:
-        client = new_browser(world.api.app) if row.browser else world.api.client
+        client = new_browser(world.api.app) if row.browser or row.portal else world.api.client
     data = call.data
-    if row.browser and method == "POST":  # the form as a browser posts it
+    if (row.browser or row.portal) and method == "POST":  # the form as a browser posts it
         data = {**call.data, "csrf_token": form_token(client)}
     response = client.open(
         call.path,
@@ -901,6 +967,9 @@ def test_role_matrix(api, key):
     assert key in route_keys(api.app), f"{key} is not in the URL map"
     row = DECISIONS[key]
     world = World(api)
+    if row.portal:
+        assert_portal_answers(world, key)
+        return
     if row.browser:
         assert_page_answers(world, key)
         return
@@ -918,6 +987,25 @@ def test_role_matrix(api, key):
 
     wrong = {cell: got for cell, got in answers.items() if got[0] not in got[1]}
     assert not wrong, f"{key}: (role, target) -> (status, expected) {wrong}"
+
+
+def assert_portal_answers(world: World, key: str) -> None:
+    """A portal page as every caller: without a learner's session (no token, a role's token, a
+    staff session) the portal's sign-in form; the own learner, signed in, the row's answer."""
+    row = DECISIONS[key]
+    wrong = {}
+    callers = [(role or "anonymous", None, role) for role in (None, *ROLES)]
+    callers += [(f"{role} session", world.signed_in(role), None) for role in STAFF_ROLES]
+    for caller, client, role in callers:
+        response = send(world, key, role, "-", client)
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or not location.startswith(PORTAL_SIGN_IN):
+            wrong[(caller, "no learner session")] = (response.status_code, location)
+    response = send(world, key, None, "-", world.portal())
+    if response.status_code not in row.ok:
+        wrong[("learner", "signed in")] = (response.status_code, row.ok)
+
+    assert not wrong, f"{key}: (caller, session) -> what came instead {wrong}"
 
 
 def assert_page_answers(world: World, key: str) -> None:
@@ -1068,7 +1156,7 @@ def test_the_document_names_the_roles_the_matrix_lets_in(api):
     wrong, checked = {}, 0
     for key, rule in route_keys(api.app).items():
         row = DECISIONS[key]
-        if row.public or row.browser:
+        if row.public or row.browser or row.portal:
             continue
         method, path = rule.split(" ", 1)
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", path)
