@@ -15,6 +15,7 @@ from creditbank.api.docs import BINARY, problem
 from creditbank.api.ledger_schemas import PostedSchema
 from creditbank.body_limits import body_limit
 from creditbank.documents.evidence import evidence_response
+from creditbank.domain.amounts import amount_pattern
 from creditbank.domain.roles import EVERYONE, Role
 from creditbank.intake.deposits import (
     DEPOSIT_KINDS,
@@ -30,44 +31,69 @@ blp = Blueprint("deposits", __name__, description="Outcomes learners deposit wit
 # Every file at its largest, and the form's fields.
 DEPOSIT_BODY_BYTES = MAX_EVIDENCE_FILES * MAX_EVIDENCE_BYTES + 1024 * 1024
 _TEXT = {"type": "string", "minLength": 1}
-_DEPOSIT_FORM = {
-    "type": "object",
-    "required": ["kind", "title", "issuer", "achieved_on", EVIDENCE_FIELD],
-    "additionalProperties": False,
-    "properties": {
-        "kind": {
-            "type": "string",
-            "enum": list(DEPOSIT_KINDS),
-            "description": "training_hours needs hours and category; skill_level a level 1-5; "
-            "informal a description.",
-        },
-        "title": {**_TEXT, "maxLength": 200},
-        "issuer": {**_TEXT, "maxLength": 200, "description": "Who issued or taught it."},
-        "achieved_on": {"type": "string", "format": "date", "description": "Not in the future."},
-        "hours": {"type": "string", "example": "16.0", "description": "training_hours only."},
-        "category": {
-            **_TEXT,
-            "maxLength": 64,
-            "description": "training_hours only: a key of hours_per_credit in the ruleset.",
-        },
-        "level": {
-            "type": "string",
-            "description": "certificate: junior, intermediate or senior; skill_level: 1-5.",
-        },
-        "certificate_code": {**_TEXT, "maxLength": 64},
-        "occupation_code": {**_TEXT, "maxLength": 64},
-        "certificate_no": {**_TEXT, "maxLength": 64},
-        "description": {**_TEXT, "maxLength": 2000},
-        EVIDENCE_FIELD: {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": MAX_EVIDENCE_FILES,
-            "items": BINARY,
-            "description": "PDF, JPEG or PNG files of at most 10 MB each, the type judged by "
-            "the bytes (a name or a declared type that disagrees is a 422 on evidence).",
-        },
+_COMMON: dict[str, Any] = {
+    "title": {**_TEXT, "maxLength": 200},
+    "issuer": {**_TEXT, "maxLength": 200, "description": "Who issued or taught it."},
+    "achieved_on": {"type": "string", "format": "date", "description": "Not in the future."},
+    "certificate_no": {**_TEXT, "maxLength": 64},
+    "description": {**_TEXT, "maxLength": 2000},
+    EVIDENCE_FIELD: {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": MAX_EVIDENCE_FILES,
+        "items": BINARY,
+        "description": "PDF, JPEG or PNG files of at most 10 MB each, the type judged by the "
+        "bytes (a name or a declared type that disagrees is a 422 on evidence).",
     },
 }
+_CODE = {**_TEXT, "maxLength": 64}
+# What each kind adds to the common fields, and which of them it requires.
+_BY_KIND: dict[str, tuple[dict[str, Any], list[str]]] = {
+    "training_hours": (
+        {
+            "hours": {"type": "string", "pattern": amount_pattern(1, 20000), "example": "16"},
+            "category": {
+                "type": "string",
+                "format": "hours-category",
+                "description": "A key of hours_per_credit in the ruleset in force.",
+            },
+        },
+        ["hours", "category"],
+    ),
+    "certificate": (
+        {
+            "certificate_code": _CODE,
+            "level": {"type": "string", "enum": ["junior", "intermediate", "senior"]},
+        },
+        [],
+    ),
+    "skill_level": (
+        {
+            "occupation_code": _CODE,
+            "level": {
+                "type": "string",
+                "pattern": "^[1-5]$",
+                "description": "5 初级工 … 1 高级技师",
+            },
+        },
+        ["level"],
+    ),
+    "informal": ({}, ["description"]),
+}
+
+
+def _deposit_form(kind: str) -> dict[str, Any]:
+    extra, required = _BY_KIND[kind]
+    return {
+        "type": "object",
+        "title": f"Deposit ({kind})",
+        "required": ["kind", "title", "issuer", "achieved_on", *required, EVIDENCE_FIELD],
+        "additionalProperties": False,
+        "properties": {"kind": {"type": "string", "enum": [kind]}, **_COMMON, **extra},
+    }
+
+
+_DEPOSIT_FORM = {"oneOf": [_deposit_form(kind) for kind in DEPOSIT_KINDS]}
 _MEDIA = ", ".join(EVIDENCE_TYPES)
 
 

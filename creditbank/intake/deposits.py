@@ -83,8 +83,9 @@ _LOADERS = {kind: schema() for kind, schema in DEPOSIT_SCHEMAS.items()}
 
 
 def load_deposit(form: Mapping[str, str]) -> dict[str, Any]:
-    """The declared fields, validated by the kind's schema; a form's empty fields are absent."""
-    raw = {name: value.strip() for name, value in form.items() if value and value.strip()}
+    """The declared fields, validated by the kind's schema (a page leaves out the fields its
+    form sent empty; the API takes the fields as sent)."""
+    raw = dict(form)
     loader = _LOADERS.get(raw.get("kind", ""))
     if loader is None:
         raise ValidationFailed(errors={"kind": [f"Must be one of: {', '.join(DEPOSIT_KINDS)}."]})

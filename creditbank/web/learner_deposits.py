@@ -55,7 +55,9 @@ def deposit() -> Any:
     each refusal beside its field (422) and nothing kept."""
     if request.method == "GET":
         return _form({}, {})
-    form = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    # a field the form sent empty was not filled in: absent, as the API would be sent it
+    form = {name: request.form.get(name, "").strip() for name in FORM_FIELDS}
+    form = {name: value for name, value in form.items() if value}
     files = [
         (upload.filename or "", upload.read())
         for upload in request.files.getlist(EVIDENCE_FIELD)

@@ -37,7 +37,9 @@ CERTIFICATE = {
 
 
 def deposit_form(files: list[tuple[bytes, str]], **fields: Any) -> dict[str, Any]:
-    """A multipart form: the declared fields and the files under ``evidence``."""
-    form: dict[str, Any] = {**CERTIFICATE, **fields}
+    """A multipart form: the certificate's fields as changed by ``fields`` (None leaves one out)
+    and the files under ``evidence``."""
+    merged: dict[str, Any] = {**CERTIFICATE, **fields}
+    form = {name: value for name, value in merged.items() if value is not None}  # None: left out
     form["evidence"] = [(io.BytesIO(data), name) for data, name in files]
     return form

@@ -174,7 +174,7 @@ def test_bad_fields_and_a_missing_file_are_422_keyed_by_field(api, learner):
 def test_training_hours_need_a_category_of_the_ruleset(api, learner):
     learner_id, headers = learner
     form = {"kind": "training_hours", "hours": "16", "category": "cooking"}
-    form.update(certificate_code="", level="", certificate_no="")  # a form's empty fields
+    form.update(certificate_code=None, level=None, certificate_no=None)
 
     response = deposit(api, learner_id, headers, [(pdf_bytes(), "h.pdf")], **form)
 
@@ -197,7 +197,7 @@ def test_an_audit_replays_deposits_and_their_reviews_and_finds_nothing(api, lear
     _, provider = api.new_provider()
     api.post_outcome(provider, learner_id, hours="10", category="theory")
     hours = {"kind": "training_hours", "hours": "30", "category": "theory"}
-    hours.update(certificate_code="", level="", certificate_no="")
+    hours.update(certificate_code=None, level=None, certificate_no=None)
     declared = deposit(api, learner_id, headers, [(pdf_bytes(), "h.pdf")], **hours)
     certificate = deposit(api, learner_id, headers, [(png_bytes(), "c.png")])
     api.post_outcome(provider, learner_id, hours="6", category="theory")
