@@ -93,7 +93,22 @@ def _deposit_form(kind: str) -> dict[str, Any]:
     }
 
 
-_DEPOSIT_FORM = {"oneOf": [_deposit_form(kind) for kind in DEPOSIT_KINDS]}
+# Every field at the top (a client, schemathesis too, finds each part's type there: the files
+# are sent as files), each kind's exact form in the oneOf.
+_DEPOSIT_FORM = {
+    "type": "object",
+    "required": ["kind", "title", "issuer", "achieved_on", EVIDENCE_FIELD],
+    "properties": {
+        "kind": {"type": "string", "enum": list(DEPOSIT_KINDS)},
+        **_COMMON,
+        **{name: field for extra, _ in _BY_KIND.values() for name, field in extra.items()},
+        "level": {
+            "type": "string",
+            "description": "certificate: junior, intermediate or senior; skill_level: 1-5.",
+        },
+    },
+    "oneOf": [_deposit_form(kind) for kind in DEPOSIT_KINDS],
+}
 _MEDIA = ", ".join(EVIDENCE_TYPES)
 
 
@@ -134,11 +149,9 @@ def create_deposit(learner_id: str) -> Any:
 @blp.route("/learners/<learner_id>/evidence/<sha256:sha256>", methods=["GET"])
 @allow(*EVERYONE)
 @blp.response(
-    200,
-    BINARY,
-    content_type=_MEDIA,
-    description="The file as deposited, as an attachment, with the type its bytes show",
+    200, description="The file as deposited, as an attachment, with the type its bytes show"
 )
+@blp.doc(responses={200: {"content": {media: {"schema": BINARY} for media in EVIDENCE_TYPES}}})
 def get_evidence(learner_id: str, sha256: str) -> Any:
     """One evidence file of a learner: that learner, the workstation, the auditor (to anyone
     else, 404)."""

@@ -74,7 +74,7 @@ def named_views(states: list[OutcomeState]) -> list[dict[str, Any]]:
     return views
 
 
-def providers_with_pending() -> list[tuple[str, str]]:
+def providers_for_filter() -> list[tuple[str, str]]:
     """(id, name) of every provider, for the queue's filter."""
     return list(db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name)))
 

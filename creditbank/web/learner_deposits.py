@@ -13,6 +13,7 @@ from creditbank.documents.charts import balance_chart
 from creditbank.documents.evidence import evidence_response
 from creditbank.domain.errors import ValidationFailed
 from creditbank.intake.deposits import DEPOSIT_KINDS, EVIDENCE_FIELD, MAX_EVIDENCE_FILES
+from creditbank.labels import CERTIFICATE_LEVEL_TEXT, SKILL_LEVEL_TEXT
 from creditbank.services import deposits, learner_portal
 from creditbank.services.rulesets import ruleset_in_force_now
 from creditbank.web.field_errors import field_messages
@@ -87,4 +88,6 @@ def _form(values: dict[str, str], errors: dict[str, str]) -> str:
         errors=errors,
         kinds=DEPOSIT_KINDS,
         categories=categories,
+        certificate_levels=[(key, text[0]) for key, text in CERTIFICATE_LEVEL_TEXT.items()],
+        skill_levels=[(str(key), text[0]) for key, text in sorted(SKILL_LEVEL_TEXT.items())],
     )

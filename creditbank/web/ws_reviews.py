@@ -39,7 +39,7 @@ def reviews() -> str:
         page=page,
         wanted=wanted,
         kinds=KINDS,
-        providers=review_desk.providers_with_pending(),
+        providers=review_desk.providers_for_filter(),
         waited=WAITED,
         self_declared=SELF_DECLARED,
     )

@@ -118,7 +118,7 @@ def test_a_deposit_with_evidence_approved_by_the_clerk_changes_the_balance(
     fill(browser, "issuer", "工业和信息化部教育与考试中心")
     type_date(browser, "achieved_on", "2026", "03", "01")
     fill(browser, "certificate_code", "1X-WEB")
-    fill(browser, "level", "senior")
+    Select(browser.find_element(By.ID, "level")).select_by_visible_text("高级")
     fill(browser, "certificate_no", "WEB-2026-0042")
     browser.find_element(By.ID, "evidence").send_keys(str(pdf))
     submit(browser, browser.find_element(By.ID, "deposit-submit"))
