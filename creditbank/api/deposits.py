@@ -38,12 +38,10 @@ _COMMON: dict[str, Any] = {
     "certificate_no": {**_TEXT, "maxLength": 64},
     "description": {**_TEXT, "maxLength": 2000},
     EVIDENCE_FIELD: {
-        "type": "array",
-        "minItems": 1,
-        "maxItems": MAX_EVIDENCE_FILES,
-        "items": BINARY,
-        "description": "PDF, JPEG or PNG files of at most 10 MB each, the type judged by the "
-        "bytes (a name or a declared type that disagrees is a 422 on evidence).",
+        **BINARY,
+        "description": f"A PDF, JPEG or PNG file of at most 10 MB, the type judged by its bytes "
+        f"(a name or a declared type that disagrees is a 422 on evidence). Send the part once "
+        f"for each file, up to {MAX_EVIDENCE_FILES}.",
     },
 }
 _CODE = {**_TEXT, "maxLength": 64}
@@ -51,7 +49,7 @@ _CODE = {**_TEXT, "maxLength": 64}
 _BY_KIND: dict[str, tuple[dict[str, Any], list[str]]] = {
     "training_hours": (
         {
-            "hours": {"type": "string", "pattern": amount_pattern(1, 20000), "example": "16"},
+            "hours": {"type": "string", "pattern": amount_pattern(1, 20000)},
             "category": {
                 "type": "string",
                 "format": "hours-category",

@@ -186,3 +186,9 @@ def test_an_unknown_outcome_is_a_404_page(clerk):
 
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_the_recent_posts_name_a_deposits_source(world, clerk):
+    html = clerk.get("/workstation/outcomes").get_data(as_text=True)
+
+    assert "<td>本人申报</td>" in html and "<td>None</td>" not in html
