@@ -18,6 +18,7 @@ from creditbank.documents.evidence import evidence_response
 from creditbank.domain.amounts import amount_pattern
 from creditbank.domain.roles import EVERYONE, Role
 from creditbank.intake.deposits import (
+    CATEGORY_PATTERN,
     DEPOSIT_KINDS,
     EVIDENCE_FIELD,
     EVIDENCE_TYPES,
@@ -52,8 +53,10 @@ _BY_KIND: dict[str, tuple[dict[str, Any], list[str]]] = {
             "hours": {"type": "string", "pattern": amount_pattern(1, 20000)},
             "category": {
                 "type": "string",
-                "format": "hours-category",
-                "description": "A key of hours_per_credit in the ruleset in force.",
+                "pattern": CATEGORY_PATTERN,
+                "maxLength": 64,
+                "description": "Which hours, e.g. a key of hours_per_credit in the ruleset in "
+                "force (the review decides the category the credits go to).",
             },
         },
         ["hours", "category"],

@@ -18,7 +18,7 @@ import filetype
 from marshmallow import ValidationError, fields, validate
 
 from creditbank.domain.errors import ValidationFailed
-from creditbank.intake.fields import Amount, PastDate, StrictSchema, text
+from creditbank.intake.fields import Amount, FullMatch, PastDate, StrictSchema, text
 from creditbank.intake.json_documents import flatten_errors
 from creditbank.intake.outcomes import kind_field
 
@@ -29,6 +29,7 @@ MAX_EVIDENCE_FILES = 10
 # What a file may be, by the type its bytes show, and the extension it is served with.
 EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 _CODE = [validate.Length(min=1, max=64)]
+CATEGORY_PATTERN = r"^[A-Za-z0-9_.-]+$"
 
 
 class DepositCommon(StrictSchema):
@@ -45,10 +46,10 @@ class DepositCommon(StrictSchema):
 class TrainingHoursDeposit(DepositCommon):
     kind = kind_field("training_hours")
     hours = Amount(required=True, minimum=1, maximum=20000)
+    # A name, as every category is named; whether the ruleset knows it is the review's business
+    # (the workstation grants the credits in a category of its choosing).
     category = fields.String(
-        required=True,
-        validate=_CODE,
-        metadata={"description": "A key of hours_per_credit in the ruleset in force."},
+        required=True, validate=[validate.Length(min=1, max=64), FullMatch(CATEGORY_PATTERN)]
     )
 
 

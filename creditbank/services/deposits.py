@@ -23,7 +23,7 @@ from creditbank.evidence_models import Evidence
 from creditbank.extensions import db
 from creditbank.intake.deposits import EvidenceFile, check_evidence, load_deposit
 from creditbank.journal import append, lock_accounts
-from creditbank.models import NewOutcomeState, OutcomeState
+from creditbank.models import Account, NewOutcomeState, OutcomeState
 from creditbank.services import evidence_store
 from creditbank.services.conversion import reconvert
 from creditbank.services.evaluator_state import prepare
@@ -56,8 +56,8 @@ def deposit(
 ) -> Posted:
     """Record a declared outcome and its evidence, all or nothing; every refusal is a 422 (keyed
     by the field, ``evidence`` for the files) before anything is written."""
-    if not may_deposit(principal, learner_id):
-        raise NotFound("No such learner")
+    if not may_deposit(principal, learner_id) or db.session.get(Account, learner_id) is None:
+        raise NotFound("No such learner")  # the account named in the path, before its body
     errors: dict[str, list[str]] = {}
     item: dict[str, Any] = {}
     evidence: list[EvidenceFile] = []
@@ -71,7 +71,6 @@ def deposit(
         errors.update(exc.errors or {})
     if errors:
         raise ValidationFailed(errors=errors)
-    _check_category(item)
     with write_transaction() as session:
         account = lock_accounts(session, [learner_id]).get(learner_id)
         if account is None:
@@ -144,16 +143,6 @@ def deposit(
         )
         mine = [credit_view(c) for c in credits if c.outcome_id == outcome_id]
         return Posted(outcome_view(entry, data, state), mine)
-
-
-def _check_category(item: Mapping[str, Any]) -> None:
-    """Training hours name a category of the ruleset in force, as a provider's must."""
-    if item["kind"] != "training_hours":
-        return
-    in_force = ruleset_in_force(load_rulesets(db.session()).values(), utcnow())
-    if in_force is not None and item["category"] not in in_force.hours_per_credit:
-        names = ", ".join(sorted(in_force.hours_per_credit))
-        raise ValidationFailed(errors={"category": [f"Not a category of the ruleset: {names}"]})
 
 
 def evidence_of(learner_id: str, outcome_ids: list[str]) -> dict[str, list[Evidence]]:

@@ -171,9 +171,9 @@ def test_bad_fields_and_a_missing_file_are_422_keyed_by_field(api, learner):
     assert counts() == before
 
 
-def test_training_hours_need_a_category_of_the_ruleset(api, learner):
+def test_training_hours_need_a_category_named_as_categories_are(api, learner):
     learner_id, headers = learner
-    form = {"kind": "training_hours", "hours": "16", "category": "cooking"}
+    form = {"kind": "training_hours", "hours": "16", "category": "烹饪 课"}
     form.update(certificate_code=None, level=None, certificate_no=None)
 
     response = deposit(api, learner_id, headers, [(pdf_bytes(), "h.pdf")], **form)
