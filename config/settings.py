@@ -43,6 +43,14 @@ class Settings:
     # The issuer profile of transcripts and verifiable credentials (Open Badges 3.0 / CLR 2.0).
     credential_issuer_name: str = "云阳县学分银行工作站"
     credential_issuer_url: str = ""  # empty: the token issuer URL
+    # Verifiable documents (docs/verification.md): the office printed on transcripts and
+    # certificates, the prefix of their numbers, the absolute URL that their QR codes and the
+    # credential's status list point at (empty: the URL the request came in on), and how long
+    # a credential is valid.
+    issuing_office_name: str = "重庆市职业教育学分银行云阳县工作站"
+    document_number_prefix: str = "YY"
+    public_base_url: str = ""
+    credential_valid_years: int = 5
     # Checkpoints: the C2SP origin line, also the signed note's key name (no spaces, no "+").
     checkpoint_origin: str = "creditbank.yunyang.example/ledger"
     # POST /audits answers 201 after auditing in the request up to this many journal
@@ -138,6 +146,12 @@ class Settings:
             ratelimit_key_prefix=get("RATELIMIT_KEY_PREFIX", "creditbank"),
             credential_issuer_name=get("CREDENTIAL_ISSUER_NAME", "云阳县学分银行工作站"),
             credential_issuer_url=get("CREDENTIAL_ISSUER_URL", ""),
+            issuing_office_name=get("ISSUING_OFFICE_NAME", "重庆市职业教育学分银行云阳县工作站"),
+            document_number_prefix=get("DOCUMENT_NUMBER_PREFIX", "YY"),
+            public_base_url=get("PUBLIC_BASE_URL", ""),
+            credential_valid_years=_int(
+                get("CREDENTIAL_VALID_YEARS", "5"), "CREDENTIAL_VALID_YEARS"
+            ),
             checkpoint_origin=get("CHECKPOINT_ORIGIN", "creditbank.yunyang.example/ledger"),
             audit_inline_max_entries=_int(
                 get("AUDIT_INLINE_MAX_ENTRIES", "20000"), "AUDIT_INLINE_MAX_ENTRIES"

@@ -75,12 +75,56 @@ OUTCOME_STATUS_NAMES = {
     "pending_review": "待审核",
     "voided": "已撤销",
 }
-ROLE_NAMES = {"workstation": "工作站", "auditor": "审计员"}
+ROLE_NAMES = {
+    "workstation": "工作站",
+    "auditor": "审计员",
+    "college": "院校教务",
+    "provider": "培训机构",
+}
 # A college programme's codes in the national conversion record (PROGRAMMES.md § Domain
 # model, *Programmes*): 教育层次代码 and 教育类别代码.
 PROGRAMME_LEVEL_NAMES = {"20": "本科", "21": "专科", "22": "专升本", "23": "高起本"}
 PROGRAMME_CATEGORY_NAMES = {"30": "成人", "31": "普高", "32": "网络", "33": "中职", "34": "自考"}
 AUDIT_STATUS_NAMES = {"running": "进行中", "passed": "通过", "failed": "未通过", "error": "出错"}
+# What an audit event (creditbank.events.EventTag) records, for the workstation's event log.
+EVENT_TAG_NAMES = {
+    "api:learner:identity_corrected": "更正学员身份信息",
+    "api:learner:identity_erased": "删除学员身份信息",
+    "api:college:registered": "登记院校",
+    "api:college:renamed": "院校更名",
+    "api:college:disabled": "停用院校",
+    "api:college:enabled": "启用院校",
+    "api:programme:created": "新建专业",
+    "api:programme:renamed": "专业更名",
+    "api:programme:disabled": "停用专业",
+    "api:catalogue:published": "发布课程目录",
+    "api:enrolment:created": "登记入学",
+    "api:enrolment:reopened": "恢复学籍",
+    "api:enrolment:ended": "结束学籍",
+    "api:application:filed": "提交转换申请",
+    "api:application:withdrawn": "撤回转换申请",
+    "api:transfer_item:rejected": "驳回转换项目",
+    "api:transfer_item:confirmed": "确认转换项目",
+    "web:provider:created": "新建培训机构",
+    "web:client:created": "新建接入账号",
+    "web:client:disabled": "停用接入账号",
+    "web:client:secret_rotated": "更换接入密钥",
+    "web:staff:created": "新建工作人员账号",
+    "web:staff:disabled": "停用工作人员账号",
+    "web:audit:started": "发起审计",
+    "web:upload:previewed": "预览代传成果表",
+    "web:upload:confirmed": "确认代传成果表",
+    "web:upload:finished": "代传成果表登记完成",
+    "web:upload:failed": "代传成果表登记失败",
+    "web:ruleset:published": "发布转换规则",
+    "web:learner:opened": "开户",
+    "web:learners:collective_opened": "集体开户",
+    "web:learner:password_reset": "重置学员密码",
+    "web:outcome:voided": "撤销学习成果",
+    "api:document:issued": "出具文件",
+    "api:document:revoked": "作废文件",
+    "api:credential:revoked": "撤销可验证凭证",
+}
 AUDIT_CHECK_TEXT = {
     "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),
     "chain_link": ("链接断裂", "prev_hash is not the previous entry's hash, or the head moved"),
@@ -181,10 +225,63 @@ def rule_text(rule: str | None) -> Bilingual:
         return bilingual(("学分银行工作站人工认定", "decided by a workstation review"))
     if table == "course_min_score":
         return bilingual(("课程成绩达到合格线，按课程学分认定", "course passed: its own credits"))
+    code, _, level = key.partition(".")
+    level_zh = CERTIFICATE_LEVEL_TEXT.get(level, (level, level))[0]
     texts = {
-        "hours_per_credit": (f"培训学时折算（{key}）", f"training hours per credit ({key})"),
-        "certificates": (f"证书学分表 {key}", f"certificate table {key}"),
+        "hours_per_credit": (
+            f"培训学时折算（{CATEGORY_TEXT.get(key, (key, key))[0]}）",
+            f"training hours per credit ({key})",
+        ),
+        "certificates": (
+            f"证书学分表 {code}（{level_zh}）" if level else f"证书学分表 {key}",
+            f"certificate table {key}",
+        ),
         "skill_levels": (f"职业技能等级学分表 {key} 级", f"skill level table, level {key}"),
         "competitions": (f"竞赛学分表 {key}", f"competition table {key}"),
     }
     return bilingual(texts.get(table, (rule, rule)))
+
+
+# A ruleset's fields (API.md § Rulesets), as the console's tables and comparisons name them.
+RULESET_FIELD_NAMES = {
+    "name": "名称",
+    "effective_from": "生效时间",
+    "credit_step": "学分步长",
+    "validity_years": "成果有效期（年）",
+    "hours_per_credit": "培训学时折算（每学分学时）",
+    "certificates": "证书学分表",
+    "skill_levels": "职业技能等级学分表",
+    "competitions": "竞赛学分表",
+    "course_min_score": "课程合格分数",
+    "caps": "学分上限",
+    "per_year": "每年上限",
+    "per_category": "各类别上限",
+}
+RULESET_STATUS_NAMES = {"in_force": "现行", "scheduled": "待生效", "superseded": "已被取代"}
+UPLOAD_STATUS_NAMES = {
+    "previewed": "已预览（未确认）",
+    "running": "登记中",
+    "done": "已完成",
+    "failed": "失败",
+}
+# Why a row of a collective-opening sheet (集体开户) opens no account (services/openings.py).
+OPENING_PROBLEM_TEXT = {
+    "name_missing": "姓名为空",
+    "name_too_long": "姓名超过 100 个字",
+    "national_id_missing": "身份证号为空",
+    "national_id_shape": "身份证号格式不对：应为 17 位数字加 1 位数字或 X",
+    "national_id_check": "身份证号校验位不符（可能输错了某一位）",
+    "national_id_birth": "身份证号中的出生日期无效",
+    "phone_invalid": "手机号不对：应为 1 开头的 11 位数字",
+    "duplicate_in_file": "与第 {row} 行的身份证号重复",
+    "registered": "该身份证号已开户，不再重复开户",
+}
+# A journal entry's kind, for the learner page's ledger.
+ENTRY_KIND_NAMES = {
+    "outcome": "登记成果",
+    "credit": "认定学分",
+    "void": "撤销成果",
+    "review": "审核",
+    "transfer": "转换学分",
+    "reversal": "撤回转换",
+}

@@ -4,8 +4,7 @@ everything else is either reference data or a cache that the services keep in st
 Every journal table carries ``learner_id`` and every unique index on one includes it, so the
 journal can be distributed by learner (DESIGN.md § Scale). ``idempotency_keys`` is the one
 bank-wide uniqueness of the design and is keyed by provider instead; the national-ID
-fingerprint and the account number are bank-wide too, known gaps (docs/scaling.md).
-"""
+fingerprint and the account number are bank-wide too, known gaps (docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 # The college half's tables, so that the foreign keys below always find them.
-from creditbank import college_models, evidence_models  # noqa: F401
+from creditbank import college_models, document_models, evidence_models  # noqa: F401
 from creditbank.db import HASH, ID, UTCDateTime
 from creditbank.domain.canonical import GENESIS_HASH
 from creditbank.extensions import Model
@@ -29,9 +28,8 @@ class Account(Model):
     __tablename__ = "accounts"
 
     learner_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    # 学习账号: random twelve digits with a check digit (domain/account_numbers.py), what the
-    # learner's documents show and a sign-in accepts. Unique across the bank: a known gap for
-    # distribution by learner (docs/scaling.md).
+    # 学习账号: random twelve digits with a check digit (domain/account_numbers.py), shown on
+    # documents, taken at sign-in. Unique across the bank: a known gap (docs/scaling.md).
     account_number: Mapped[str] = mapped_column(String(12), index=True, unique=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     head_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -55,6 +53,8 @@ class Identity(Model):
     national_id_encrypted: Mapped[str | None] = mapped_column(Text)
     national_id_fingerprint: Mapped[str | None] = mapped_column(HASH, unique=True)
     national_id_masked: Mapped[str | None] = mapped_column(String(18))
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)  # as the national ID: encrypted
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Raised on every password change: tokens carry it, so older tokens stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0)

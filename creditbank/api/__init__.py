@@ -38,6 +38,20 @@ class Sha256Converter(BaseConverter):
 SHA256_SCHEMA = {"type": "string", "pattern": f"^{Sha256Converter.regex}$", "maxLength": 64}
 
 
+class DocumentNumberConverter(BaseConverter):
+    """A document number (:mod:`creditbank.domain.document_numbers`), ``YY-T-2026-0000123``."""
+
+    regex = r"[A-Z]{1,6}-[TC]-[0-9]{4}-[0-9]{6}[0-9X]"
+
+
+DOCUMENT_NUMBER_SCHEMA = {
+    "type": "string",
+    "pattern": f"^{DocumentNumberConverter.regex}$",
+    "maxLength": 24,
+    "example": "YY-T-2026-0000123",
+}
+
+
 class Blueprint(SmorestBlueprint):
     """Blueprints that parse JSON with exact decimals and raise problem+json errors.
 
@@ -140,6 +154,7 @@ def init_api(app: Flask) -> Api:
         checkpoints,
         colleges,
         deposits,
+        documents,
         exports,
         learners,
         outcomes,
@@ -158,6 +173,8 @@ def init_api(app: Flask) -> Api:
     api = Api(app, spec_kwargs=SPEC)
     api.register_converter(IdConverter, lambda _: ID_SCHEMA)
     api.register_converter(Sha256Converter, lambda _: SHA256_SCHEMA)
+    app.url_map.converters["document_number"] = DocumentNumberConverter
+    api.register_converter(DocumentNumberConverter, lambda _: DOCUMENT_NUMBER_SCHEMA)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -172,6 +189,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (colleges, programmes, catalogues, applications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    api.register_blueprint(documents.blp, url_prefix="/api/v1")
     from creditbank.api.throttle import init_throttle
 
     init_throttle(app, app.extensions["creditbank.settings"], auth.blp, passwords.blp)

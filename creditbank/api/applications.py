@@ -28,11 +28,11 @@ from creditbank.api.application_schemas import (
 from creditbank.api.certificate_schemas import CertificateSchema
 from creditbank.api.docs import problem
 from creditbank.api.parsing import negotiate
-from creditbank.documents.html import certificate_page
 from creditbank.domain.roles import Role
 from creditbank.services import (
     application_withdrawal,
     applications,
+    document_issuing,
     eligibility,
     transfer_certificates,
     transfers,
@@ -112,17 +112,18 @@ def certificate(application_id: str) -> Any:
     """The conversion certificate (学分转换证明): JSON, a printable page (text/html) or a PDF
     (application/pdf); `certificate_not_issued` before closing or when nothing was approved."""
     media = negotiate(JSON, HTML, PDF)
-    document = transfer_certificates.certificate(current_principal(), application_id)
-    if media == HTML:
-        return _private(Response(certificate_page(document), mimetype=HTML))
-    if media == PDF:
-        # reportlab would add 0.1 s to every start-up: loaded with the first PDF instead.
-        from creditbank.documents.certificate_pdf import render_certificate_pdf
-
-        response = Response(render_certificate_pdf(document), mimetype=PDF)
-        name = f"certificate-{document['certificate_no']}.pdf"
-        response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    if media in (HTML, PDF):
+        # A page or a PDF is issued: numbered, registered, its verify URL printed on it.
+        document, number, content = document_issuing.issue_certificate(
+            current_principal(), application_id, media
+        )
+        response = Response(content, mimetype=media)
+        response.headers["X-Document-Number"] = number
+        if media == PDF:
+            name = f"certificate-{document['certificate_no']}.pdf"
+            response.headers["Content-Disposition"] = f'inline; filename="{name}"'
         return _private(response)
+    document = transfer_certificates.certificate(current_principal(), application_id)
     return document, 200, {"Cache-Control": NO_STORE}
 
 

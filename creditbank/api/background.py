@@ -1,21 +1,5 @@
-"""Work that goes on after a response: a daemon thread inside the app's context."""
+"""Work that goes on after a response (written once in the services: the pages use it too)."""
 
-from __future__ import annotations
+from creditbank.services.background import in_background
 
-import threading
-from collections.abc import Callable
-
-from flask import Flask, current_app
-
-
-def in_background(work: Callable[[], None], name: str) -> None:
-    """Run ``work`` in a thread of this worker, with the app's context. A daemon: it must not
-    hold a worker's shutdown hostage (what it leaves unfinished says so itself)."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=_with_app, args=(app, work), name=name, daemon=True)
-    thread.start()
-
-
-def _with_app(app: Flask, work: Callable[[], None]) -> None:
-    with app.app_context():
-        work()
+__all__ = ["in_background"]

@@ -11,10 +11,9 @@ from marshmallow import Schema, fields, validate
 from creditbank.api import Blueprint
 from creditbank.api.access import allow, current_principal
 from creditbank.api.parsing import negotiate
-from creditbank.documents.html import transcript_page
 from creditbank.domain.roles import Role
 from creditbank.intake.fields import StrictSchema
-from creditbank.services import credentials, transcripts
+from creditbank.services import credentials, document_issuing, transcripts
 
 blp = Blueprint("transcripts", __name__, description="Transcripts and verifiable credentials")
 READERS = (Role.WORKSTATION, Role.AUDITOR, Role.LEARNER)
@@ -131,18 +130,17 @@ class LearnerCredentialSchema(Schema):
 def transcript(learner_id: str) -> Any:
     """A learner's transcript: JSON, a printable page (text/html) or a PDF (application/pdf)."""
     media = negotiate(JSON, HTML, PDF)
-    document = transcripts.transcript(current_principal(), learner_id)
-    if media == HTML:
-        page = transcript_page(document)
-        return _private(Response(page, mimetype=HTML))
-    if media == PDF:
-        # reportlab would add 0.1 s to every start-up: loaded with the first PDF instead.
-        from creditbank.documents.pdf import render_transcript_pdf
-
-        response = Response(render_transcript_pdf(document), mimetype=PDF)
-        response.headers["Content-Disposition"] = f'inline; filename="transcript-{learner_id}.pdf"'
+    if media in (HTML, PDF):
+        # A page or a PDF is issued: numbered, registered (superseding the learner's previous
+        # transcript), its verify URL and QR code printed on it. reportlab loads with the first.
+        number, content = document_issuing.issue_transcript(current_principal(), learner_id, media)
+        response = Response(content, mimetype=media)
+        response.headers["X-Document-Number"] = number
+        if media == PDF:
+            disposition = f'inline; filename="transcript-{number}.pdf"'
+            response.headers["Content-Disposition"] = disposition
         return _private(response)
-    return document
+    return transcripts.transcript(current_principal(), learner_id)
 
 
 @blp.route("/learners/<learner_id>/credential", methods=["GET"])

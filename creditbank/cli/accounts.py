@@ -59,8 +59,8 @@ def staff() -> None:
 @with_appcontext
 @fail_on_domain_errors
 def staff_create(username: str, role: str, school_code: str | None, password: str | None) -> None:
-    """Create a staff account that signs in at /workstation/ (a college's, with --college
-    <school code>, is bound to that college); prints it as JSON."""
+    """Create a staff account that signs in at /workstation/login (a college's, with --college
+    <school code>, is bound to that college and lands on /college/); prints it as JSON."""
     from creditbank.services.staff import create_staff
 
     college_id = _college_id(role, school_code)

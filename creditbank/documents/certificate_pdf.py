@@ -10,14 +10,12 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table
 
 from creditbank.documents.fonts import PdfFont, cjk_font
 from creditbank.documents.pdf import (
     HEADER_FILL,
     MARGIN,
-    MUTED,
     RENDERING,
     paragraph,
     paragraph_styles,
@@ -33,7 +31,10 @@ def render_certificate_pdf(document: Mapping[str, Any], font: PdfFont | None = N
     with the ledger entries they cite, then the revoked ones."""
     font = font or cjk_font()
     styles = paragraph_styles(font.name)
-    styles["hash"] = ParagraphStyle("hash", parent=styles["muted"], fontSize=6, leading=8)
+    # A hash in groups of 16 hex digits, wrapped between groups (never inside one).
+    styles["hash"] = ParagraphStyle(
+        "hash", parent=styles["muted"], fontSize=6, leading=8, wordWrap=None
+    )
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
         buffer,
@@ -48,8 +49,12 @@ def render_certificate_pdf(document: Mapping[str, Any], font: PdfFont | None = N
         lang="zh-CN",
         initialFontName=font.name,
     )
+    from creditbank.documents.pdf import footer_text
+    from creditbank.documents.verification import page_numbered, seal_block, verification_block
+
     story = [
         *_heading(document, styles),
+        *verification_block(dict(document), styles),
         _facts_table(document, styles),
         Spacer(1, 5 * mm),
         *_courses(document, styles),
@@ -59,18 +64,11 @@ def render_certificate_pdf(document: Mapping[str, Any], font: PdfFont | None = N
             "每门课程所列账本记录（序号与哈希）可在学习者的学分账本及签名检查点中核验。",
             styles["muted"],
         ),
+        *seal_block(dict(document), styles),
     ]
-
-    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont(font.name, 8)
-        canvas.setFillColor(MUTED)
-        text = f"{document['issuer']['name']} · {document['certificate_no']} · 第 {doc.page} 页"
-        canvas.drawString(MARGIN, 10 * mm, text)
-        canvas.restoreState()
-
+    canvas = page_numbered(font.name, footer_text(document, document["certificate_no"]))
     with RENDERING:
-        pdf.build(story, onFirstPage=footer, onLaterPages=footer)
+        pdf.build(story, canvasmaker=canvas)
     return buffer.getvalue()
 
 
@@ -130,7 +128,7 @@ def _courses(document: Mapping[str, Any], styles: Styles) -> list[Flowable]:
         "认定依据 Recognised from",
         "账本记录",
     ]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for number, course in enumerate(document["courses"], start=1):
         kind = category_text(course["kind"])["zh"]
         decided = shanghai_time(course["decided_at"], with_time=False)
@@ -173,7 +171,7 @@ def _revoked(document: Mapping[str, Any], styles: Styles) -> list[Flowable]:
     if not document["revoked"]:
         return []
     header = ["课程代码 Course", "撤销时间 Revoked at", "原因 Reason", "账本记录"]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for item in document["revoked"]:
         rows.append(
             [
@@ -203,5 +201,9 @@ def _source(source: Mapping[str, Any], styles: Styles) -> Flowable:
 def _entry_cell(entry: Mapping[str, Any], styles: Styles) -> list[Flowable]:
     return [
         paragraph(f"第 {entry['seq']} 条", styles["base"]),
-        paragraph(entry["hash"], styles["hash"]),
+        paragraph(_grouped(entry["hash"]), styles["hash"]),
     ]
+
+
+def _grouped(digest: str, size: int = 16) -> str:
+    return " ".join(digest[start : start + size] for start in range(0, len(digest), size))

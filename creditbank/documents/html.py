@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from creditbank.documents.qr import qr_svg
 from creditbank.domain.account_numbers import format_account_number
 from creditbank.labels import AUDIT_CHECK_TEXT, AUDIT_STATUS_NAMES, category_text, shanghai_time
 
@@ -22,6 +23,7 @@ def _environment() -> Environment:
         auto_reload=False,
     )
     environment.filters["account_number"] = format_account_number
+    environment.filters["qr_svg"] = qr_svg
     return environment
 
 

@@ -14,7 +14,6 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from creditbank.documents.fonts import PdfFont, cjk_font
@@ -50,27 +49,31 @@ def render_transcript_pdf(document: Mapping[str, Any], font: PdfFont | None = No
         # Pages start in our font, so no standard font that the viewer must supply is named.
         initialFontName=font.name,
     )
+    from creditbank.documents.verification import page_numbered, seal_block, verification_block
+
     story = [
         *_heading(document, styles),
+        *verification_block(dict(document), styles),
         _learner_table(document, styles),
         Spacer(1, 5 * mm),
         _balance_table(document, styles),
         Spacer(1, 5 * mm),
         *_lines(document, styles),
         *_recognised_courses(document, styles),
+        *seal_block(dict(document), styles),
     ]
-
-    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont(font.name, 8)
-        canvas.setFillColor(MUTED)
-        text = f"{document['issuer']['name']} · {learner['learner_id']} · 第 {doc.page} 页"
-        canvas.drawString(MARGIN, 10 * mm, text)
-        canvas.restoreState()
-
+    canvas = page_numbered(font.name, footer_text(document, learner["learner_id"]))
     with RENDERING:
-        pdf.build(story, onFirstPage=footer, onLaterPages=footer)
+        pdf.build(story, canvasmaker=canvas)
     return buffer.getvalue()
+
+
+def footer_text(document: Mapping[str, Any], fallback: str) -> str:
+    """The office and the document's number (or, unnumbered, ``fallback``) on every page."""
+    verification = document.get("verification")
+    if verification:
+        return f"{verification['office']} · {verification['number']}"
+    return f"{document['issuer']['name']} · {fallback}"
 
 
 def paragraph_styles(font_name: str) -> dict[str, ParagraphStyle]:
@@ -82,6 +85,12 @@ def paragraph_styles(font_name: str) -> dict[str, ParagraphStyle]:
         "muted": ParagraphStyle("muted", parent=base, fontSize=8, leading=10, textColor=MUTED),
         "amount": ParagraphStyle("amount", parent=base, alignment=TA_RIGHT),
         "section": ParagraphStyle("section", parent=base, fontSize=11, leading=16),
+        # Codes, URLs and bilingual headers ("成绩 Grade") wrap only at a space, never inside
+        # a word.
+        "code": ParagraphStyle(
+            "code", parent=base, fontSize=7, leading=9, textColor=MUTED, wordWrap=None
+        ),
+        "header": ParagraphStyle("header", parent=base, wordWrap=None),
     }
 
 
@@ -142,7 +151,7 @@ def _balance_table(document: Mapping[str, Any], styles: dict[str, ParagraphStyle
         label = labels[category]
         rows.append(
             [
-                paragraph(f"{label['zh']} {label['en']}", styles["base"]),
+                paragraph(label["zh"], styles["base"]),
                 paragraph(amount, styles["amount"]),
             ]
         )
@@ -165,7 +174,7 @@ def _lines(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> li
     if not document["lines"]:
         return [heading, paragraph("暂无已认定的学分。No credits yet.", styles["base"])]
     header = ["#", "学习成果 Outcome", "转换规则 Rule", "认定理由 Reason", "学分 Credits"]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for number, line in enumerate(document["lines"], start=1):
         rows.append(
             [
@@ -179,7 +188,7 @@ def _lines(document: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> li
                 paragraph(line["credits"], styles["amount"]),
             ]
         )
-    table = Table(rows, colWidths=[8 * mm, 66 * mm, 38 * mm, 46 * mm, 22 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[8 * mm, 58 * mm, 48 * mm, 44 * mm, 22 * mm], repeatRows=1)
     table.setStyle(
         table_style(
             styles,
@@ -202,10 +211,8 @@ def _outcome_facts(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -
 
 def _rule_cell(line: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
     ruleset = line["ruleset"]
-    cell = [
-        paragraph(line["rule_label"]["zh"], styles["base"]),
-        paragraph(line["rule"] or "—", styles["muted"]),
-    ]
+    # The rule in words only: its code (``hours_per_credit.theory``) is in the JSON transcript.
+    cell = [paragraph(line["rule_label"]["zh"], styles["base"])]
     if ruleset:
         cell.append(paragraph(f"{ruleset['name']}（第 {ruleset['version']} 版）", styles["muted"]))
     return cell
@@ -218,7 +225,7 @@ def _recognised_courses(
     if not courses:
         return []
     header = ["#", "院校专业 Programme", "课程 Course", "学分 Credits", "成绩 Grade", "转换证明"]
-    rows: list[list[Any]] = [[paragraph(text, styles["base"]) for text in header]]
+    rows: list[list[Any]] = [[paragraph(text, styles["header"]) for text in header]]
     for number, course in enumerate(courses, start=1):
         programme, college = course["programme"], course["college"]
         rows.append(

@@ -137,11 +137,13 @@ def sign_jws(
     *,
     typ: str,
     headers: Mapping[str, Any] | None = None,
+    kid_prefix: str = "",
 ) -> str:
     """A compact JWS of ``payload`` (a JSON object) signed with the active key.
 
     The header carries ``alg`` EdDSA, the active ``kid`` and ``typ`` (e.g. ``vc+jwt``);
-    ``headers`` may add others but not those that steer verification.
+    ``headers`` may add others but not those that steer verification. ``kid_prefix`` makes
+    the ``kid`` a URL that resolves to the key (credentials: ``<base>/keys/<kid>``).
     """
     extra = dict(headers or {})
     reserved = sorted(extra.keys() & _RESERVED_HEADERS)
@@ -151,7 +153,7 @@ def sign_jws(
         dict(payload),
         keyring.signing_key(),
         algorithm=ALGORITHM,
-        headers={**extra, "kid": keyring.active_kid, "typ": typ},
+        headers={**extra, "kid": kid_prefix + keyring.active_kid, "typ": typ},
     )
 
 

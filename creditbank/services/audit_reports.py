@@ -100,3 +100,8 @@ def csv_lines(audit_id: str) -> Iterator[str]:
 def html_report(audit_id: str) -> str:
     """The printable report (Chinese, English terms beside)."""
     return audit_report(audit_document(audit_id), INLINE_FINDINGS)
+
+
+def recent_audits(cursor: str | None, limit: int) -> Page[Audit]:
+    """Audit runs, newest first (ids are ULIDs: they sort by time)."""
+    return keyset_page(select(Audit), Audit.id, cursor, limit, descending=True)

@@ -51,6 +51,7 @@ MAX_WORKERS = 4
 FINDINGS_BATCH = 1000
 
 Progress = Callable[[int], None]
+AfterOpen = Callable[[Session, Audit], object]
 
 
 def entries_in_scope(learner_id: str | None) -> int:
@@ -62,9 +63,12 @@ def entries_in_scope(learner_id: str | None) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def open_audit(learner_id: str | None, requested_by: str | None) -> str:
+def open_audit(
+    learner_id: str | None, requested_by: str | None, *, after: AfterOpen | None = None
+) -> str:
     """Record a new run as ``running`` (first marking the runs that died, as
-    :func:`end_stale_audits` does); an unknown learner is a 422."""
+    :func:`end_stale_audits` does); an unknown learner is a 422. ``after`` runs in the same
+    transaction (where a page records its audit event)."""
     with write_transaction() as session:
         if learner_id is not None and session.get(Account, learner_id) is None:
             raise UnknownLearner(errors={"learner_id": ["No learner has this id."]})
@@ -79,6 +83,8 @@ def open_audit(learner_id: str | None, requested_by: str | None) -> str:
             heartbeat_at=now,
         )
         session.add(audit)
+        if after is not None:
+            after(session, audit)
         return audit.id
 
 
@@ -253,15 +259,20 @@ class Recorder:
 
 
 def request_audit(
-    principal: Principal, learner_id: str | None, *, in_background: Background
+    principal: Principal,
+    learner_id: str | None,
+    *,
+    in_background: Background,
+    after: AfterOpen | None = None,
 ) -> tuple[str, bool]:
     """``POST /audits``: audit within the request when the scope holds at most
     ``audit_inline_max_entries`` entries; otherwise open the audit and hand its run to
     ``in_background`` (the caller's way of running work after the request, with the app).
     Returns ``(audit id, finished)``."""
-    if entries_in_scope(learner_id) <= settings().audit_inline_max_entries:
-        return run_audit(learner_id, requested_by=principal.subject).id, True
-    audit_id = open_audit(learner_id, principal.subject)
+    inline = entries_in_scope(learner_id) <= settings().audit_inline_max_entries
+    audit_id = open_audit(learner_id, principal.subject, after=after)
+    if inline:
+        return run_audit(learner_id, audit_id=audit_id).id, True
     in_background(functools.partial(_run_opened, audit_id, learner_id), f"audit-{audit_id}")
     return audit_id, False
 

@@ -98,6 +98,14 @@ def latest_checkpoint() -> dict[str, Any]:
     return checkpoint_view(row)
 
 
+def checkpoint_document(checkpoint_id: str) -> dict[str, Any]:
+    """One checkpoint, as ``GET /checkpoints/latest`` serves the newest (404 when none)."""
+    row = db.session.get(Checkpoint, checkpoint_id)
+    if row is None:
+        raise NotFound("No such checkpoint")
+    return checkpoint_view(row)
+
+
 def stored_leaves(session: Session, checkpoint_id: str) -> Iterator[CheckpointLeaf]:
     """A checkpoint's leaves in tree order, streamed."""
     query = select(CheckpointLeaf).where(CheckpointLeaf.checkpoint_id == checkpoint_id)

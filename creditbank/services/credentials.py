@@ -7,10 +7,15 @@ One Open Badges 3.0 ``AchievementCredential`` per credited outcome, wrapped in a
 Choices the standards leave open, made here:
 
 - The payload is the credential itself (VC-JOSE-COSE, as Open Badges 3.0.3 does), with the
-  JWT claims ``iss``, ``sub``, ``jti``, ``nbf`` and ``iat`` mirroring ``issuer.id``,
-  ``credentialSubject.id``, ``id`` and ``validFrom`` for verifiers of the older VC-JWT form.
-- ``issuanceDate`` (VC 1.1, what the 1EdTech JSON schemas require) and ``validFrom`` (VC 2.0)
-  carry the same instant.
+  JWT claims ``iss``, ``sub``, ``nbf``, ``iat`` and ``exp`` mirroring ``issuer.id``,
+  ``credentialSubject.id``, ``validFrom`` and ``validUntil`` for verifiers of the older VC-JWT form.
+- VC 2.0 names only: ``validFrom`` and ``validUntil`` (``CREDITBANK_CREDENTIAL_VALID_YEARS``
+  later, 5 by default), mirrored by the JWT's ``nbf`` and ``exp``. VC 1.1's ``issuanceDate`` is
+  left out: under the VC 2.0 context it is an undefined term, which a JSON-LD processor in safe
+  mode refuses (tests/api/test_credential_jsonld.py).
+- ``credentialStatus`` is the learner's ``BitstringStatusListEntry``
+  (:mod:`creditbank.services.credential_status`); revoking flips that bit.
+- The header's ``kid`` is a URL, ``<base>/keys/<thumbprint>``, that answers with the public JWK.
 - The learner is identified by its account number (学习账号), an ``IdentityObject`` of
   ``identityType`` ``accountId`` in plain text: random, it says nothing about the person.
   The name is included when the identity still exists.
@@ -32,11 +37,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from creditbank.context import keyring, settings
+from creditbank.context import keyring, public_base_url, settings
 from creditbank.domain.amounts import tenths_to_number
 from creditbank.domain.errors import Forbidden, NotFound, ValidationFailed
 from creditbank.domain.roles import Principal, Role
 from creditbank.security.tokens import sign_jws
+from creditbank.services.credential_status import status_entry
 from creditbank.services.transcripts import (
     CreditedOutcome,
     LearnerRecord,
@@ -54,7 +60,9 @@ OB_SCHEMA = (
 CLR_SCHEMA = (
     "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 )
-SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
+# VC 2.0's type of a JSON Schema reference: "1EdTechJsonSchemaValidator2019", which older Open
+# Badges examples use, is defined by neither the VC 2.0 nor the Open Badges 3.0.3 context.
+SCHEMA_VALIDATOR = "JsonSchema"
 # Open Badges' AchievementType vocabulary, by outcome kind.
 ACHIEVEMENT_TYPES = {
     "training_hours": "LearningProgram",
@@ -83,7 +91,9 @@ def issue_credential(
     if not record.outcomes:
         raise NotFound("Nothing is credited yet, so there is no credential to issue")
     national_id = _national_id(record) if include_national_id else None
-    return sign_jws(keyring(), clr_credential(record, national_id=national_id), typ=CREDENTIAL_TYP)
+    status = status_entry(learner_id)
+    payload = clr_credential(record, national_id=national_id, status=status)
+    return sign_jws(keyring(), payload, typ=CREDENTIAL_TYP, kid_prefix=f"{public_base_url()}keys/")
 
 
 def identity_hash(national_id: str, salt: str) -> str:
@@ -92,7 +102,11 @@ def identity_hash(national_id: str, salt: str) -> str:
 
 
 def clr_credential(
-    record: LearnerRecord, now: datetime | None = None, *, national_id: str | None = None
+    record: LearnerRecord,
+    now: datetime | None = None,
+    *,
+    national_id: str | None = None,
+    status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ClrCredential with its JWT claims, ready to sign; with ``national_id``, a salted
     hash of it among the learner's identifiers."""
@@ -105,8 +119,8 @@ def clr_credential(
         "issuer": context.issuer,
         "name": "学分银行学习成果记录 Credit bank learning record",
         "description": f"{context.issuer['name']}认定的全部学分（{len(record.outcomes)} 项成果）。",
-        "issuanceDate": context.instant,
         "validFrom": context.instant,
+        "validUntil": context.until,
         "credentialSubject": {
             "id": context.subject_id,
             "type": ["ClrSubject"],
@@ -118,7 +132,9 @@ def clr_credential(
         },
         "credentialSchema": [{"id": CLR_SCHEMA, "type": SCHEMA_VALIDATOR}],
     }
-    return {**credential, **_jwt_claims(credential, issued)}
+    if status is not None:
+        credential["credentialStatus"] = status
+    return {**credential, **_jwt_claims(credential, issued, context.expires)}
 
 
 def achievement_credential(outcome: CreditedOutcome, context: _Issuance) -> dict[str, Any]:
@@ -139,8 +155,8 @@ def achievement_credential(outcome: CreditedOutcome, context: _Issuance) -> dict
         "type": ["VerifiableCredential", "AchievementCredential"],
         "issuer": context.issuer,
         "name": line["title"],
-        "issuanceDate": context.instant,
         "validFrom": context.instant,
+        "validUntil": context.until,
         "awardedDate": _seconds(line["credited_at"]),
         "credentialSubject": subject,
         "credentialSchema": [{"id": OB_SCHEMA, "type": SCHEMA_VALIDATOR}],
@@ -190,6 +206,8 @@ class _Issuance:
         config = settings()
         self.base = config.issuer_profile_url
         self.instant = issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.expires = _years_later(issued, config.credential_valid_years)
+        self.until = self.expires.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.issuer = {
             "id": self.base,
             "type": ["Profile"],
@@ -237,15 +255,23 @@ def _national_id(record: LearnerRecord) -> str:
     return keyring().pii.decrypt(identity.national_id_encrypted)
 
 
-def _jwt_claims(credential: dict[str, Any], issued: datetime) -> dict[str, Any]:
+def _jwt_claims(credential: dict[str, Any], issued: datetime, expires: datetime) -> dict[str, Any]:
+    """The registered claims the VC 2.0 context defines (``jti`` it does not: left out)."""
     moment = int(issued.timestamp())
     return {
         "iss": credential["issuer"]["id"],
         "sub": credential["credentialSubject"]["id"],
-        "jti": credential["id"],
         "nbf": moment,
         "iat": moment,
+        "exp": int(expires.timestamp()),
     }
+
+
+def _years_later(instant: datetime, years: int) -> datetime:
+    try:
+        return instant.replace(year=instant.year + years)
+    except ValueError:  # 29 February
+        return instant.replace(year=instant.year + years, day=28)
 
 
 def _seconds(instant: str) -> str:

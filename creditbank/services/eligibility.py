@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.errors import NoCatalogue, NotFound
 from creditbank.domain.roles import Principal, Role
@@ -23,7 +25,7 @@ from creditbank.services.transfer_state import (
     outcomes_of,
     pending_courses,
 )
-from creditbank.transfer import CourseEligibility, Eligibility, eligibility
+from creditbank.transfer import Catalogue, CourseEligibility, Eligibility, eligibility
 
 
 def preview(principal: Principal, programme_id: str, learner_id: str | None) -> dict[str, Any]:
@@ -42,15 +44,24 @@ def preview(principal: Principal, programme_id: str, learner_id: str | None) -> 
     catalogue = catalogue_in_force_for(session, programme.id, now)
     if catalogue is None:
         raise NoCatalogue(f"{programme.name} has no catalogue in force")
+    is_enrolled = enrolled(session, learner_id, programme.id, now)
+    return evaluate(session, learner_id, catalogue, is_enrolled)
+
+
+def evaluate(
+    session: Session, learner_id: str, catalogue: Catalogue, is_enrolled: bool
+) -> dict[str, Any]:
+    """The preview under ``catalogue`` (the one in force, or the one an application was filed
+    under: the room its caps leave now)."""
     outcomes = outcomes_of(session, learner_id)
     result = eligibility(
         catalogue,
         banked_of(session, learner_id, outcomes),
         ledger_of(session, learner_id, outcomes),
         claims_of(session, learner_id),
-        pending_courses(programme.id, items_of(session, learner_id)),
+        pending_courses(catalogue.programme_id, items_of(session, learner_id)),
     )
-    return _view(learner_id, result, enrolled(session, learner_id, programme.id, now))
+    return _view(learner_id, result, is_enrolled)
 
 
 def _view(learner_id: str, result: Eligibility, is_enrolled: bool) -> dict[str, Any]:

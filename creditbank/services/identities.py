@@ -62,7 +62,7 @@ def correct_identity(principal: Principal, learner_id: str, changes: dict[str, A
 
 
 def erase_identity(principal: Principal, learner_id: str) -> None:
-    """Delete the learner's name, national ID and password for good. The account, its journal
+    """Delete the learner's name, national ID, phone and password for good. The account, its journal
     and its balance stay whole (and audit clean); reads show the learner without a name.
 
     In the same transaction, under the account lock, the learner's pending transfer items are
@@ -75,6 +75,8 @@ def erase_identity(principal: Principal, learner_id: str) -> None:
         erased = ["name"]
         if identity.national_id_fingerprint:
             erased.append("national_id")
+        if identity.phone_encrypted:
+            erased.append("phone")  # the row goes whole: the phone with it
         if identity.password_hash:
             erased.append("password")
         now = utcnow()

@@ -29,7 +29,9 @@ from creditbank.domain.national_id import (
     mask_national_id,
     validate_national_id,
 )
+from creditbank.domain.phones import PhoneError, mask_phone, validate_phone
 from creditbank.domain.roles import Principal, Role
+from creditbank.events import EventNote
 from creditbank.extensions import db
 from creditbank.models import Account, Identity
 from creditbank.security.passwords import dummy_verify, hash_secret, verify_secret
@@ -49,33 +51,44 @@ class LearnerView:
     name: str | None
     national_id_masked: str | None
     opened_at: datetime
+    phone_masked: str | None = None
 
 
-def open_learner(name: str, national_id: str | None, password: str | None) -> LearnerView:
+def open_learner(
+    name: str,
+    national_id: str | None,
+    password: str | None,
+    *,
+    phone: str | None = None,
+    event: EventNote | None = None,
+) -> LearnerView:
     """Open an account and its identity; one account per national ID (409 ``conflict``).
 
     The account number is drawn at random; should another account hold it already, the
-    account is opened again under a new draw.
+    account is opened again under a new draw. ``event`` is recorded in the same transaction.
     """
     cipher = keyring().pii
     valid_id = _valid_national_id(national_id) if national_id else None
+    valid_phone = valid_mobile(phone) if phone else None
     personal = {
         "name": name,
         "national_id_encrypted": cipher.encrypt(valid_id) if valid_id else None,
         "national_id_fingerprint": cipher.fingerprint(valid_id) if valid_id else None,
         "national_id_masked": _mask(valid_id),
+        "phone_encrypted": cipher.encrypt(valid_phone) if valid_phone else None,
+        "phone_masked": mask_phone(valid_phone) if valid_phone else None,
         "password_hash": hash_secret(password) if password else None,
         # the workstation chose it: the portal asks the learner for one of its own first
         "must_change_password": bool(password),
     }
     for _ in range(ACCOUNT_NUMBER_DRAWS):
-        learner_id = _open_account(personal)
+        learner_id = _open_account(personal, event)
         if learner_id is not None:
             return get_learner(learner_id)
     raise ServiceUnavailable("No free account number was drawn; try again")
 
 
-def _open_account(personal: dict[str, Any]) -> str | None:
+def _open_account(personal: dict[str, Any], event: EventNote | None) -> str | None:
     """One try: an account under a freshly drawn number, and its identity; the learner id,
     or ``None`` when the number turned out to be taken."""
     learner_id, now = new_id("L"), utcnow()
@@ -88,6 +101,8 @@ def _open_account(personal: dict[str, Any]) -> str | None:
             session.add(Account(learner_id=learner_id, account_number=number, opened_at=now))
             session.flush()
             session.add(Identity(learner_id=learner_id, updated_at=now, **personal))
+            if event is not None:
+                event.record(session, learner_id, now)
     except IntegrityError as exc:
         if fingerprint and _by_fingerprint(fingerprint) is not None:
             raise Conflict(_DUPLICATE_ID) from exc  # a concurrent open with this ID won
@@ -151,9 +166,15 @@ def search_by_national_id(national_id: str) -> Page[LearnerView]:
 
 
 def change_password(
-    principal: Principal, learner_id: str, new_password: str, old_password: str | None
+    principal: Principal,
+    learner_id: str,
+    new_password: str,
+    old_password: str | None,
+    *,
+    event: EventNote | None = None,
 ) -> None:
-    """The learner changes its own password (old one required); the workstation resets it."""
+    """The learner changes its own password (old one required); the workstation resets it.
+    ``event`` is recorded in the same transaction."""
     if principal.role is Role.LEARNER and principal.subject != learner_id:
         raise Forbidden("A learner may change only its own password")
     with write_transaction() as session:
@@ -169,6 +190,8 @@ def change_password(
         identity.must_change_password = principal.role is not Role.LEARNER  # a reset
         identity.token_version += 1  # tokens issued under the old password stop working
         identity.updated_at = utcnow()
+        if event is not None:
+            event.record(session, learner_id, identity.updated_at)
 
 
 def verify_learner_password(username: str, password: str) -> Identity:
@@ -188,6 +211,14 @@ def _valid_national_id(national_id: str) -> str:
         return validate_national_id(national_id)
     except NationalIdError as exc:
         raise ValidationFailed(errors={"national_id": [str(exc)]}) from exc
+
+
+def valid_mobile(phone: str) -> str:
+    """A mobile number's eleven digits, or 422 keyed ``phone``."""
+    try:
+        return validate_phone(phone)
+    except PhoneError as exc:
+        raise ValidationFailed(errors={"phone": [str(exc)]}) from exc
 
 
 def _valid_account_number(account_number: str) -> str:
@@ -214,6 +245,7 @@ def _view(account: Account, identity: Identity | None) -> LearnerView:
         name=identity.name if identity else None,
         national_id_masked=identity.national_id_masked if identity else None,
         opened_at=account.opened_at,
+        phone_masked=identity.phone_masked if identity else None,
     )
 
 

@@ -14,18 +14,19 @@ from creditbank.conversion import RulesetInvalid, ruleset_in_force, validate_rul
 from creditbank.domain.canonical import canonical_bytes, format_instant, parse_instant
 from creditbank.domain.errors import NotFound, ValidationFailed
 from creditbank.domain.ids import new_id
+from creditbank.events import EventTag, record_event
 from creditbank.extensions import db
 from creditbank.models import Ruleset
 from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
 
-def publish_ruleset(document: Mapping[str, Any], published_by: str) -> dict[str, Any]:
-    """Validate and publish the next version (422 naming every bad field)."""
-    try:
-        normalised = validate_ruleset_document(document)
-    except RulesetInvalid as exc:
-        raise ValidationFailed(errors=exc.errors) from exc
+def publish_ruleset(
+    document: Mapping[str, Any], published_by: str, *, event: EventTag | None = None
+) -> dict[str, Any]:
+    """Validate and publish the next version (422 naming every bad field); ``event``, when
+    given, is recorded in the same transaction (the console's publishing is an audit event)."""
+    normalised = check_ruleset_document(document)
     with write_transaction() as session:
         version = (session.scalar(select(func.max(Ruleset.version))) or 0) + 1
         row = Ruleset(
@@ -38,7 +39,25 @@ def publish_ruleset(document: Mapping[str, Any], published_by: str) -> dict[str,
             published_by=published_by,
         )
         session.add(row)
+        if event is not None:
+            details = {"version": version, "name": row.name}
+            record_event(
+                session,
+                event,
+                actor=published_by,
+                subject_id=row.id,
+                occurred_at=row.published_at,
+                details=details,
+            )
     return ruleset_view(row)
+
+
+def check_ruleset_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The normalised document, or a 422 naming every bad field by its JSON path."""
+    try:
+        return validate_ruleset_document(document)
+    except RulesetInvalid as exc:
+        raise ValidationFailed(errors=exc.errors) from exc
 
 
 def get_ruleset(ruleset_id: str) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from creditbank.domain.roles import STAFF, Role
 from creditbank.extensions import db
 from creditbank.models import StaffAccount
 from creditbank.security.passwords import dummy_verify, hash_secret, needs_rehash, verify_secret
+from creditbank.services.clients import AfterWrite
 from creditbank.services.transaction import utcnow, write_transaction
 
-# Workstation and auditor staff sign in to /workstation/; a college's staff to the college's
-# console pages (which are not here yet: until they are, such an account signs in nowhere).
+# Workstation and auditor staff sign in to /workstation/; a college's staff through the same
+# form to the college's pages (/college/). Which pages each may open is the guards' business
+# (creditbank.web.guards): a college's account gets 403 on every workstation page.
 STAFF_ACCOUNT_ROLES = (*STAFF, Role.COLLEGE)
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 8
@@ -25,7 +27,12 @@ MAX_PASSWORD = 256
 
 
 def create_staff(
-    username: str, role: Role, password: str, college_id: str | None = None
+    username: str,
+    role: Role,
+    password: str,
+    college_id: str | None = None,
+    *,
+    after: AfterWrite | None = None,
 ) -> StaffAccount:
     """A new staff account; 409 ``conflict`` when the username is taken. A college's staff
     account (role ``college``) is bound to one college, which must exist."""
@@ -53,13 +60,17 @@ def create_staff(
         with write_transaction() as session:
             if college_id is not None and session.get(College, college_id) is None:
                 raise NotFound("No such college")
+            if session.get(StaffAccount, username) is not None:  # perhaps the caller's own
+                raise Conflict(f"A staff account named {username} already exists")
             session.add(account)
+            if after is not None:
+                after(session, account)
     except IntegrityError as exc:
         raise Conflict(f"A staff account named {username} already exists") from exc
     return account
 
 
-def disable_staff(username: str) -> StaffAccount:
+def disable_staff(username: str, *, after: AfterWrite | None = None) -> StaffAccount:
     """Stop a staff account from signing in; its open sessions end on their next request
     (and stay ended should the account ever be enabled again)."""
     with write_transaction() as session:
@@ -68,6 +79,8 @@ def disable_staff(username: str) -> StaffAccount:
             raise NotFound("No such staff account")
         if account.disabled_at is None:
             account.disabled_at = utcnow()
+            if after is not None:
+                after(session, account)
         account.session_generation += 1
     return account
 
@@ -84,7 +97,7 @@ def end_staff_sessions(username: str) -> None:
 def verify_staff_password(username: str, password: str) -> StaffAccount | None:
     """The active account these credentials open, or None. Unknown, disabled and wrong
     password take the same time and look the same to the caller."""
-    account = _workstation_staff(username)
+    account = _console_staff(username)
     if account is None:
         dummy_verify(password)
         return None
@@ -100,16 +113,16 @@ def verify_staff_password(username: str, password: str) -> StaffAccount | None:
 
 def active_staff(username: str) -> StaffAccount | None:
     """The account behind a signed-in session, while it exists and is not disabled."""
-    account = _workstation_staff(username)
+    account = _console_staff(username)
     if account is None or account.disabled_at is not None:
         return None
     return account
 
 
-def _workstation_staff(username: str) -> StaffAccount | None:
-    """The account of a workstation or auditor: the only ones the workstation's pages open
-    (a college's staff must never see the whole bank's learners there)."""
+def _console_staff(username: str) -> StaffAccount | None:
+    """The account of a workstation, auditor or college staff member: the roles that sign in
+    to the console (each to its own pages)."""
     account = db.session.get(StaffAccount, username) if USERNAME.fullmatch(username) else None
-    if account is None or account.role not in STAFF:
+    if account is None or account.role not in STAFF_ACCOUNT_ROLES:
         return None
     return account

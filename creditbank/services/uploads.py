@@ -7,6 +7,7 @@ call it, so a file behaves the same whichever way it comes in.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 from creditbank.domain.errors import DomainError, ValidationFailed
@@ -34,13 +35,9 @@ def import_sheet(
     progress: ImportProgress | None = None,
 ) -> dict[str, Any]:
     """Read, validate and post (or, in a dry run, only check) every row of a spreadsheet."""
-    try:
-        sheet = read_sheet(stream, MAX_SHEET_ROWS)
-        parsed = parse_sheet(sheet.header, sheet.rows)
-    except SheetError as exc:
-        raise ValidationFailed(str(exc), errors={"file": [str(exc)]}) from None
+    parsed, encoding = read_outcome_sheet(stream)
     if dry_run:
-        return _dry_run(principal, parsed, sheet.encoding)
+        return _dry_run(principal, parsed, encoding)
     if parsed.errors:
         count = len({error.row for error in parsed.errors})
         raise ValidationFailed(f"{count} row(s) are not valid", errors=keyed(parsed.errors))
@@ -67,7 +64,28 @@ def import_sheet(
     }
 
 
-def _dry_run(principal: Principal, parsed: ParsedSheet, encoding: str) -> dict[str, Any]:
+def read_outcome_sheet(stream: IO[bytes]) -> tuple[ParsedSheet, str]:
+    """The sheet's rows read and validated one by one, and the text encoding it came in; a file
+    that is no sheet at all is a 422 on ``file``."""
+    try:
+        sheet = read_sheet(stream, MAX_SHEET_ROWS)
+        return parse_sheet(sheet.header, sheet.rows), sheet.encoding
+    except SheetError as exc:
+        raise ValidationFailed(str(exc), errors={"file": [str(exc)]}) from None
+
+
+@dataclass(frozen=True)
+class SheetCheck:
+    """Everything a dry run finds: every row's errors (the rows' own and what posting would
+    refuse), in row order, and how many rows would be new outcomes or replays."""
+
+    errors: list[RowError]
+    would_post: int
+    would_replay: int
+
+
+def check_sheet(principal: Principal, parsed: ParsedSheet) -> SheetCheck:
+    """A dry run of posting ``parsed`` as ``principal``; nothing is written."""
     errors = list(parsed.errors)
     posted = replayed = 0
     if parsed.items:
@@ -77,14 +95,19 @@ def _dry_run(principal: Principal, parsed: ParsedSheet, encoding: str) -> dict[s
     if not parsed.rows:
         errors.append(RowError(1, "", "No rows below the header."))
     errors.sort(key=lambda error: error.row)
+    return SheetCheck(errors, posted, replayed)
+
+
+def _dry_run(principal: Principal, parsed: ParsedSheet, encoding: str) -> dict[str, Any]:
+    check = check_sheet(principal, parsed)
     return {
         "dry_run": True,
         "encoding": encoding,
         "rows": parsed.rows,
-        "valid": not errors,
-        "would_post": posted,
-        "would_replay": replayed,
-        "errors": [error.as_json() for error in errors],
+        "valid": not check.errors,
+        "would_post": check.would_post,
+        "would_replay": check.would_replay,
+        "errors": [error.as_json() for error in check.errors],
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from creditbank.conversion import Status
 from creditbank.domain.errors import AlreadyVoided
 from creditbank.domain.roles import Principal
+from creditbank.events import EventNote
 from creditbank.journal import append, lock_accounts
 from creditbank.services.conversion import reconvert
 from creditbank.services.history import load_rulesets
@@ -16,9 +17,10 @@ from creditbank.services.transaction import utcnow, write_transaction
 
 
 def void_outcome(
-    principal: Principal, outcome_id: str, reason: str
+    principal: Principal, outcome_id: str, reason: str, *, event: EventNote | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Cancel an outcome: the posting provider or the workstation (409 when already voided)."""
+    """Cancel an outcome: the posting provider or the workstation (409 when already voided).
+    ``event`` is recorded in the same transaction (its subject: the outcome)."""
     with write_transaction() as session:
         state = visible_state(session, principal, outcome_id)
         account = lock_accounts(session, [state.learner_id])[state.learner_id]
@@ -36,4 +38,6 @@ def void_outcome(
             reason=reason,
         )
         credits = reconvert(session, account, load_rulesets(session), now)
+        if event is not None:
+            event.record(session, outcome_id, now)
         return entry_view(entry), [credit_view(c) for c in credits]

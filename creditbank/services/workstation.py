@@ -68,7 +68,7 @@ def _outcome_page(
 ) -> Page[dict[str, Any]]:
     page = keyset_page(query, OutcomeState.outcome_id, cursor, limit, descending=descending)
     views = outcome_views(db.session(), page.items)
-    names = _provider_names({view["provider_id"] for view in views})
+    names = provider_names({view["provider_id"] for view in views})
     for view in views:
         if view.get("source") == "self_declared":  # a learner's deposit (services/deposits.py)
             view["provider_name"] = "本人申报"
@@ -77,7 +77,7 @@ def _outcome_page(
     return Page(views, page.next_cursor)
 
 
-def _provider_names(provider_ids: set[str]) -> dict[str, str]:
+def provider_names(provider_ids: set[str]) -> dict[str, str]:
     if not provider_ids:
         return {}
     rows = db.session.execute(

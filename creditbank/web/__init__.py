@@ -3,26 +3,57 @@ OpenAPI document: staff sign in with a form, Flask's signed session cookie, CSRF
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
+from creditbank.college_labels import (
+    APPLICATION_STATUS_NAMES,
+    COURSE_KIND_NAMES,
+    ELIGIBILITY_NAMES,
+    ITEM_STATUS_NAMES,
+)
 from creditbank.conversion import SHANGHAI
 from creditbank.conversion.model import Reason
 from creditbank.conversion.reasons import describe
+from creditbank.documents.qr import qr_svg
 from creditbank.domain.account_numbers import format_account_number
 from creditbank.domain.amounts import format_tenths
 from creditbank.labels import (
     AUDIT_STATUS_NAMES,
     OUTCOME_STATUS_NAMES,
     ROLE_NAMES,
+    category_text,
     kind_text,
 )
 from creditbank.web.session import StaffSessionInterface
 
 csrf = CSRFProtect()
+# The console's areas: each module adds its routes (or filters) to a blueprint as it is imported.
+PAGE_MODULES = (
+    "college_catalogues",
+    "console_filters",
+    "learner_applications",
+    "learner_deposits",
+    "learner_documents",
+    "ws_admin",
+    "ws_audits",
+    "ws_conversion",
+    "ws_dashboard",
+    "ws_documents",
+    "ws_enrolments",
+    "ws_events",
+    "ws_learner_actions",
+    "ws_learners",
+    "ws_openings",
+    "ws_reviews",
+    "ws_rulesets",
+    "ws_staff",
+    "ws_uploads",
+)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -44,17 +75,28 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters.update(
         credits=format_tenths,
         kind_label=lambda kind: kind_text(kind)["zh"],
+        category_label=lambda category: category_text(category)["zh"],
         status_label=lambda status: OUTCOME_STATUS_NAMES.get(status, status),
         role_label=lambda role: ROLE_NAMES.get(role, role),
         audit_label=lambda status: AUDIT_STATUS_NAMES.get(status, status),
         reason_text=_reason_text,
         local_time=_local_time,
         account_number=format_account_number,
+        application_status=lambda status: APPLICATION_STATUS_NAMES.get(status, status),
+        item_status=lambda status: ITEM_STATUS_NAMES.get(status, status),
+        eligibility_label=lambda status: ELIGIBILITY_NAMES.get(status, status),
+        course_kind=lambda kind: COURSE_KIND_NAMES.get(kind, kind),
+        qr_svg=qr_svg,
     )
-    from creditbank.web import learner_deposits, learner_views, views, ws_reviews  # noqa: F401 (routes on those)
+    # The console's pages, each module adding its routes to the blueprints (one line each).
+    from creditbank.web import college_views, learner_views, verify, views
 
+    for module in PAGE_MODULES:
+        importlib.import_module(f"creditbank.web.{module}")
     app.register_blueprint(views.blp)
     app.register_blueprint(learner_views.blp)
+    app.register_blueprint(college_views.blp)
+    app.register_blueprint(verify.blp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from creditbank.college_labels import PROBLEM_TEXT
 from creditbank.domain.errors import DomainError
 
 # No script at all on these pages, styles only from the app's own file (a page that needs more
@@ -44,6 +45,16 @@ def safe_next(value: str | None, prefix: str, default: str) -> str:
     return default
 
 
+REFRESH_SECONDS = 2
+
+
+def progress_page(page: str, running: bool) -> tuple[str, int, dict[str, str]]:
+    """A page of work still under way (an upload, an audit) reloads itself every two seconds
+    while ``running``: the ``Refresh`` header, no script. The page offers a link that turns it
+    off (WCAG 2.2.1: nothing may move on by itself without a way to stop it)."""
+    return page, 200, {"Refresh": str(REFRESH_SECONDS)} if running else {}
+
+
 def error_page(message: str, status: int) -> tuple[str, int]:
     return render_template("workstation/error.html", message=message), status
 
@@ -68,5 +79,10 @@ def _csrf_failed(error: CSRFError) -> tuple[str, int]:
 
 
 def _domain_error(error: DomainError) -> tuple[str, int]:
-    """A forged ``cursor`` (422) and the like, as a page rather than problem+json."""
-    return error_page(error.detail, error.status)
+    """A forged ``cursor`` (422) and the like, as a page rather than problem+json; what is not
+    found or not allowed in words a person reads."""
+    message = PROBLEM_TEXT.get(error.slug) or _PAGE_ERRORS.get(error.status, error.detail)
+    return error_page(message, error.status)
+
+
+_PAGE_ERRORS = {403: "您的账号无权进行此操作。", 404: "找不到所请求的记录，或您无权查看。"}

@@ -1,6 +1,7 @@
-"""The workstation's read-only pages under ``/workstation/``: sign in, an overview (learners,
-recent posts, pending reviews, the latest audit), a paged list of each, an audit's printable
-report, sign out. The API never takes this session: it wants bearer tokens."""
+"""The workstation's read-only pages under ``/workstation/``: sign in, a paged list of learners,
+recent posts and pending reviews, an audit's printable report, sign out (the dashboard at
+``/workstation/`` is :mod:`creditbank.web.ws_dashboard`). The API never takes this session:
+it wants bearer tokens."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from flask import Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from creditbank.domain.roles import Role
 from creditbank.services import audit_reports, workstation
 from creditbank.services.staff import verify_staff_password
 from creditbank.web import session as staff_session
@@ -24,21 +26,7 @@ _REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-OVERVIEW_ROWS = 10
 PAGE_ROWS = 50
-
-
-@blp.get("/")
-@login_required
-def overview() -> str:
-    """Everything at a glance, the first rows of each list."""
-    return render_template(
-        "workstation/overview.html",
-        learners=workstation.learners(None, OVERVIEW_ROWS),
-        outcomes=workstation.recent_outcomes(None, OVERVIEW_ROWS),
-        reviews=workstation.pending_reviews(None, OVERVIEW_ROWS),
-        audit=workstation.latest_audit(),
-    )
 
 
 @blp.get("/learners")
@@ -67,10 +55,12 @@ def audit_report(audit_id: str) -> Response:
 @blp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """The sign-in form; a failure says only that the pair did not match."""
-    target = safe_next(request.values.get("next"), "/workstation/", url_for("workstation.overview"))
+    asked = request.values.get("next")
+    target = safe_next(asked, "/college/", _home(None, asked))  # the form carries it on
     if request.method == "GET":
-        if staff_session.signed_in_staff() is not None:
-            return redirect(target)
+        signed_in = staff_session.signed_in_staff()
+        if signed_in is not None:
+            return redirect(_home(signed_in.role, asked))
         return render_template("workstation/login.html", next=target)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
@@ -83,13 +73,21 @@ def login() -> Any:
         # 200, as a form shown again: a 401 would need a WWW-Authenticate scheme (RFC 9110).
         return _login_form(username, target, "用户名或密码不正确，或账号已停用。")
     staff_session.sign_in(account)
-    return redirect(target)
+    return redirect(_home(account.role, asked))
 
 
 @blp.post("/logout")
 def logout() -> BaseResponse:
     staff_session.sign_out()
     return redirect(url_for("workstation.login"))
+
+
+def _home(role: str | None, asked: str | None) -> str:
+    """Where a sign-in lands: the page asked for among the role's own, else its home (college
+    staff on /college/, the workstation and auditors on /workstation/)."""
+    if role == Role.COLLEGE.value:
+        return safe_next(asked, "/college/", url_for("college.queue"))
+    return safe_next(asked, "/workstation/", url_for("workstation.overview"))
 
 
 def _login_form(username: str, target: str, message: str) -> str:

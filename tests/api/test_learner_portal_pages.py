@@ -69,7 +69,7 @@ def test_the_home_shows_the_balance_by_category_as_a_chart_and_a_table(api, lear
     assert '<th scope="row">理论</th><td class="num" data-category="theory">2.0</td>' in html
     assert '<td class="num" id="table-total">2.0</td>' in html
     assert "电工基础培训" in html and "已认定" in html
-    assert "已按转换规则认定学分。" in html and "依据：培训学时折算（theory）" in html
+    assert "已按转换规则认定学分。" in html and "依据：培训学时折算（理论）" in html
 
 
 def test_the_chart_is_an_svg_without_script_under_its_own_csp(browser):
@@ -120,7 +120,7 @@ def test_missing_fields_come_back_beside_each_field_with_the_values_kept(browser
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="issuer-error">必填。' in html
+    assert 'id="issuer-error">必填，不能为空。' in html
     assert 'id="achieved_on-error">不能晚于今天。' in html
     assert 'value="Web 前端开发职业技能等级证书"' in html  # the title typed is kept
     assert written() == before

@@ -11,7 +11,12 @@ import pytest
 from tests.api.helpers import assert_problem
 
 OPENAPI = "/api/v1/openapi.json"
-PUBLIC_API_PATHS = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/auth/token"}
+PUBLIC_API_PATHS = {
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/auth/token",
+    "/api/v1/documents/{number}",  # a document's status: anyone may check (docs/api.md)
+}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -106,10 +111,11 @@ def test_every_secured_route_refuses_an_anonymous_call(api):
     """What the document promises, the app does: no token, no access (API.md § Conventions)."""
     checked = 0
     for rule in api_rules(api.app):
-        if rule.rule in PUBLIC_API_PATHS:
+        if openapi_path(rule.rule) in PUBLIC_API_PATHS:
             continue
         # an identifier of the right shape, of nothing that exists (IDs: a prefix and a ULID)
-        path = re.sub(r"<sha256:[^<>]+>", "0" * 64, rule.rule)  # an evidence file's name
+        path = re.sub(r"<document_number:[^<>]+>", "YY-T-2026-0000123", rule.rule)
+        path = re.sub(r"<sha256:[^<>]+>", "0" * 64, path)  # an evidence file's name
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "x_" + "0" * 26, path)
         for method in sorted(rule.methods - IGNORED_METHODS):
             response = api.call(method, path, json={} if method != "GET" else None)
@@ -208,6 +214,8 @@ def test_every_identifier_in_a_path_is_documented_with_its_shape(api, document):
     assert shapes.keys() >= {"learner_id", "outcome_id", "provider_id", "audit_id"}
     digest = shapes.pop("sha256")  # an evidence file's name (POST /learners/{id}/deposits)
     assert re.fullmatch(digest, "0" * 64) and not re.fullmatch(digest, "upload")
+    number = shapes.pop("number")  # a document number, not an identifier
+    assert re.fullmatch(number, "YY-T-2026-0000123") and not re.fullmatch(number, "upload")
     for name, pattern in shapes.items():
         assert pattern and re.fullmatch(pattern, "o_" + "0" * 26), name
         assert not re.fullmatch(pattern, "upload"), name

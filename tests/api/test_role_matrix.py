@@ -56,7 +56,9 @@ from tests.api.catalogue_helpers import C1_FORM, c1
 from tests.api.matrix_colleges import APPLICATIONS, Colleges, programme_body
 
 ROLES = ("workstation", "auditor", "provider", "learner", "college")
-STAFF_ROLES = ("workstation", "auditor")  # the only roles with a session in a browser
+# The roles with a staff session in a browser, and the page each one's forms are taken from.
+STAFF_ROLES = ("workstation", "auditor", "college")
+HOME = {"workstation": "/workstation/", "auditor": "/workstation/", "college": "/college/"}
 PASSWORD = "correct horse battery"
 SIGN_IN_FORM = "/workstation/login"
 PORTAL_SIGN_IN = "/learner/login"
@@ -202,7 +204,8 @@ class World:
         """The username of the world's staff account of ``role``, made when first asked for."""
         username = f"matrix.{role}"
         if role not in self._sessions:
-            create_staff(username, Role(role), STAFF_PASSWORD)
+            college = self.colleges.college_id["own"] if role == "college" else None
+            create_staff(username, Role(role), STAFF_PASSWORD, college_id=college)
             browser = new_browser(self.api.app)
             assert sign_in(browser, username).status_code == 302
             self._sessions[role] = browser
@@ -572,6 +575,43 @@ def sign_in_form(world: World, _role: str, _target: str) -> Call:
     return Call(SIGN_IN_FORM, data=form)
 
 
+# -- verifiable documents (tests/api/test_documents.py, test_document_pages.py) -----------------
+MISSING_DOCUMENT = "YY-T-2026-9999990"
+
+
+def issued_document(world: World) -> str:
+    """A fresh transcript of the own side's learner: its number."""
+    path = f"/api/v1/learners/{world.learner_id['own']}/transcript"
+    response = world.api.get(path, {**world.api.workstation, "Accept": "text/html"})
+    assert response.status_code == 200
+    return response.headers["X-Document-Number"]
+
+
+def revoke_document(world: World, _role: str, target: str) -> Call:
+    number = MISSING_DOCUMENT if target == "missing" else issued_document(world)
+    return Call(f"/api/v1/documents/{number}/revoke", json={"reason": "矩阵"})
+
+
+def revoke_credential(world: World, _role: str, target: str) -> Call:
+    learner = world.learner(target)
+    if target != "missing":  # a credential to revoke
+        world.api.get(f"/api/v1/learners/{learner}/credential", world.api.workstation)
+    return Call(f"/api/v1/learners/{learner}/credential/revoke", json={"reason": "矩阵"})
+
+
+def verify_page(world: World, _role: str, _target: str) -> Call:
+    return Call(f"/verify/{issued_document(world)}")
+
+
+def documents_page(suffix: str = "", data: dict[str, str] | None = None):
+    def call(world: World, _role: str, _target: str) -> Call:
+        learner = world.learner_id["own"]
+        path = f"/workstation/learners/{learner}{suffix}"
+        return Call(path.replace("{number}", issued_document(world)), data=data)
+
+    return call
+
+
 def page(path: str) -> Row:
     """A page of the workstation: every signed-in staff role sees it."""
     return Row(fixed(path), staff(), browser=True)
@@ -604,8 +644,157 @@ def portal_sign_in_form(world: World, _role: str, _target: str) -> Call:
     return Call(PORTAL_SIGN_IN, data={"username": world.learner_id["own"], "password": PASSWORD})
 
 
+def writer_page(call: Callable[[World, str, str], Call], *ok: int) -> Row:
+    """A page, or a form, that only the workstation may open or post (auditors: 403)."""
+    return Row(call, {"workstation": ANY}, browser=True, ok=ok or (200,))
+
+
+def fresh_client_path(suffix: str) -> Callable[[World, str, str], Call]:
+    """A provider's client of its own for each call (disabling or rotating one spends it)."""
+
+    def call(_world: World, _role: str, _target: str) -> Call:
+        from creditbank.services.clients import create_client, register_provider
+
+        provider = register_provider(f"M{uuid.uuid4().hex[:8]}", "矩阵培训中心")
+        client = create_client(Role.PROVIDER, provider.name, provider.id)
+        return Call(f"/workstation/clients/{client.client_id}/{suffix}", data={})
+
+    return call
+
+
+def fresh_staff_path(_world: World, _role: str, _target: str) -> Call:
+    username = f"m{uuid.uuid4().hex[:8]}"
+    create_staff(username, Role.AUDITOR, STAFF_PASSWORD)
+    return Call(f"/workstation/staff/{username}/disable", data={})
+
+
+def checkpoint_file(world: World, _role: str, _target: str) -> Call:
+    world.checkpoint()
+    latest = world.api.get("/api/v1/checkpoints/latest", world.api.workstation).get_json()
+    return Call(f"/workstation/checkpoints/{latest['id']}.json")
+
+
 def for_anyone_in_a_browser(call: Callable[[World, str, str], Call], *ok: int) -> Row:
     return Row(call, public=True, browser=True, ok=ok or (200,))
+
+
+# -- the conversion pages (college's, workstation's) ---------------------------------------------
+COLLEGE_PAGE = {"college": ANY}  # a college's staff session; every other role: 403
+WRITER_PAGE = {"workstation": ANY}  # a workstation form: auditors read, never post
+
+
+def own_application(prefix: str, suffix: str = "", decided: bool = False, **kw: Any):
+    """A page of the own side's application (``decided``: its item approved, closed)."""
+
+    def call(world: World, _role: str, _target: str) -> Call:
+        if decided:
+            world.colleges.decided("own")
+        return Call(f"{prefix}/{world.colleges.application('own')['id']}{suffix}", **kw)
+
+    return call
+
+
+def college_item(verb: str, item: Callable[[World, str], str], **kw: Any):
+    """A college page's form on the own side's item as ``item`` leaves it."""
+
+    def call(world: World, _role: str, _target: str) -> Call:
+        path = item(world, "own").removeprefix(APPLICATIONS)
+        return Call(f"/college/applications{path}/{verb}", **kw)
+
+    return call
+
+
+def own_programme_sheet(world: World, _role: str, _target: str) -> Call:
+    return Call(f"/college/programmes/{world.colleges.programme('own')}/catalogue.xlsx")
+
+
+def eligibility_page(world: World, _role: str, _target: str) -> Call:
+    from creditbank.domain.account_numbers import format_account_number
+    from creditbank.extensions import db
+    from creditbank.models import Account
+
+    number = db.session.get(Account, world.learner_id["own"]).account_number
+    programme = world.colleges.programme("own")
+    query = {"account": format_account_number(number), "programme_id": programme}
+    return Call("/workstation/conversion/apply", query=query)
+
+
+CONVERSION_PAGES: dict[str, Row] = {
+    "GET /college/": Row(fixed("/college/"), COLLEGE_PAGE, browser=True),
+    "GET /college/applications/{}": Row(
+        own_application("/college/applications"), COLLEGE_PAGE, browser=True
+    ),
+    "GET /college/applications/{}/certificate.pdf": Row(
+        own_application("/college/applications", "/certificate.pdf", decided=True),
+        COLLEGE_PAGE,
+        browser=True,
+    ),
+    "GET /college/applications/{}/items/{}/revoke": Row(
+        college_item("revoke", approved_item), COLLEGE_PAGE, browser=True
+    ),
+    "POST /college/applications/{}/items/{}/approve": Row(
+        college_item("approve", pending_item, data={"grade": "优秀"}),
+        COLLEGE_PAGE,
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /college/applications/{}/items/{}/reject": Row(
+        college_item("reject", pending_item, data={"reason": "材料不全"}),
+        COLLEGE_PAGE,
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /college/applications/{}/items/{}/revoke": Row(
+        college_item("revoke", approved_item, data={"reason": "证书撤销", "confirm": "yes"}),
+        COLLEGE_PAGE,
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /college/applications/{}/items/{}/confirm": Row(
+        college_item("confirm", flagged_item, data={}), COLLEGE_PAGE, ok=(302,), browser=True
+    ),
+    "GET /college/catalogues": Row(fixed("/college/catalogues"), COLLEGE_PAGE, browser=True),
+    # Posted with no file (and a staged name that is none): refused beside the field.
+    "POST /college/catalogues/preview": Row(
+        fixed("/college/catalogues/preview", data={}), COLLEGE_PAGE, ok=(422,), browser=True
+    ),
+    "POST /college/catalogues/publish": Row(
+        fixed("/college/catalogues/publish", data={"staged": "none"}),
+        COLLEGE_PAGE,
+        ok=(422,),
+        browser=True,
+    ),
+    "GET /college/programmes/{}/catalogue.xlsx": Row(
+        own_programme_sheet, COLLEGE_PAGE, browser=True
+    ),
+    "GET /college/records": Row(fixed("/college/records"), COLLEGE_PAGE, browser=True),
+    "GET /workstation/conversion": page("/workstation/conversion"),
+    "GET /workstation/conversion/apply": Row(eligibility_page, staff(), browser=True),
+    "GET /workstation/conversion/applications/{}": Row(
+        own_application("/workstation/conversion/applications"), staff(), browser=True
+    ),
+    "GET /workstation/conversion/applications/{}/certificate.pdf": Row(
+        own_application("/workstation/conversion/applications", "/certificate.pdf", decided=True),
+        staff(),
+        browser=True,
+    ),
+    "GET /workstation/conversion/record.xlsx": page("/workstation/conversion/record.xlsx"),
+    # The workstation's forms, posted empty: past the guard, refused beside their fields.
+    **{
+        f"POST /workstation/conversion/{path}": Row(
+            fixed(f"/workstation/conversion/{path}", data=data),
+            WRITER_PAGE,
+            ok=(422,),
+            browser=True,
+        )
+        for path, data in (
+            ("apply", {}),
+            ("enrol", {}),
+            ("enrol-sheet", {}),
+            ("enrol-sheet/confirm", {"staged": "none"}),
+        )
+    },
+}
 
 
 # -- the decisions -------------------------------------------------------------------------------
@@ -828,6 +1017,81 @@ DECISIONS: dict[str, Row] = {
     "GET /learner/login": for_anyone_in_a_browser(fixed(PORTAL_SIGN_IN)),
     "POST /learner/login": for_anyone_in_a_browser(portal_sign_in_form, 302),
     "POST /learner/logout": for_anyone_in_a_browser(fixed("/learner/logout", data={}), 302),
+    "GET /workstation/charts/monthly-{}.svg": page("/workstation/charts/monthly-credits.svg"),
+    "GET /workstation/audits": page("/workstation/audits"),
+    "POST /workstation/audits": Row(
+        fixed("/workstation/audits", data={}), staff(), browser=True, ok=(302,)
+    ),
+    "GET /workstation/audits/{}/status": Row(
+        lambda world, _role, _target: Call(f"/workstation/audits/{world.audit_id()}/status"),
+        staff(),
+        browser=True,
+    ),
+    "GET /workstation/checkpoints/{}.json": Row(checkpoint_file, staff(), browser=True),
+    "GET /workstation/providers": page("/workstation/providers"),
+    "POST /workstation/providers": writer_page(
+        lambda _world, _role, _target: Call(
+            "/workstation/providers", data={"code": f"M{uuid.uuid4().hex[:8]}", "name": "矩阵"}
+        )
+    ),
+    "GET /workstation/clients/{}/disable": writer_page(fresh_client_path("disable")),
+    "POST /workstation/clients/{}/disable": writer_page(fresh_client_path("disable"), 302),
+    "GET /workstation/clients/{}/rotate": writer_page(fresh_client_path("rotate")),
+    "POST /workstation/clients/{}/rotate": writer_page(fresh_client_path("rotate")),
+    "GET /workstation/staff": page("/workstation/staff"),
+    "POST /workstation/staff": writer_page(
+        lambda _world, _role, _target: Call(
+            "/workstation/staff",
+            data={
+                "username": f"m{uuid.uuid4().hex[:8]}",
+                "role": "auditor",
+                "password": STAFF_PASSWORD,
+                "confirm_password": STAFF_PASSWORD,
+            },
+        ),
+        302,
+    ),
+    "GET /workstation/staff/{}/disable": writer_page(fresh_staff_path),
+    "POST /workstation/staff/{}/disable": writer_page(fresh_staff_path, 302),
+    "GET /workstation/events": page("/workstation/events"),
+    # verifiable documents: public status, keys and status list; revoking (the workstation)
+    "GET /api/v1/documents/{}": Row(
+        lambda world, _role, _target: Call(f"/api/v1/documents/{issued_document(world)}"),
+        public=True,
+    ),
+    "GET /keys/{}": Row(
+        lambda world, _role, _target: Call(
+            f"/keys/{world.api.get('/.well-known/jwks.json').get_json()['keys'][0]['kid']}"
+        ),
+        public=True,
+    ),
+    "GET /credentials/status/{}": Row(fixed("/credentials/status/1"), public=True),
+    "POST /api/v1/documents/{}/revoke": Row(revoke_document, {"workstation": ANY}, SINGLE),
+    "POST /api/v1/learners/{}/credential/revoke": Row(
+        revoke_credential, {"workstation": ANY}, OWNED
+    ),
+    "GET /verify/{}": for_anyone_in_a_browser(verify_page),
+    "GET /workstation/learners/{}/documents": Row(
+        documents_page("/documents"), staff(), browser=True
+    ),
+    "GET /workstation/learners/{}/documents/{}/revoke": Row(
+        documents_page("/documents/{number}/revoke"), {"workstation": ANY}, browser=True
+    ),
+    "POST /workstation/learners/{}/documents/{}/revoke": Row(
+        documents_page("/documents/{number}/revoke", {"reason": "矩阵"}),
+        {"workstation": ANY},
+        browser=True,
+        ok=(302,),
+    ),
+    "GET /workstation/learners/{}/credential/revoke": Row(
+        documents_page("/credential/revoke"), {"workstation": ANY}, browser=True
+    ),
+    "POST /workstation/learners/{}/credential/revoke": Row(
+        documents_page("/credential/revoke", {"reason": "矩阵"}),
+        {"workstation": ANY},
+        browser=True,
+        ok=(302,),
+    ),
     # ...and what a browser needs before it has a session: the form, signing in and out (both
     # forms with the session's CSRF token), the pages' stylesheet and the site's icon
     "GET /workstation/login": for_anyone_in_a_browser(fixed(SIGN_IN_FORM)),
@@ -837,6 +1101,7 @@ DECISIONS: dict[str, Row] = {
         fixed("/workstation/static/workstation.css")
     ),
     "GET /favicon.ico": for_anyone_in_a_browser(fixed("/favicon.ico")),
+    **CONVERSION_PAGES,
 }
 # API.md: "Outside it, at the root, and public: ..."; "Also public: openapi.json and docs".
 API_MD_PUBLIC = {
@@ -847,6 +1112,10 @@ API_MD_PUBLIC = {
     "GET /api/v1/openapi.json",
     "GET /api/v1/docs",
     "GET /api/v1/docs/assets/{}",
+    # docs/api.md § Verifiable documents: a document's status, each key, the status list
+    "GET /api/v1/documents/{}",
+    "GET /keys/{}",
+    "GET /credentials/status/{}",
 }
 TOKEN_ENDPOINT = "POST /api/v1/auth/token"
 BROWSER_PUBLIC = {
@@ -858,6 +1127,7 @@ BROWSER_PUBLIC = {
     "POST /workstation/logout",
     "GET /workstation/static/{}",
     "GET /favicon.ico",
+    "GET /verify/{}",  # the public verify page a document's QR code opens
 }
 
 
@@ -886,17 +1156,27 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     return row.ok
 
 
-def form_token(client: FlaskClient) -> str:
-    """The session's CSRF token: from the sign-in form, or once signed in (the form then
-    redirects) from the overview's sign-out form."""
+def form_token(client: FlaskClient, token_page: str = SIGN_IN_FORM) -> str:
+    """The session's CSRF token: from ``token_page`` (a signed-in session's home) or, by default,
+    from the sign-in form or, signed in, from the dashboard."""
+    if token_page != SIGN_IN_FORM:
+        return csrf_token(client, token_page)
     if client.get(SIGN_IN_FORM).status_code == 302:
         return csrf_token(client, "/workstation/")
     return csrf_token(client)
 
 
-def send(world: World, key: str, role: str | None, target: str, client: FlaskClient | None = None):
+def send(
+    world: World,
+    key: str,
+    role: str | None,
+    target: str,
+    client: FlaskClient | None = None,
+    token_page: str = SIGN_IN_FORM,
+):
     """Make the row's call as ``role`` (None: without a token) on ``target``, from ``client``:
-    by default the API's client, or a new browser for a browser row (no session yet)."""
+    by default the API's client, or a new browser for a browser row (no session yet); a
+    form's CSRF token comes from ``token_page`` (a signed-in session's home)."""
     row = DECISIONS[key]
     method = key.split(" ", 1)[0]
     call = row.call(world, role or "workstation", target)
@@ -905,7 +1185,7 @@ def send(world: World, key: str, role: str | None, target: str, client: FlaskCli
         client = new_browser(world.api.app) if row.browser or row.portal else world.api.client
     data = call.data
     if (row.browser or row.portal) and method == "POST":  # the form as a browser posts it
-        data = {**call.data, "csrf_token": form_token(client)}
+        data = {**call.data, "csrf_token": form_token(client, token_page)}
     response = client.open(
         call.path,
         method=method,
@@ -994,10 +1274,12 @@ def assert_portal_answers(world: World, key: str) -> None:
     staff session) the portal's sign-in form; the own learner, signed in, the row's answer."""
     row = DECISIONS[key]
     wrong = {}
-    callers = [(role or "anonymous", None, role) for role in (None, *ROLES)]
-    callers += [(f"{role} session", world.signed_in(role), None) for role in STAFF_ROLES]
-    for caller, client, role in callers:
-        response = send(world, key, role, "-", client)
+    callers = [(role or "anonymous", None, role, SIGN_IN_FORM) for role in (None, *ROLES)]
+    callers += [
+        (f"{role} session", world.signed_in(role), None, HOME[role]) for role in STAFF_ROLES
+    ]
+    for caller, client, role, token_page in callers:
+        response = send(world, key, role, "-", client, token_page)
         location = response.headers.get("Location", "")
         if response.status_code != 302 or not location.startswith(PORTAL_SIGN_IN):
             wrong[(caller, "no learner session")] = (response.status_code, location)
@@ -1019,7 +1301,7 @@ def assert_page_answers(world: World, key: str) -> None:
         if response.status_code != 302 or not location.startswith(SIGN_IN_FORM):
             wrong[(role or "anonymous", "no session")] = (response.status_code, location)
     for role in STAFF_ROLES:
-        response = send(world, key, None, "-", world.signed_in(role))
+        response = send(world, key, None, "-", world.signed_in(role), HOME[role])
         want = row.ok if row.access.get(role, NO) is not NO else (403,)
         if response.status_code not in want:
             wrong[(role, "signed in")] = (response.status_code, want)
@@ -1090,22 +1372,23 @@ def test_bearer_token_works_for_its_role(api, role):
 
 
 def test_a_college_s_staff_account_opens_no_workstation_page(api):
-    """A college's staff sign in to the college's own pages (PROGRAMMES.md, *College
-    accounts*), never to the workstation's, which show the whole bank: its sign-in is refused
-    as a wrong password is, and every page still answers with the sign-in form."""
+    """A college's staff sign in through the shared form to the college's own pages
+    (PROGRAMMES.md, *College accounts*), never to the workstation's, which show the whole
+    bank: every workstation page answers 403 to them."""
     world = World(api)
-    college = world.colleges.college_id["own"]
-    create_staff("matrix.college", Role.COLLEGE, STAFF_PASSWORD, college_id=college)
-    browser = new_browser(api.app)
+    browser = world.signed_in("college")
 
-    refused = sign_in(browser, "matrix.college")
+    landed = browser.get("/workstation/login")
 
-    assert refused.status_code == 200 and "用户名或密码不正确" in refused.get_data(as_text=True)
-    pages = [key for key, row in DECISIONS.items() if row.browser and not row.public]
+    assert landed.status_code == 302 and landed.headers["Location"] == "/college/"
+    pages = [
+        key
+        for key, row in DECISIONS.items()
+        if row.browser and not row.public and key.split(" ", 1)[1].startswith("/workstation/")
+    ]
     for key in pages:
-        response = send(world, key, None, "-", browser)
-        assert response.status_code == 302, key
-        assert response.headers["Location"].startswith(SIGN_IN_FORM), key
+        response = send(world, key, None, "-", browser, HOME["college"])
+        assert response.status_code == 403, key
 
 
 def test_each_role_lists_the_applications_it_may_read(api):

@@ -38,7 +38,8 @@ def assert_secure(response, path: str) -> None:
     assert headers.get("X-Frame-Options") == "DENY", where
     # The workstation's pages send their Referer to their own origin, which Flask-WTF checks on
     # HTTPS form posts (creditbank/web/views.py); everything else sends none.
-    referrer = "same-origin" if path.startswith("/workstation/") else "no-referrer"
+    pages = ("/workstation/", "/learner/", "/verify/", "/college/")
+    referrer = "same-origin" if path.startswith(pages) else "no-referrer"
     assert headers.get("Referrer-Policy") == referrer, where
     assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), where
     assert headers.get("X-Request-ID"), where

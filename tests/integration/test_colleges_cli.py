@@ -142,8 +142,10 @@ def test_staff_create_binds_a_college_staff_account_to_its_college(app, settings
     db.session.expire_all()
     account = db.session.get(StaffAccount, "li.laoshi")
     assert (account.role, account.college_id) == ("college", college_id)
-    # Until the college console exists, such an account opens none of the workstation's pages.
-    assert verify_staff_password("li.laoshi", PASSWORD) is None
+    # It signs in through the shared form (to the college's pages: the guards keep it off the
+    # workstation's, tests/api/test_college_pages.py).
+    signed_in = verify_staff_password("li.laoshi", PASSWORD)
+    assert signed_in is not None and signed_in.college_id == college_id
 
 
 def test_college_staff_need_their_college_and_workstation_staff_take_none(app, settings):

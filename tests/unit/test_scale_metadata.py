@@ -36,6 +36,11 @@ BY_LEARNER = {
     "transfer_applications",
     "transfer_items",
     "transfer_claims",
+    # documents: the learner's issued transcripts and certificates (numbered by the
+    # coordinator's document_counters, so no bank-wide unique index); credential_status: the
+    # learner's index in the credential status list.
+    "documents",
+    "credential_status",
 }
 
 # The one bank-wide uniqueness of the design, (provider, external_ref): distributed by
@@ -57,6 +62,8 @@ REFERENCE = {
 # the workstation: kept on the coordinator (an audit reads the journal on a replica).
 # certificate_counters: one row per college and year, locked FOR UPDATE when a certificate
 # number is given (a sequence per college on one node).
+# uploads: the console's uploads of providers' sheets, each row its own progress, written by
+# the one worker importing it and read by the workstation.
 COORDINATOR = {
     "audits",
     "audit_findings",
@@ -64,6 +71,10 @@ COORDINATOR = {
     "checkpoint_leaves",
     "audit_events",
     "certificate_counters",
+    "uploads",
+    # document_counters: document numbers per kind and year, and status-list indexes, handed
+    # out under a row lock (the one place a document number's uniqueness is kept).
+    "document_counters",
 }
 
 CLASSES = {
