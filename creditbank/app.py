@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from config.settings import Settings
 from creditbank import ops
 from creditbank.api import init_api
 from creditbank.api.problems import register_error_handlers
+from creditbank.body_limits import limit_of
 from creditbank.db import configure_sqlite
 from creditbank.domain.errors import PayloadTooLarge
 from creditbank.extensions import db, init_migrations
@@ -96,6 +97,9 @@ def _engine_options(settings: Settings, *, limit_statements: bool = True) -> dic
 def _refuse_large_bodies() -> None:
     """413 before anything reads the body, which is drained in small chunks (never held in
     memory) so that the client is not reset while it is still sending, and sees the status."""
+    larger = limit_of(current_app.view_functions.get(request.endpoint or ""))
+    if larger is not None and larger > (request.max_content_length or 0):
+        request.max_content_length = larger  # a route that takes files (body_limits.py)
     length = request.content_length
     limit = request.max_content_length
     if length is None and limit is not None and request.environ.get("wsgi.input_terminated"):

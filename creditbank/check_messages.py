@@ -88,6 +88,14 @@ MESSAGE_TEXT: tuple[tuple[str, str], ...] = (
     (r"Not a staged file's name", "预览文件的标识无效，请重新上传文件。"),
     (r"The preview has expired; upload the file again", "预览已过期，请重新上传文件。"),
     (r"The staged file is damaged; upload it again", "预览文件已损坏，请重新上传文件。"),
+    # a deposit's evidence files (intake/deposits.py)
+    (r"Attach at least one evidence file\.", "请至少附上一份证明材料。"),
+    (r"(.+): larger than 10 MB\.", r"\1：超过 10 MB，未接收。"),
+    (
+        r"(.+): not a PDF, JPEG or PNG file \(judged by its content\)\.",
+        r"\1：按文件内容判断不是 PDF、JPEG 或 PNG 文件，未接收。",
+    ),
+    (r"At most (\d+) files\.", r"最多 \1 个文件。"),
 )
 _MESSAGE_PATTERNS = tuple((re.compile(pattern), text) for pattern, text in MESSAGE_TEXT)
 

@@ -40,6 +40,10 @@ class EventTag(StrEnum):
     APPLICATION_WITHDRAWN = "api:application:withdrawn"
     TRANSFER_ITEM_REJECTED = "api:transfer_item:rejected"
     TRANSFER_ITEM_CONFIRMED = "api:transfer_item:confirmed"
+    # Deposits and reviews (services/deposits.py, services/reviews.py): the journal keeps the
+    # outcome and the decision; the event keeps who acted (a page's staff member, a client).
+    OUTCOME_DEPOSITED = "api:outcome:deposited"
+    REVIEW_DECIDED = "api:review:decided"
     # The workstation console (creditbank/web): a provider's sheet uploaded on its behalf,
     # from its preview to its end, and a ruleset published from a file.
     WEB_UPLOAD_PREVIEWED = "web:upload:previewed"

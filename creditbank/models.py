@@ -16,7 +16,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 # The college half's tables, so that the foreign keys below always find them.
-from creditbank import college_models, document_models  # noqa: F401
+from creditbank import college_models, document_models, evidence_models, upload_models  # noqa: F401
 from creditbank.db import HASH, ID, UTCDateTime
 from creditbank.domain.canonical import GENESIS_HASH
 from creditbank.extensions import Model

@@ -29,6 +29,15 @@ class IdConverter(BaseConverter):
 ID_SCHEMA = {"type": "string", "pattern": f"^{IdConverter.regex}$", "maxLength": 30}
 
 
+class Sha256Converter(BaseConverter):
+    """A path segment that is a SHA-256 in lowercase hex (an evidence file's name)."""
+
+    regex = "[0-9a-f]{64}"
+
+
+SHA256_SCHEMA = {"type": "string", "pattern": f"^{Sha256Converter.regex}$", "maxLength": 64}
+
+
 class DocumentNumberConverter(BaseConverter):
     """A document number (:mod:`creditbank.domain.document_numbers`), ``YY-T-2026-0000123``."""
 
@@ -144,6 +153,7 @@ def init_api(app: Flask) -> Api:
         catalogues,
         checkpoints,
         colleges,
+        deposits,
         documents,
         exports,
         learners,
@@ -159,8 +169,10 @@ def init_api(app: Flask) -> Api:
 
     app.config.update(API_CONFIG)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["sha256"] = Sha256Converter
     api = Api(app, spec_kwargs=SPEC)
     api.register_converter(IdConverter, lambda _: ID_SCHEMA)
+    api.register_converter(Sha256Converter, lambda _: SHA256_SCHEMA)
     app.url_map.converters["document_number"] = DocumentNumberConverter
     api.register_converter(DocumentNumberConverter, lambda _: DOCUMENT_NUMBER_SCHEMA)
     api.spec.components.security_scheme(
@@ -173,7 +185,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (audits, checkpoints):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
-    for module in (uploads, exports):
+    for module in (uploads, exports, deposits):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     for module in (colleges, programmes, catalogues, applications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

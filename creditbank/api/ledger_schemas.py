@@ -28,7 +28,21 @@ class OutcomeSchema(OpenSchema):
 
     id = fields.String()
     learner_id = fields.String()
-    provider_id = fields.String()
+    provider_id = fields.String(
+        allow_none=True, metadata={"description": "null for a learner's deposit"}
+    )
+    source = fields.String(
+        metadata={
+            "enum": ["self_declared"],
+            "description": "Only on a learner's deposit (POST /learners/{id}/deposits): declared "
+            "by the learner, not posted by a provider; it always waits for a review.",
+        }
+    )
+    issuer = fields.String(metadata={"description": "A deposit's issuer, as declared"})
+    evidence = fields.List(
+        fields.String(),
+        metadata={"description": "A deposit's evidence files: their SHA-256 (hex), sorted"},
+    )
     external_ref = fields.String()
     kind = fields.String(metadata={"enum": list(KINDS)})
     category = fields.String()

@@ -42,6 +42,9 @@ def judge(outcome: Outcome, ruleset: Ruleset | None, tally: Tally) -> Verdict:
     expired_rule = expiry(outcome, ruleset)
     if expired_rule is not None:
         return Verdict(Reason.EXPIRED, rule=expired_rule)
+    if outcome.self_declared:
+        # Unverified until reviewed: its hours do not accumulate and its number blocks nothing.
+        return Verdict(Reason.PENDING_REVIEW)
     return _JUDGES[outcome.kind](outcome, ruleset, tally)
 
 

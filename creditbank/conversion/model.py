@@ -73,6 +73,9 @@ class Outcome:
     score: int | None = None  # course: 0..100
     institution: str | None = None  # course
     description: str | None = None  # informal
+    # Declared by the learner (a deposit with evidence, not a provider's post): whatever its
+    # kind, it waits for a workstation review; the rules only suggest what it would earn.
+    self_declared: bool = False
 
 
 @dataclass(frozen=True)

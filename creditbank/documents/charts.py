@@ -68,3 +68,26 @@ def _without_scripts(root: Any) -> Any:
     for script in list(root.iter("{http://www.w3.org/2000/svg}script", "script")):
         script.getparent().remove(script)
     return root
+
+
+def balance_chart(by_category: Mapping[str, str], title: str) -> bytes:
+    """A horizontal bar per category (``{label: "12.5"}``, in the order given), its value
+    printed on the bar; an empty mapping draws the axes and says so."""
+    chart = pygal.HorizontalBar(
+        title=title,
+        style=STYLE,
+        show_legend=False,
+        print_values=True,
+        width=640,
+        height=max(160, 70 + 48 * len(by_category)),
+        no_data_text="暂无学分",
+        # pygal measures labels as Latin letters; a Chinese one is about twice as wide
+        margin_left=max((len(label) for label in by_category), default=0) * 8,
+        value_formatter=lambda value: f"{value:.1f}",
+        js=[],
+    )
+    chart.add_xml_filter(_without_scripts)
+    chart.x_labels = list(by_category)
+    chart.add("学分", [float(value) for value in by_category.values()])
+    svg: bytes = chart.render()
+    return svg

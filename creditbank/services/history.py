@@ -29,6 +29,9 @@ HISTORY_KINDS = ("outcome", "void", "review")
 JOURNAL = JournalEntry.__table__
 _AMOUNT_FIELDS = ("hours", "credits")
 _DATE_FIELDS = ("valid_until",)
+# What a deposit's entry carries besides the outcome (services/deposits.py): who issued it and
+# its evidence files' SHA-256, for people and the hash chain; the engine reads neither.
+_NOT_JUDGED = ("outcome_kind", "external_ref", "achieved_on", "title", "issuer", "evidence")
 # Published rulesets never change, so each process parses each one once.
 _PARSED_RULESETS: dict[str, Ruleset] = {}
 _RULESET_IDS = select(RulesetRow.id).order_by(RulesetRow.version)
@@ -77,7 +80,7 @@ def history_entry(entry: JournalEntry | Entry) -> HistoryEntry:
 def outcome_from_data(entry: JournalEntry | Entry, data: Mapping[str, Any]) -> Outcome:
     fields: dict[str, Any] = {}
     for name, value in data.items():
-        if name in ("outcome_kind", "external_ref", "achieved_on", "title") or value is None:
+        if name in _NOT_JUDGED or value is None:
             continue
         if name in _AMOUNT_FIELDS:
             value = parse_tenths(value)

@@ -65,6 +65,8 @@ def outcome_view(
         "kind": data["outcome_kind"],
     }
     view.update({k: v for k, v in data.items() if k != "outcome_kind"})
+    if data.get("self_declared"):
+        view["source"] = "self_declared"  # a learner's deposit: no provider (services/deposits)
     if "credits" in data:
         # A course's own credits share their name with what the outcome earned (API.md's
         # ``credits``), which the view shows below; the course's figure stays readable here.

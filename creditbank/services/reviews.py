@@ -10,6 +10,7 @@ from creditbank.conversion import Status
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.errors import NotFound, NotPendingReview
 from creditbank.domain.roles import Principal
+from creditbank.events import EventTag, record_event
 from creditbank.extensions import db
 from creditbank.journal import append, lock_accounts
 from creditbank.models import OutcomeState
@@ -59,4 +60,12 @@ def decide_review(
             category=category,
         )
         changed = reconvert(session, account, load_rulesets(session), now)
+        record_event(
+            session,
+            EventTag.REVIEW_DECIDED,
+            actor=principal.subject,
+            subject_id=state.learner_id,
+            occurred_at=now,
+            details={"outcome_id": outcome_id, "credits": format_tenths(credits)},
+        )
         return entry_view(entry), [credit_view(c) for c in changed]

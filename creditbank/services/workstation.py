@@ -70,7 +70,10 @@ def _outcome_page(
     views = outcome_views(db.session(), page.items)
     names = provider_names({view["provider_id"] for view in views})
     for view in views:
-        view["provider_name"] = names.get(view["provider_id"], view["provider_id"])
+        if view.get("source") == "self_declared":  # a learner's deposit (services/deposits.py)
+            view["provider_name"] = "本人申报"
+        else:
+            view["provider_name"] = names.get(view["provider_id"], view["provider_id"])
     return Page(views, page.next_cursor)
 
 

@@ -11,7 +11,7 @@ from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from creditbank.domain.errors import InvalidCredentials
-from creditbank.services import accounts, learners
+from creditbank.services import learner_portal, learners
 from creditbank.web import learner_session
 from creditbank.web import session as throttle
 from creditbank.web.guards import learner_principal, learner_required
@@ -20,14 +20,21 @@ from creditbank.web.pages import page_blueprint, safe_next
 blp = page_blueprint("learner", "/learner")
 THROTTLE = "learner-login"
 MIN_PASSWORD = 8
+PAGE_ROWS = 20
 
 
 @blp.get("/")
 @learner_required
 def home() -> str:
+    """The account, its balance by category (a chart and a table), its outcomes, newest first."""
     view = learners.get_learner(g.learner.learner_id)
-    balance = accounts.balance(learner_principal(), g.learner.learner_id, None)
-    return render_template("learner/home.html", learner=view, balance=balance)
+    principal, learner_id = learner_principal(), g.learner.learner_id
+    balance = learner_portal.overview(principal, learner_id)
+    cursor = request.args.get("cursor")
+    page, files = learner_portal.my_outcomes(principal, learner_id, cursor, PAGE_ROWS)
+    return render_template(
+        "learner/home.html", learner=view, balance=balance, page=page, files=files
+    )
 
 
 @blp.route("/login", methods=["GET", "POST"])

@@ -43,13 +43,6 @@ def outcomes() -> str:
     return render_template("workstation/outcomes.html", page=page)
 
 
-@blp.get("/reviews")
-@login_required
-def reviews() -> str:
-    page = workstation.pending_reviews(request.args.get("cursor"), PAGE_ROWS)
-    return render_template("workstation/reviews.html", page=page)
-
-
 @blp.get("/audits/<audit_id>")
 @login_required
 def audit_report(audit_id: str) -> Response:

@@ -33,12 +33,16 @@ from tests.support.programmes import C1
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "creditbank_client"
-# openapi-python-client reads only the media types it knows; an XLSX download is bytes to it.
+# openapi-python-client reads only the media types it knows; an XLSX download, an evidence file
+# (a PDF, a JPEG or a PNG) is bytes to it.
 CONFIG = {
     "content_type_overrides": {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
             "application/octet-stream"
-        )
+        ),
+        "application/pdf": "application/octet-stream",
+        "image/jpeg": "application/octet-stream",
+        "image/png": "application/octet-stream",
     }
 }
 

@@ -115,6 +115,7 @@ def test_every_secured_route_refuses_an_anonymous_call(api):
             continue
         # an identifier of the right shape, of nothing that exists (IDs: a prefix and a ULID)
         path = re.sub(r"<document_number:[^<>]+>", "YY-T-2026-0000123", rule.rule)
+        path = re.sub(r"<sha256:[^<>]+>", "0" * 64, path)  # an evidence file's name
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "x_" + "0" * 26, path)
         for method in sorted(rule.methods - IGNORED_METHODS):
             response = api.call(method, path, json={} if method != "GET" else None)
@@ -211,6 +212,8 @@ def test_every_identifier_in_a_path_is_documented_with_its_shape(api, document):
     learner = api.new_learner()
 
     assert shapes.keys() >= {"learner_id", "outcome_id", "provider_id", "audit_id"}
+    digest = shapes.pop("sha256")  # an evidence file's name (POST /learners/{id}/deposits)
+    assert re.fullmatch(digest, "0" * 64) and not re.fullmatch(digest, "upload")
     number = shapes.pop("number")  # a document number, not an identifier
     assert re.fullmatch(number, "YY-T-2026-0000123") and not re.fullmatch(number, "upload")
     for name, pattern in shapes.items():

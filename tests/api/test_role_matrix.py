@@ -17,10 +17,16 @@ answers (API.md § Auth, § Conventions):
   → 404, none → 404 (PROGRAMMES.md § Words and roles, rules of scope: a college naming
   another college's applications, items, enrolments, eligibility or certificates; a learner
   naming another learner's application).
+- ``HIDDEN``: the role is let in, but every resource is hidden from it → 404 (a learner's
+  evidence files to a provider or a college).
 
 "own" is the side of the provider, the learner and the college whose tokens the matrix uses;
 "other" is a second provider, learner and college. Staff have no side: both are simply
 resources to them.
+
+The learner portal's pages (``portal`` rows) are the same for a learner's session: without
+one (no token, any role's token, a staff session) a page answers with the portal's sign-in
+form (302); the world's own learner, signed in, gets the row's answer.
 
 The workstation's pages are for people in a browser (``browser`` rows): a signed-in staff
 session decides who sees them, never a bearer token. Without a session — no token, or any
@@ -30,6 +36,7 @@ lets in gets its answer. Their forms carry the session's CSRF token, as a browse
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import uuid
@@ -54,6 +61,8 @@ STAFF_ROLES = ("workstation", "auditor", "college")
 HOME = {"workstation": "/workstation/", "auditor": "/workstation/", "college": "/college/"}
 PASSWORD = "correct horse battery"
 SIGN_IN_FORM = "/workstation/login"
+PORTAL_SIGN_IN = "/learner/login"
+PORTAL_PASSWORD = "the learner's own one"
 
 
 class Access(Enum):
@@ -61,10 +70,12 @@ class Access(Enum):
     OWN = "own"
     SELF = "self"
     SCOPED = "scoped"
+    HIDDEN = "hidden"
     NO = "no"
 
 
 ANY, OWN, SELF, SCOPED, NO = Access.ANY, Access.OWN, Access.SELF, Access.SCOPED, Access.NO
+HIDDEN = Access.HIDDEN
 OWNED = ("own", "other", "missing")  # a resource with an owner among the sides
 SIDES = ("own", "other")  # ... where no resource is named (what is made is the side's)
 SINGLE = ("one", "missing")  # a resource that belongs to no side
@@ -91,6 +102,7 @@ class Row:
     ok: tuple[int, ...] = (200,)
     public: bool = False
     browser: bool = False  # decided by a staff session in a browser, not by a bearer token
+    portal: bool = False  # decided by a learner's session in the portal (/learner/)
 
 
 def staff(level: Access = ANY) -> dict[str, Access]:
@@ -132,6 +144,7 @@ class World:
             "college": self.colleges.headers["own"],
         }
         self._audit_id: str | None = None
+        self._deposits: set[tuple[str, str]] = set()
         self._sessions: dict[str, FlaskClient] = {}
 
     def new_outcome(self, side: str, **fields: Any) -> str:
@@ -154,6 +167,17 @@ class World:
         response = self.api.post("/api/v1/outcomes", self.provider_headers[side], json=body)
         assert response.status_code == 201, response.get_json()
         return response.get_json()["outcome"]["id"]
+
+    def deposited(self, side: str, data: bytes) -> str:
+        """``data`` deposited as evidence to the side's learner (once); its SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        if (side, digest) not in self._deposits:
+            call = deposit(self, "workstation", side)
+            form = {**call.data, "evidence": (io.BytesIO(data), "evidence.pdf")}
+            response = self.api.post(call.path, self.api.workstation, data=form)
+            assert response.status_code == 201, response.get_json()
+            self._deposits.add((side, digest))
+        return digest
 
     def new_client(self, side: str) -> str:
         path = f"/api/v1/providers/{self.provider_id[side]}/clients"
@@ -186,6 +210,24 @@ class World:
             assert sign_in(browser, username).status_code == 302
             self._sessions[role] = browser
         return username
+
+    def portal(self) -> FlaskClient:
+        """A browser signed in to the portal as the own side's learner, its password chosen
+        (which ends that learner's tokens: a portal row uses none)."""
+        if "portal" not in self._sessions:
+            browser = new_browser(self.api.app)
+            form = {"username": self.learner_id["own"], "password": PASSWORD}
+            form["csrf_token"] = csrf_token(browser, PORTAL_SIGN_IN)
+            assert browser.post(PORTAL_SIGN_IN, data=form).status_code == 302
+            change = {
+                "old_password": PASSWORD,
+                "new_password": PORTAL_PASSWORD,
+                "confirm_password": PORTAL_PASSWORD,
+            }
+            change["csrf_token"] = csrf_token(browser, "/learner/password")
+            assert browser.post("/learner/password", data=change).status_code == 302
+            self._sessions["portal"] = browser
+        return self._sessions["portal"]
 
     def signed_in(self, role: str) -> FlaskClient:
         """A browser signed in as the world's staff account of ``role``."""
@@ -253,6 +295,44 @@ def review(world: World, _role: str, target: str) -> Call:
     outcome = world.outcome(target, fresh=world.new_pending)
     body = {"credits": "1.0", "category": "general", "note": "讲座记录齐全"}
     return Call(f"/api/v1/reviews/{outcome}", json=body)
+
+
+def deposit(world: World, _role: str, target: str) -> Call:
+    """A deposit to the side's learner (a learner: as itself, or naming the other side's)."""
+    form = {
+        "kind": "informal",
+        "title": "社区讲座",
+        "issuer": "社区学校",
+        "achieved_on": "2026-01-15",
+        "description": "讲座记录",
+        "evidence": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "record.pdf"),
+    }
+    path = f"/api/v1/learners/{world.learner(target)}/deposits"
+    return Call(path, data=form, content_type="multipart/form-data")
+
+
+EVIDENCE = b"%PDF-1.4\n% matrix evidence\n%%EOF\n"
+
+
+def evidence(world: World, _role: str, target: str) -> Call:
+    """The side's learner's evidence file, deposited by the workstation."""
+    digest = hashlib.sha256(EVIDENCE).hexdigest()
+    if target != "missing":
+        world.deposited(target, EVIDENCE)
+    return Call(f"/api/v1/learners/{world.learner(target)}/evidence/{digest}")
+
+
+def evidence_page(world: World, _role: str, _target: str) -> Call:
+    learner = world.learner_id["own"]
+    digest = world.deposited("own", EVIDENCE)
+    return Call(f"/workstation/evidence/{learner}/{digest}")
+
+
+def review_page(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], Call]:
+    """A page (or a form) of a fresh pending outcome's review."""
+    return lambda world, _role, _target: Call(
+        f"/workstation/reviews/{world.new_pending('own')}{suffix}", **kwargs
+    )
 
 
 def client_action(action: str) -> Callable[[World, str, str], Call]:
@@ -537,6 +617,33 @@ def page(path: str) -> Row:
     return Row(fixed(path), staff(), browser=True)
 
 
+def portal_page(call: Callable[[World, str, str], Call], *ok: int) -> Row:
+    """A page of the learner portal: the world's own learner, signed in, gets ``ok``."""
+    return Row(call, {}, ok=ok or (200,), portal=True)
+
+
+def portal_password_change(_world: World, _role: str, _target: str) -> Call:
+    form = {
+        "old_password": PORTAL_PASSWORD,
+        "new_password": PORTAL_PASSWORD,
+        "confirm_password": PORTAL_PASSWORD,
+    }
+    return Call("/learner/password", data=form)
+
+
+def portal_deposit(world: World, role: str, target: str) -> Call:
+    call = deposit(world, role, "own")
+    return Call("/learner/deposit", data=call.data, content_type="multipart/form-data")
+
+
+def portal_evidence(world: World, _role: str, _target: str) -> Call:
+    return Call(f"/learner/evidence/{world.deposited('own', EVIDENCE)}")
+
+
+def portal_sign_in_form(world: World, _role: str, _target: str) -> Call:
+    return Call(PORTAL_SIGN_IN, data={"username": world.learner_id["own"], "password": PASSWORD})
+
+
 def writer_page(call: Callable[[World, str, str], Call], *ok: int) -> Row:
     """A page, or a form, that only the workstation may open or post (auditors: 403)."""
     return Row(call, {"workstation": ANY}, browser=True, ok=ok or (200,))
@@ -734,6 +841,15 @@ DECISIONS: dict[str, Row] = {
     "GET /api/v1/learners/{}/ledger": Row(learner_path("/ledger"), LEARNER_READERS, OWNED),
     "GET /api/v1/learners/{}/transcript": Row(learner_path("/transcript"), LEARNER_READERS, OWNED),
     "GET /api/v1/learners/{}/credential": Row(learner_path("/credential"), LEARNER_READERS, OWNED),
+    # deposits (存入) and their evidence: another learner's are hidden as if they did not exist
+    "POST /api/v1/learners/{}/deposits": Row(
+        deposit, {"workstation": ANY, "learner": SCOPED}, OWNED, ok=(201,)
+    ),
+    "GET /api/v1/learners/{}/evidence/{}": Row(
+        evidence,
+        {**staff(), "learner": SCOPED, "provider": HIDDEN, "college": HIDDEN},
+        OWNED,
+    ),
     # providers and clients
     "POST /api/v1/providers": Row(new_provider, {"workstation": ANY}, ok=(201,)),
     "GET /api/v1/providers": Row(fixed("/api/v1/providers"), {**staff(), "provider": ANY}),
@@ -874,11 +990,33 @@ DECISIONS: dict[str, Row] = {
     "GET /workstation/learners": page("/workstation/learners"),
     "GET /workstation/outcomes": page("/workstation/outcomes"),
     "GET /workstation/reviews": page("/workstation/reviews"),
+    "GET /workstation/reviews/{}": Row(review_page(), staff(), browser=True),
+    "POST /workstation/reviews/{}/approve": Row(
+        review_page("/approve", data={"credits": "1.0", "category": "general"}),
+        {"workstation": ANY},
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /workstation/reviews/{}/reject": Row(
+        review_page("/reject", data={"reason": "材料不足"}), {"workstation": ANY}, browser=True
+    ),
+    "GET /workstation/evidence/{}/{}": Row(evidence_page, staff(), browser=True),
     "GET /workstation/audits/{}": Row(
         lambda world, _role, _target: Call(f"/workstation/audits/{world.audit_id()}"),
         staff(),
         browser=True,
     ),
+    # the learner portal's pages (tests/api/test_learner_portal_*.py): a learner's session
+    "GET /learner/": portal_page(fixed("/learner/")),
+    "GET /learner/password": portal_page(fixed("/learner/password")),
+    "POST /learner/password": portal_page(portal_password_change, 302),
+    "GET /learner/balance-chart.svg": portal_page(fixed("/learner/balance-chart.svg")),
+    "GET /learner/deposit": portal_page(fixed("/learner/deposit")),
+    "POST /learner/deposit": portal_page(portal_deposit, 302),
+    "GET /learner/evidence/{}": portal_page(portal_evidence),
+    "GET /learner/login": for_anyone_in_a_browser(fixed(PORTAL_SIGN_IN)),
+    "POST /learner/login": for_anyone_in_a_browser(portal_sign_in_form, 302),
+    "POST /learner/logout": for_anyone_in_a_browser(fixed("/learner/logout", data={}), 302),
     "GET /workstation/charts/monthly-{}.svg": page("/workstation/charts/monthly-credits.svg"),
     "GET /workstation/audits": page("/workstation/audits"),
     "POST /workstation/audits": Row(
@@ -981,6 +1119,9 @@ API_MD_PUBLIC = {
 }
 TOKEN_ENDPOINT = "POST /api/v1/auth/token"
 BROWSER_PUBLIC = {
+    "GET /learner/login",
+    "POST /learner/login",
+    "POST /learner/logout",
     "GET /workstation/login",
     "POST /workstation/login",
     "POST /workstation/logout",
@@ -1004,6 +1145,8 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     access = row.access.get(role, NO)
     if access is NO:
         return (403,)
+    if access is HIDDEN:
+        return (404,)
     if target == "missing":
         return (403,) if access is SELF else (404,)
     if target == "other" and access in (OWN, SELF):
@@ -1039,9 +1182,9 @@ def send(
     call = row.call(world, role or "workstation", target)
     headers = call.headers if call.headers is not None else world.headers.get(role or "", {})
     if client is None:
-        client = new_browser(world.api.app) if row.browser else world.api.client
+        client = new_browser(world.api.app) if row.browser or row.portal else world.api.client
     data = call.data
-    if row.browser and method == "POST":  # the form as a browser posts it
+    if (row.browser or row.portal) and method == "POST":  # the form as a browser posts it
         data = {**call.data, "csrf_token": form_token(client, token_page)}
     response = client.open(
         call.path,
@@ -1104,6 +1247,9 @@ def test_role_matrix(api, key):
     assert key in route_keys(api.app), f"{key} is not in the URL map"
     row = DECISIONS[key]
     world = World(api)
+    if row.portal:
+        assert_portal_answers(world, key)
+        return
     if row.browser:
         assert_page_answers(world, key)
         return
@@ -1121,6 +1267,27 @@ def test_role_matrix(api, key):
 
     wrong = {cell: got for cell, got in answers.items() if got[0] not in got[1]}
     assert not wrong, f"{key}: (role, target) -> (status, expected) {wrong}"
+
+
+def assert_portal_answers(world: World, key: str) -> None:
+    """A portal page as every caller: without a learner's session (no token, a role's token, a
+    staff session) the portal's sign-in form; the own learner, signed in, the row's answer."""
+    row = DECISIONS[key]
+    wrong = {}
+    callers = [(role or "anonymous", None, role, SIGN_IN_FORM) for role in (None, *ROLES)]
+    callers += [
+        (f"{role} session", world.signed_in(role), None, HOME[role]) for role in STAFF_ROLES
+    ]
+    for caller, client, role, token_page in callers:
+        response = send(world, key, role, "-", client, token_page)
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or not location.startswith(PORTAL_SIGN_IN):
+            wrong[(caller, "no learner session")] = (response.status_code, location)
+    response = send(world, key, None, "-", world.portal())
+    if response.status_code not in row.ok:
+        wrong[("learner", "signed in")] = (response.status_code, row.ok)
+
+    assert not wrong, f"{key}: (caller, session) -> what came instead {wrong}"
 
 
 def assert_page_answers(world: World, key: str) -> None:
@@ -1272,7 +1439,7 @@ def test_the_document_names_the_roles_the_matrix_lets_in(api):
     wrong, checked = {}, 0
     for key, rule in route_keys(api.app).items():
         row = DECISIONS[key]
-        if row.public or row.browser:
+        if row.public or row.browser or row.portal:
             continue
         method, path = rule.split(" ", 1)
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", path)

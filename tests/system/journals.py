@@ -72,7 +72,7 @@ def read_journal(database_url: str) -> Journal:
         (entry["provider_id"], entry["external_ref"])
         for views in entries.values()
         for entry in views
-        if entry["kind"] == "outcome"
+        if entry["kind"] == "outcome" and "provider_id" in entry  # a deposit has no provider
     )
     return Journal(entries, balances, refs)
 

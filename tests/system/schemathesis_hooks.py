@@ -20,6 +20,8 @@ a generator of values that keep the rule, so that the positive cases really are 
   seeded learners.
 - ``text/csv; header=present``: a catalogue's sheet: some of catalogue C1's rows, each course
   whole (``config/catalogues/example-510203.json``), under the sheet's Chinese headers.
+- ``application/pdf``, ``image/png``, ``image/jpeg``: a deposit's evidence files, each
+  starting with its type's magic bytes (the server judges a file by them).
 - ``effective-from``: a catalogue's start, an RFC 3339 instant or a bare date, of a real day.
 
 And in a ruleset's tables keyed by names (``hours_per_credit``, ``certificates``,
@@ -142,6 +144,16 @@ schemathesis.openapi.media_type(
         st.sampled_from(_C1["courses"]), min_size=1, max_size=6, unique_by=lambda c: c["code"]
     ).map(_catalogue_csv),
 )
+# A deposit's evidence: a file whose first bytes are those of its type (the server judges a
+# file by them, filetype), whatever follows.
+for media_type, magic in (
+    ("application/pdf", b"%PDF-1.4\n"),
+    ("image/png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+    ("image/jpeg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"),
+):
+    schemathesis.openapi.media_type(
+        media_type, st.binary(max_size=64).map(lambda rest, magic=magic: magic + rest)
+    )
 _DAYS = st.dates(date(2000, 1, 1), date(2099, 12, 31))
 schemathesis.openapi.format(
     "effective-from",

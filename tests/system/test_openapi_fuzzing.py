@@ -109,7 +109,9 @@ def test_schemathesis_with_every_check_finds_no_failing_operation(
 
 
 def fill_path(path: str) -> str:
-    """Every path parameter as an identifier's shape (a prefix and a ULID) of nothing."""
+    """Every path parameter as an identifier's shape (a prefix and a ULID) of nothing; an
+    evidence file's name as a SHA-256's."""
+    path = path.replace("{sha256}", "0" * 64)
     return re.sub(r"\{[^}]+\}", "x_" + "0" * 26, path)
 
 

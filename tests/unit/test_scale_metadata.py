@@ -25,7 +25,9 @@ from creditbank.extensions import db
 #   enrolments, transfer_applications, transfer_items, transfer_claims
 #                    the learner's side of the college half: filed and decided under the
 #                    learner's account lock, with the transfer entries they project
+#   evidence         a deposited outcome's files, written with its outcome entry
 BY_LEARNER = {
+    "evidence",
     "accounts",
     "journal_entries",
     "outcomes",
