@@ -120,13 +120,20 @@ def config_file(folder: Path, seeded: Seeded, role: str, provider_id: str) -> Pa
     # Filing an application is valid or not by the learner's account and the catalogue in
     # force (its outcomes, their lines and claims, the courses), which no schema can say: a
     # schema-valid filing may well be a 422 (unknown_learner, a course not in the catalogue,
-    # invalid_source), documented as such. Every other operation keeps the default.
-    lines += [
-        "",
-        "[[operations]]",
-        'include-name = "POST /api/v1/applications"',
-        'checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 422, 429]',
-    ]
+    # invalid_source), documented as such. So is enrolling by national ID: a well-formed ID
+    # that no learner of the bank holds is a 422 unknown_learner. Every other operation keeps
+    # the default.
+    for operation in (
+        "POST /api/v1/applications",
+        "POST /api/v1/programmes/{programme_id}/enrolments",
+    ):
+        lines += [
+            "",
+            "[[operations]]",
+            f'include-name = "{operation}"',
+            "checks.positive_data_acceptance.expected-statuses = "
+            '["2xx", 401, 403, 404, 409, 422, 429]',
+        ]
     path = folder / "schemathesis.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
