@@ -69,6 +69,8 @@ SHEET_KIND_NAMES = {
     "informal": "非正式学习",
 }
 # An outcome's status in one or two words, for lists (the full sentences: conversion.reasons).
+# Who recorded an outcome a learner deposited itself (no provider: services/deposits.py).
+SELF_DECLARED = "本人申报"
 OUTCOME_STATUS_NAMES = {
     "credited": "已认定",
     "not_credited": "未认定",

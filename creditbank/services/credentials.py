@@ -179,7 +179,9 @@ def _achievement(line: dict[str, Any], context: _Issuance) -> dict[str, Any]:
         "creditsAvailable": float(line["credits"]),
         "fieldOfStudy": line["category_label"]["zh"],
         "creator": {
-            "id": context.stable_urn("providers", provider["id"]),
+            "id": context.stable_urn("providers", provider["id"])
+            if provider["id"]
+            else context.stable_urn("self-declared", line["outcome_id"]),
             "type": ["Profile"],
             "name": provider["name"] or provider["id"],
         },

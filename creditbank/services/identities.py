@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from creditbank.context import keyring
@@ -14,6 +14,7 @@ from creditbank.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from creditbank.domain.national_id import NationalIdError, mask_national_id, validate_national_id
 from creditbank.domain.roles import Principal, Role
 from creditbank.events import EventTag, record_event
+from creditbank.evidence_models import Evidence
 from creditbank.journal import lock_accounts
 from creditbank.models import Account, Identity
 from creditbank.services.learners import LearnerView, get_learner
@@ -81,6 +82,12 @@ def erase_identity(principal: Principal, learner_id: str) -> None:
             erased.append("password")
         now = utcnow()
         release_learner_transfers(session, learner_id, now, principal.subject)
+        # the evidence files' names as uploaded may name the person too; the files (bound by
+        # their hashes into the journal) stay
+        evidence = Evidence.learner_id == learner_id
+        if session.scalar(select(Evidence.sha256).where(evidence).limit(1)) is not None:
+            session.execute(update(Evidence).where(evidence).values(original_name=""))
+            erased.append("evidence_names")
         session.delete(identity)
         record_event(
             session,

@@ -20,6 +20,7 @@ from creditbank.domain.errors import NotFound
 from creditbank.evidence_models import Evidence
 from creditbank.extensions import db
 from creditbank.labels import CERTIFICATE_LEVEL_TEXT, SKILL_LEVEL_TEXT, rule_text
+from creditbank.labels import SELF_DECLARED as SELF_DECLARED_NAME
 from creditbank.models import Account, Identity, OutcomeState, Provider
 from creditbank.services.deposits import SELF_DECLARED, evidence_of
 from creditbank.services.history import history_of, load_rulesets
@@ -66,7 +67,7 @@ def named_views(states: list[OutcomeState]) -> list[dict[str, Any]]:
         view["account_number"] = numbers.get(state.learner_id, "")
         view["self_declared"] = state.provider_id == SELF_DECLARED
         view["source_name"] = (
-            "本人申报" if view["self_declared"] else providers.get(state.provider_id, "")
+            SELF_DECLARED_NAME if view["self_declared"] else providers.get(state.provider_id, "")
         )
         view["waited_days"] = (now - state.recorded_at).days
         view["rule_label"] = rule_text(state.rule)["zh"] if state.rule else None

@@ -20,7 +20,7 @@ from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import format_instant
 from creditbank.domain.roles import Principal
 from creditbank.extensions import db
-from creditbank.labels import category_text, kind_text, outcome_summary, rule_text
+from creditbank.labels import SELF_DECLARED, category_text, kind_text, outcome_summary, rule_text
 from creditbank.models import Account, Identity, JournalEntry, OutcomeState, Provider
 from creditbank.models import Ruleset as RulesetRow
 from creditbank.services.accounts import readable_account
@@ -149,7 +149,8 @@ def transcript_line(outcome: CreditedOutcome) -> dict[str, Any]:
         "category_label": category_text(state.category),
         "provider": {
             "id": state.provider_id,
-            "name": outcome.provider.name if outcome.provider else None,
+            # a learner's own deposit has no provider: it says so (services/deposits.py)
+            "name": outcome.provider.name if outcome.provider else SELF_DECLARED,
         },
         "achieved_on": data["achieved_on"],
         "recorded_at": format_instant(state.recorded_at),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from creditbank.conversion import Status
 from creditbank.extensions import db
+from creditbank.labels import SELF_DECLARED
 from creditbank.models import Account, Audit, Identity, OutcomeState, Provider
 from creditbank.services.outcome_views import outcome_views
 from creditbank.services.pagination import Page, keyset_page
@@ -71,7 +72,7 @@ def _outcome_page(
     names = provider_names({view["provider_id"] for view in views})
     for view in views:
         if view.get("source") == "self_declared":  # a learner's deposit (services/deposits.py)
-            view["provider_name"] = "本人申报"
+            view["provider_name"] = SELF_DECLARED
         else:
             view["provider_name"] = names.get(view["provider_id"], view["provider_id"])
     return Page(views, page.next_cursor)

@@ -215,3 +215,34 @@ def test_an_audit_replays_deposits_and_their_reviews_and_finds_nothing(api, lear
     # 10 h + 6 h from the provider: 1.0 (the declared 30 h never count as hours); 1.0 + 6.0
     # granted by review
     assert balance["total"] == "8.0"
+
+
+def test_a_credited_deposit_is_self_declared_on_the_transcript(api, learner):
+    learner_id, headers = learner
+    outcome = deposit(api, learner_id, headers, [(pdf_bytes(), "c.pdf")]).get_json()["outcome"]
+    api.post(
+        f"/api/v1/reviews/{outcome['id']}",
+        api.workstation,
+        json={"credits": "5.0", "category": "certificate", "note": "核验原件"},
+    )
+
+    transcript = api.get(f"/api/v1/learners/{learner_id}/transcript", headers).get_json()
+
+    [line] = [line for line in transcript["lines"] if line["outcome_id"] == outcome["id"]]
+    assert line["provider"]["name"] == "本人申报"
+
+
+def test_erasing_the_identity_forgets_the_evidence_files_names_but_keeps_the_files(api, learner):
+    learner_id, headers = learner
+    pdf = pdf_bytes()
+    deposit(api, learner_id, headers, [(pdf, "陈晓雨的证书.pdf")])
+
+    erased = api.call("DELETE", f"/api/v1/learners/{learner_id}/identity", api.workstation)
+
+    assert erased.status_code == 204, erased.get_json()
+    db.session.expire_all()
+    assert db.session.scalars(select(Evidence.original_name)).all() == [""]
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.occurred_at.desc())).first()
+    assert "evidence_names" in event.details
+    path = f"/api/v1/learners/{learner_id}/evidence/{hashlib.sha256(pdf).hexdigest()}"
+    assert api.get(path, api.workstation).data == pdf
