@@ -13,25 +13,27 @@ answers (API.md § Auth, § Conventions):
 - ``OWN``: only its own (a provider's outcomes, a college's programmes) → 2xx, another's →
   403, none → 404;
 - ``SELF``: only itself (a learner's own account) → 2xx, any other id → 403;
+- ``HIDDEN``: the role is let in, but every resource is hidden from it → 404 (a learner's
+  evidence files to a provider or a college).
 - ``SCOPED``: only its own, and another's is hidden as if it did not exist → 2xx, another's
   → 404, none → 404 (PROGRAMMES.md § Words and roles, rules of scope: a college naming
   another college's applications, items, enrolments, eligibility or certificates; a learner
   naming another learner's application).
-- ``HIDDEN``: the role is let in, but every resource is hidden from it → 404 (a learner's
-  evidence files to a provider or a college).
 
 "own" is the side of the provider, the learner and the college whose tokens the matrix uses;
 "other" is a second provider, learner and college. Staff have no side: both are simply
 resources to them.
 
-The learner portal's pages (``portal`` rows) are the same for a learner's session: without
-one (no token, any role's token, a staff session) a page answers with the portal's sign-in
-form (302); the world's own learner, signed in, gets the row's answer.
-
-The workstation's pages are for people in a browser (``browser`` rows): a signed-in staff
-session decides who sees them, never a bearer token. Without a session — no token, or any
-role's token — a page answers with the sign-in form (302); signed in, a staff role the row
-lets in gets its answer. Their forms carry the session's CSRF token, as a browser's do.
+The console's pages are for people in a browser (``browser`` rows; the page rows live in
+role_matrix_pages.py): a signed-in session decides who sees them, never a bearer token. The
+workstation's and the college's pages take a staff session; the learner portal's
+(``/learner/``) the own side's learner signed in there by account number and password, its
+first sign-in's password change made. Without a session — no token, or any role's token — a
+page answers with its door's sign-in form (302); signed in, a role the row lets in gets its
+answer (a learner: another learner's application as one that does not exist, 404); a staff
+session a staff page does not let in gets 403, and a session of the other door (staff on the
+portal, the learner on staff pages) that door's sign-in form. Their forms carry the session's
+CSRF token, as a browser's do.
 """
 
 from __future__ import annotations
@@ -41,8 +43,6 @@ import io
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import pytest
@@ -54,63 +54,51 @@ from creditbank.services.staff import create_staff
 from tests.api.browsers import STAFF_PASSWORD, csrf_token, new_browser, sign_in
 from tests.api.catalogue_helpers import C1_FORM, c1
 from tests.api.matrix_colleges import APPLICATIONS, Colleges, programme_body
+from tests.api.role_matrix_pages import (
+    CONVERSION_PAGES,
+    LEARNER_HOME,
+    LEARNER_PAGES,
+    LEARNER_SIGN_IN,
+    WORKSTATION_PAGES,
+    account_number,
+    approved_item,
+    flagged_item,
+    pending_item,
+)
+from tests.api.role_matrix_rows import (
+    ANY,
+    HIDDEN,
+    MISSING,
+    NO,
+    OWN,
+    OWNED,
+    ROLES,
+    SCOPED,
+    SELF,
+    SIDES,
+    SINGLE,
+    Call,
+    Row,
+    everyone,
+    fixed,
+    for_anyone_in_a_browser,
+    page,
+    staff,
+    writer_page,
+)
 
-ROLES = ("workstation", "auditor", "provider", "learner", "college")
-# The roles with a staff session in a browser, and the page each one's forms are taken from.
+# The roles with a staff session in a browser; with the learner's portal session, the roles
+# with a session, and the page each one's forms are taken from.
 STAFF_ROLES = ("workstation", "auditor", "college")
-HOME = {"workstation": "/workstation/", "auditor": "/workstation/", "college": "/college/"}
+SESSION_ROLES = (*STAFF_ROLES, "learner")
+HOME = {
+    "workstation": "/workstation/",
+    "auditor": "/workstation/",
+    "college": "/college/",
+    "learner": LEARNER_HOME,
+}
 PASSWORD = "correct horse battery"
 SIGN_IN_FORM = "/workstation/login"
-PORTAL_SIGN_IN = "/learner/login"
-PORTAL_PASSWORD = "the learner's own one"
-
-
-class Access(Enum):
-    ANY = "any"
-    OWN = "own"
-    SELF = "self"
-    SCOPED = "scoped"
-    HIDDEN = "hidden"
-    NO = "no"
-
-
-ANY, OWN, SELF, SCOPED, NO = Access.ANY, Access.OWN, Access.SELF, Access.SCOPED, Access.NO
-HIDDEN = Access.HIDDEN
-OWNED = ("own", "other", "missing")  # a resource with an owner among the sides
-SIDES = ("own", "other")  # ... where no resource is named (what is made is the side's)
-SINGLE = ("one", "missing")  # a resource that belongs to no side
-COLLECTION = ("-",)  # no resource in the path
-
-
-@dataclass(frozen=True)
-class Call:
-    path: str
-    json: Any = None
-    data: Any = None
-    query: dict[str, str] | None = None
-    headers: dict[str, str] | None = None  # instead of the role's own (a fresh learner's)
-    content_type: str | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    """Who may call a route, and how to call it for a role on a target."""
-
-    call: Callable[[World, str, str], Call]
-    access: dict[str, Access] = field(default_factory=dict)  # roles left out: NO
-    targets: tuple[str, ...] = COLLECTION
-    ok: tuple[int, ...] = (200,)
-    public: bool = False
-    browser: bool = False  # decided by a staff session in a browser, not by a bearer token
-    portal: bool = False  # decided by a learner's session in the portal (/learner/)
-
-
-def staff(level: Access = ANY) -> dict[str, Access]:
-    return {"workstation": level, "auditor": level}
-
-
-def everyone(level: Access = ANY) -> dict[str, Access]:
-    return dict.fromkeys(ROLES, level)
 
 
 LEARNER_READERS = {**staff(), "learner": SELF}
@@ -144,8 +132,8 @@ class World:
             "college": self.colleges.headers["own"],
         }
         self._audit_id: str | None = None
-        self._deposits: set[tuple[str, str]] = set()
         self._sessions: dict[str, FlaskClient] = {}
+        self._deposits: set[tuple[str, str]] = set()
 
     def new_outcome(self, side: str, **fields: Any) -> str:
         """An outcome the side's provider posts for the side's learner (16 h: 1.0 credit)."""
@@ -211,28 +199,36 @@ class World:
             self._sessions[role] = browser
         return username
 
-    def portal(self) -> FlaskClient:
-        """A browser signed in to the portal as the own side's learner, its password chosen
-        (which ends that learner's tokens: a portal row uses none)."""
-        if "portal" not in self._sessions:
-            browser = new_browser(self.api.app)
-            form = {"username": self.learner_id["own"], "password": PASSWORD}
-            form["csrf_token"] = csrf_token(browser, PORTAL_SIGN_IN)
-            assert browser.post(PORTAL_SIGN_IN, data=form).status_code == 302
-            change = {
-                "old_password": PASSWORD,
-                "new_password": PORTAL_PASSWORD,
-                "confirm_password": PORTAL_PASSWORD,
-            }
-            change["csrf_token"] = csrf_token(browser, "/learner/password")
-            assert browser.post("/learner/password", data=change).status_code == 302
-            self._sessions["portal"] = browser
-        return self._sessions["portal"]
-
     def signed_in(self, role: str) -> FlaskClient:
-        """A browser signed in as the world's staff account of ``role``."""
+        """A browser signed in as the world's staff account of ``role``, or as the own side's
+        learner to the portal (``learner``)."""
+        if role == "learner":
+            return self.learner_session()
         self.staff_account(role)
         return self._sessions[role]
+
+    def learner_session(self) -> FlaskClient:
+        """A browser signed in to the portal as the own side's learner, by account number and
+        password, its first sign-in's password change made (to the same password: the change
+        ends the learner's bearer token, so the world takes a new one)."""
+        if "learner" not in self._sessions:
+            browser = new_browser(self.api.app)
+            form = {"username": account_number(self), "password": PASSWORD}
+            token = csrf_token(browser, LEARNER_SIGN_IN)
+            signed = browser.post(LEARNER_SIGN_IN, data={**form, "csrf_token": token})
+            assert signed.status_code == 302, signed.status_code
+            assert browser.get(LEARNER_HOME).headers["Location"] == "/learner/password"
+            change = {
+                "old_password": PASSWORD,
+                "new_password": PASSWORD,
+                "confirm_password": PASSWORD,
+                "csrf_token": csrf_token(browser, "/learner/password"),
+            }
+            assert browser.post("/learner/password", data=change).status_code == 302
+            assert browser.get(LEARNER_HOME).status_code == 200
+            self.headers["learner"] = self.api.learner_headers(self.learner_id["own"], PASSWORD)
+            self._sessions["learner"] = browser
+        return self._sessions["learner"]
 
     def learner(self, target: str) -> str:
         return self.learner_id.get(target, MISSING["learner"])
@@ -241,60 +237,6 @@ class World:
         if target == "missing":
             return MISSING["outcome"]
         return fresh(target) if fresh else self.outcome_id[target]
-
-
-MISSING = {
-    "learner": "L01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "outcome": "o_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "provider": "p_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "client": "c_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "ruleset": "rs_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "audit": "a_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "programme": "pg_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "catalogue": "cat_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "college": "col_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "application": "ta_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-    "item": "ti_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-}
-
-
-def fixed(path: str, **kwargs: Any) -> Callable[[World, str, str], Call]:
-    return lambda _world, _role, _target: Call(path, **kwargs)
-
-
-def learner_path(suffix: str = "") -> Callable[[World, str, str], Call]:
-    return lambda world, _role, target: Call(f"/api/v1/learners/{world.learner(target)}{suffix}")
-
-
-def password_change(world: World, role: str, target: str) -> Call:
-    """A fresh learner each time: a changed password ends the tokens of the one it changes."""
-    if target == "missing":
-        learner, headers = MISSING["learner"], None
-    elif role == "learner" and target == "own":
-        learner, headers = world.new_learner_headers()
-    else:
-        learner, headers = world.api.new_learner(password=PASSWORD), None
-    body = {"new_password": "a brand new secret"}
-    if role == "learner":
-        body["old_password"] = PASSWORD
-    return Call(f"/api/v1/learners/{learner}/password", json=body, headers=headers)
-
-
-def erase_identity(world: World, _role: str, target: str) -> Call:
-    """A fresh learner each time: erasing one ends its tokens and the world's learner's."""
-    learner = MISSING["learner"] if target == "missing" else world.api.new_learner()
-    return Call(f"/api/v1/learners/{learner}/identity")
-
-
-def void(world: World, _role: str, target: str) -> Call:
-    outcome = world.outcome(target, fresh=world.new_outcome)
-    return Call(f"/api/v1/outcomes/{outcome}/void", json={"reason": "录入错误"})
-
-
-def review(world: World, _role: str, target: str) -> Call:
-    outcome = world.outcome(target, fresh=world.new_pending)
-    body = {"credits": "1.0", "category": "general", "note": "讲座记录齐全"}
-    return Call(f"/api/v1/reviews/{outcome}", json=body)
 
 
 def deposit(world: World, _role: str, target: str) -> Call:
@@ -333,6 +275,50 @@ def review_page(suffix: str = "", **kwargs: Any) -> Callable[[World, str, str], 
     return lambda world, _role, _target: Call(
         f"/workstation/reviews/{world.new_pending('own')}{suffix}", **kwargs
     )
+
+
+def portal_deposit(world: World, role: str, target: str) -> Call:
+    call = deposit(world, role, "own")
+    return Call("/learner/deposit", data=call.data, content_type="multipart/form-data")
+
+
+def portal_evidence(world: World, _role: str, _target: str) -> Call:
+    return Call(f"/learner/evidence/{world.deposited('own', EVIDENCE)}")
+
+
+def learner_path(suffix: str = "") -> Callable[[World, str, str], Call]:
+    return lambda world, _role, target: Call(f"/api/v1/learners/{world.learner(target)}{suffix}")
+
+
+def password_change(world: World, role: str, target: str) -> Call:
+    """A fresh learner each time: a changed password ends the tokens of the one it changes."""
+    if target == "missing":
+        learner, headers = MISSING["learner"], None
+    elif role == "learner" and target == "own":
+        learner, headers = world.new_learner_headers()
+    else:
+        learner, headers = world.api.new_learner(password=PASSWORD), None
+    body = {"new_password": "a brand new secret"}
+    if role == "learner":
+        body["old_password"] = PASSWORD
+    return Call(f"/api/v1/learners/{learner}/password", json=body, headers=headers)
+
+
+def erase_identity(world: World, _role: str, target: str) -> Call:
+    """A fresh learner each time: erasing one ends its tokens and the world's learner's."""
+    learner = MISSING["learner"] if target == "missing" else world.api.new_learner()
+    return Call(f"/api/v1/learners/{learner}/identity")
+
+
+def void(world: World, _role: str, target: str) -> Call:
+    outcome = world.outcome(target, fresh=world.new_outcome)
+    return Call(f"/api/v1/outcomes/{outcome}/void", json={"reason": "录入错误"})
+
+
+def review(world: World, _role: str, target: str) -> Call:
+    outcome = world.outcome(target, fresh=world.new_pending)
+    body = {"credits": "1.0", "category": "general", "note": "讲座记录齐全"}
+    return Call(f"/api/v1/reviews/{outcome}", json=body)
 
 
 def client_action(action: str) -> Callable[[World, str, str], Call]:
@@ -558,18 +544,6 @@ def item_action(action: str, item: Callable[[World, str], str], **kwargs: Any):
     return call
 
 
-def pending_item(world: World, side: str) -> str:
-    return world.colleges.item_path(side)
-
-
-def approved_item(world: World, side: str) -> str:
-    return world.colleges.decided(side)
-
-
-def flagged_item(world: World, side: str) -> str:
-    return world.colleges.flagged(side)
-
-
 def sign_in_form(world: World, _role: str, _target: str) -> Call:
     form = {"username": world.staff_account("workstation"), "password": STAFF_PASSWORD}
     return Call(SIGN_IN_FORM, data=form)
@@ -612,43 +586,6 @@ def documents_page(suffix: str = "", data: dict[str, str] | None = None):
     return call
 
 
-def page(path: str) -> Row:
-    """A page of the workstation: every signed-in staff role sees it."""
-    return Row(fixed(path), staff(), browser=True)
-
-
-def portal_page(call: Callable[[World, str, str], Call], *ok: int) -> Row:
-    """A page of the learner portal: the world's own learner, signed in, gets ``ok``."""
-    return Row(call, {}, ok=ok or (200,), portal=True)
-
-
-def portal_password_change(_world: World, _role: str, _target: str) -> Call:
-    form = {
-        "old_password": PORTAL_PASSWORD,
-        "new_password": PORTAL_PASSWORD,
-        "confirm_password": PORTAL_PASSWORD,
-    }
-    return Call("/learner/password", data=form)
-
-
-def portal_deposit(world: World, role: str, target: str) -> Call:
-    call = deposit(world, role, "own")
-    return Call("/learner/deposit", data=call.data, content_type="multipart/form-data")
-
-
-def portal_evidence(world: World, _role: str, _target: str) -> Call:
-    return Call(f"/learner/evidence/{world.deposited('own', EVIDENCE)}")
-
-
-def portal_sign_in_form(world: World, _role: str, _target: str) -> Call:
-    return Call(PORTAL_SIGN_IN, data={"username": world.learner_id["own"], "password": PASSWORD})
-
-
-def writer_page(call: Callable[[World, str, str], Call], *ok: int) -> Row:
-    """A page, or a form, that only the workstation may open or post (auditors: 403)."""
-    return Row(call, {"workstation": ANY}, browser=True, ok=ok or (200,))
-
-
 def fresh_client_path(suffix: str) -> Callable[[World, str, str], Call]:
     """A provider's client of its own for each call (disabling or rotating one spends it)."""
 
@@ -672,129 +609,6 @@ def checkpoint_file(world: World, _role: str, _target: str) -> Call:
     world.checkpoint()
     latest = world.api.get("/api/v1/checkpoints/latest", world.api.workstation).get_json()
     return Call(f"/workstation/checkpoints/{latest['id']}.json")
-
-
-def for_anyone_in_a_browser(call: Callable[[World, str, str], Call], *ok: int) -> Row:
-    return Row(call, public=True, browser=True, ok=ok or (200,))
-
-
-# -- the conversion pages (college's, workstation's) ---------------------------------------------
-COLLEGE_PAGE = {"college": ANY}  # a college's staff session; every other role: 403
-WRITER_PAGE = {"workstation": ANY}  # a workstation form: auditors read, never post
-
-
-def own_application(prefix: str, suffix: str = "", decided: bool = False, **kw: Any):
-    """A page of the own side's application (``decided``: its item approved, closed)."""
-
-    def call(world: World, _role: str, _target: str) -> Call:
-        if decided:
-            world.colleges.decided("own")
-        return Call(f"{prefix}/{world.colleges.application('own')['id']}{suffix}", **kw)
-
-    return call
-
-
-def college_item(verb: str, item: Callable[[World, str], str], **kw: Any):
-    """A college page's form on the own side's item as ``item`` leaves it."""
-
-    def call(world: World, _role: str, _target: str) -> Call:
-        path = item(world, "own").removeprefix(APPLICATIONS)
-        return Call(f"/college/applications{path}/{verb}", **kw)
-
-    return call
-
-
-def own_programme_sheet(world: World, _role: str, _target: str) -> Call:
-    return Call(f"/college/programmes/{world.colleges.programme('own')}/catalogue.xlsx")
-
-
-def eligibility_page(world: World, _role: str, _target: str) -> Call:
-    from creditbank.domain.account_numbers import format_account_number
-    from creditbank.extensions import db
-    from creditbank.models import Account
-
-    number = db.session.get(Account, world.learner_id["own"]).account_number
-    programme = world.colleges.programme("own")
-    query = {"account": format_account_number(number), "programme_id": programme}
-    return Call("/workstation/conversion/apply", query=query)
-
-
-CONVERSION_PAGES: dict[str, Row] = {
-    "GET /college/": Row(fixed("/college/"), COLLEGE_PAGE, browser=True),
-    "GET /college/applications/{}": Row(
-        own_application("/college/applications"), COLLEGE_PAGE, browser=True
-    ),
-    "GET /college/applications/{}/certificate.pdf": Row(
-        own_application("/college/applications", "/certificate.pdf", decided=True),
-        COLLEGE_PAGE,
-        browser=True,
-    ),
-    "GET /college/applications/{}/items/{}/revoke": Row(
-        college_item("revoke", approved_item), COLLEGE_PAGE, browser=True
-    ),
-    "POST /college/applications/{}/items/{}/approve": Row(
-        college_item("approve", pending_item, data={"grade": "优秀"}),
-        COLLEGE_PAGE,
-        ok=(302,),
-        browser=True,
-    ),
-    "POST /college/applications/{}/items/{}/reject": Row(
-        college_item("reject", pending_item, data={"reason": "材料不全"}),
-        COLLEGE_PAGE,
-        ok=(302,),
-        browser=True,
-    ),
-    "POST /college/applications/{}/items/{}/revoke": Row(
-        college_item("revoke", approved_item, data={"reason": "证书撤销", "confirm": "yes"}),
-        COLLEGE_PAGE,
-        ok=(302,),
-        browser=True,
-    ),
-    "POST /college/applications/{}/items/{}/confirm": Row(
-        college_item("confirm", flagged_item, data={}), COLLEGE_PAGE, ok=(302,), browser=True
-    ),
-    "GET /college/catalogues": Row(fixed("/college/catalogues"), COLLEGE_PAGE, browser=True),
-    # Posted with no file (and a staged name that is none): refused beside the field.
-    "POST /college/catalogues/preview": Row(
-        fixed("/college/catalogues/preview", data={}), COLLEGE_PAGE, ok=(422,), browser=True
-    ),
-    "POST /college/catalogues/publish": Row(
-        fixed("/college/catalogues/publish", data={"staged": "none"}),
-        COLLEGE_PAGE,
-        ok=(422,),
-        browser=True,
-    ),
-    "GET /college/programmes/{}/catalogue.xlsx": Row(
-        own_programme_sheet, COLLEGE_PAGE, browser=True
-    ),
-    "GET /college/records": Row(fixed("/college/records"), COLLEGE_PAGE, browser=True),
-    "GET /workstation/conversion": page("/workstation/conversion"),
-    "GET /workstation/conversion/apply": Row(eligibility_page, staff(), browser=True),
-    "GET /workstation/conversion/applications/{}": Row(
-        own_application("/workstation/conversion/applications"), staff(), browser=True
-    ),
-    "GET /workstation/conversion/applications/{}/certificate.pdf": Row(
-        own_application("/workstation/conversion/applications", "/certificate.pdf", decided=True),
-        staff(),
-        browser=True,
-    ),
-    "GET /workstation/conversion/record.xlsx": page("/workstation/conversion/record.xlsx"),
-    # The workstation's forms, posted empty: past the guard, refused beside their fields.
-    **{
-        f"POST /workstation/conversion/{path}": Row(
-            fixed(f"/workstation/conversion/{path}", data=data),
-            WRITER_PAGE,
-            ok=(422,),
-            browser=True,
-        )
-        for path, data in (
-            ("apply", {}),
-            ("enrol", {}),
-            ("enrol-sheet", {}),
-            ("enrol-sheet/confirm", {"staged": "none"}),
-        )
-    },
-}
 
 
 # -- the decisions -------------------------------------------------------------------------------
@@ -841,15 +655,6 @@ DECISIONS: dict[str, Row] = {
     "GET /api/v1/learners/{}/ledger": Row(learner_path("/ledger"), LEARNER_READERS, OWNED),
     "GET /api/v1/learners/{}/transcript": Row(learner_path("/transcript"), LEARNER_READERS, OWNED),
     "GET /api/v1/learners/{}/credential": Row(learner_path("/credential"), LEARNER_READERS, OWNED),
-    # deposits (存入) and their evidence: another learner's are hidden as if they did not exist
-    "POST /api/v1/learners/{}/deposits": Row(
-        deposit, {"workstation": ANY, "learner": SCOPED}, OWNED, ok=(201,)
-    ),
-    "GET /api/v1/learners/{}/evidence/{}": Row(
-        evidence,
-        {**staff(), "learner": SCOPED, "provider": HIDDEN, "college": HIDDEN},
-        OWNED,
-    ),
     # providers and clients
     "POST /api/v1/providers": Row(new_provider, {"workstation": ANY}, ok=(201,)),
     "GET /api/v1/providers": Row(fixed("/api/v1/providers"), {**staff(), "provider": ANY}),
@@ -990,33 +795,11 @@ DECISIONS: dict[str, Row] = {
     "GET /workstation/learners": page("/workstation/learners"),
     "GET /workstation/outcomes": page("/workstation/outcomes"),
     "GET /workstation/reviews": page("/workstation/reviews"),
-    "GET /workstation/reviews/{}": Row(review_page(), staff(), browser=True),
-    "POST /workstation/reviews/{}/approve": Row(
-        review_page("/approve", data={"credits": "1.0", "category": "general"}),
-        {"workstation": ANY},
-        ok=(302,),
-        browser=True,
-    ),
-    "POST /workstation/reviews/{}/reject": Row(
-        review_page("/reject", data={"reason": "材料不足"}), {"workstation": ANY}, browser=True
-    ),
-    "GET /workstation/evidence/{}/{}": Row(evidence_page, staff(), browser=True),
     "GET /workstation/audits/{}": Row(
         lambda world, _role, _target: Call(f"/workstation/audits/{world.audit_id()}"),
         staff(),
         browser=True,
     ),
-    # the learner portal's pages (tests/api/test_learner_portal_*.py): a learner's session
-    "GET /learner/": portal_page(fixed("/learner/")),
-    "GET /learner/password": portal_page(fixed("/learner/password")),
-    "POST /learner/password": portal_page(portal_password_change, 302),
-    "GET /learner/balance-chart.svg": portal_page(fixed("/learner/balance-chart.svg")),
-    "GET /learner/deposit": portal_page(fixed("/learner/deposit")),
-    "POST /learner/deposit": portal_page(portal_deposit, 302),
-    "GET /learner/evidence/{}": portal_page(portal_evidence),
-    "GET /learner/login": for_anyone_in_a_browser(fixed(PORTAL_SIGN_IN)),
-    "POST /learner/login": for_anyone_in_a_browser(portal_sign_in_form, 302),
-    "POST /learner/logout": for_anyone_in_a_browser(fixed("/learner/logout", data={}), 302),
     "GET /workstation/charts/monthly-{}.svg": page("/workstation/charts/monthly-credits.svg"),
     "GET /workstation/audits": page("/workstation/audits"),
     "POST /workstation/audits": Row(
@@ -1102,6 +885,34 @@ DECISIONS: dict[str, Row] = {
     ),
     "GET /favicon.ico": for_anyone_in_a_browser(fixed("/favicon.ico")),
     **CONVERSION_PAGES,
+    **WORKSTATION_PAGES,
+    **LEARNER_PAGES,
+    # deposits (存入) and their evidence: another learner's are hidden as if they did not exist
+    "POST /api/v1/learners/{}/deposits": Row(
+        deposit, {"workstation": ANY, "learner": SCOPED}, OWNED, ok=(201,)
+    ),
+    "GET /api/v1/learners/{}/evidence/{}": Row(
+        evidence,
+        {**staff(), "learner": SCOPED, "provider": HIDDEN, "college": HIDDEN},
+        OWNED,
+    ),
+    "GET /workstation/reviews/{}": Row(review_page(), staff(), browser=True),
+    "POST /workstation/reviews/{}/approve": Row(
+        review_page("/approve", data={"credits": "1.0", "category": "general"}),
+        {"workstation": ANY},
+        ok=(302,),
+        browser=True,
+    ),
+    "POST /workstation/reviews/{}/reject": Row(
+        review_page("/reject", data={"reason": "材料不足"}), {"workstation": ANY}, browser=True
+    ),
+    "GET /workstation/evidence/{}/{}": Row(evidence_page, staff(), browser=True),
+    "GET /learner/balance-chart.svg": Row(
+        fixed("/learner/balance-chart.svg"), {"learner": ANY}, browser=True
+    ),
+    "GET /learner/deposit": Row(fixed("/learner/deposit"), {"learner": ANY}, browser=True),
+    "POST /learner/deposit": Row(portal_deposit, {"learner": ANY}, ok=(302,), browser=True),
+    "GET /learner/evidence/{}": Row(portal_evidence, {"learner": ANY}, browser=True),
 }
 # API.md: "Outside it, at the root, and public: ..."; "Also public: openapi.json and docs".
 API_MD_PUBLIC = {
@@ -1119,15 +930,16 @@ API_MD_PUBLIC = {
 }
 TOKEN_ENDPOINT = "POST /api/v1/auth/token"
 BROWSER_PUBLIC = {
-    "GET /learner/login",
-    "POST /learner/login",
-    "POST /learner/logout",
     "GET /workstation/login",
     "POST /workstation/login",
     "POST /workstation/logout",
     "GET /workstation/static/{}",
     "GET /favicon.ico",
     "GET /verify/{}",  # the public verify page a document's QR code opens
+    # the learner portal's door: its sign-in form, signing in and out
+    "GET /learner/login",
+    "POST /learner/login",
+    "POST /learner/logout",
 }
 
 
@@ -1145,13 +957,13 @@ def expected(row: Row, role: str, target: str) -> tuple[int, ...]:
     access = row.access.get(role, NO)
     if access is NO:
         return (403,)
-    if access is HIDDEN:
-        return (404,)
     if target == "missing":
         return (403,) if access is SELF else (404,)
     if target == "other" and access in (OWN, SELF):
         return (403,)
     if target == "other" and access is SCOPED:
+        return (404,)
+    if access is HIDDEN:
         return (404,)
     return row.ok
 
@@ -1182,9 +994,9 @@ def send(
     call = row.call(world, role or "workstation", target)
     headers = call.headers if call.headers is not None else world.headers.get(role or "", {})
     if client is None:
-        client = new_browser(world.api.app) if row.browser or row.portal else world.api.client
+        client = new_browser(world.api.app) if row.browser else world.api.client
     data = call.data
-    if (row.browser or row.portal) and method == "POST":  # the form as a browser posts it
+    if row.browser and method == "POST":  # the form as a browser posts it
         data = {**call.data, "csrf_token": form_token(client, token_page)}
     response = client.open(
         call.path,
@@ -1236,10 +1048,23 @@ def test_a_browser_needs_a_session_for_everything_but_signing_in_and_out(app):
     assert public == BROWSER_PUBLIC
 
 
-def test_only_staff_have_sessions_to_let_in():
+def test_only_roles_with_a_session_are_let_in_to_pages():
     granted = {role for row in DECISIONS.values() if row.browser for role in row.access}
 
-    assert granted <= set(STAFF_ROLES)
+    assert granted <= set(SESSION_ROLES)
+
+
+def test_learner_pages_let_in_the_learner_alone_and_staff_pages_staff_alone():
+    """The portal's pages are the learner's; the workstation's and the college's, staff's."""
+    wrong = {
+        key: sorted(row.access)
+        for key, row in DECISIONS.items()
+        if row.browser
+        and (set(row.access) == {"learner"}) != (sign_in_form_of(key) == LEARNER_SIGN_IN)
+        and not row.public
+    }
+
+    assert wrong == {}
 
 
 @pytest.mark.parametrize("key", sorted(key for key, row in DECISIONS.items() if not row.public))
@@ -1247,9 +1072,6 @@ def test_role_matrix(api, key):
     assert key in route_keys(api.app), f"{key} is not in the URL map"
     row = DECISIONS[key]
     world = World(api)
-    if row.portal:
-        assert_portal_answers(world, key)
-        return
     if row.browser:
         assert_page_answers(world, key)
         return
@@ -1269,44 +1091,42 @@ def test_role_matrix(api, key):
     assert not wrong, f"{key}: (role, target) -> (status, expected) {wrong}"
 
 
-def assert_portal_answers(world: World, key: str) -> None:
-    """A portal page as every caller: without a learner's session (no token, a role's token, a
-    staff session) the portal's sign-in form; the own learner, signed in, the row's answer."""
-    row = DECISIONS[key]
-    wrong = {}
-    callers = [(role or "anonymous", None, role, SIGN_IN_FORM) for role in (None, *ROLES)]
-    callers += [
-        (f"{role} session", world.signed_in(role), None, HOME[role]) for role in STAFF_ROLES
-    ]
-    for caller, client, role, token_page in callers:
-        response = send(world, key, role, "-", client, token_page)
-        location = response.headers.get("Location", "")
-        if response.status_code != 302 or not location.startswith(PORTAL_SIGN_IN):
-            wrong[(caller, "no learner session")] = (response.status_code, location)
-    response = send(world, key, None, "-", world.portal())
-    if response.status_code not in row.ok:
-        wrong[("learner", "signed in")] = (response.status_code, row.ok)
-
-    assert not wrong, f"{key}: (caller, session) -> what came instead {wrong}"
+def sign_in_form_of(key: str) -> str:
+    """Where a page sends a caller it does not let in: the portal's pages to the portal's
+    sign-in form, every other page to the staff's."""
+    return LEARNER_SIGN_IN if key.split(" ", 1)[1].startswith("/learner/") else SIGN_IN_FORM
 
 
 def assert_page_answers(world: World, key: str) -> None:
     """A page as every caller: without a session (no token, or a role's token) the sign-in
-    form; signed in as a staff role, the row's answer if it lets the role in, else 403."""
+    form of its door; signed in, the row's answer on each target if it lets the role in; a
+    session the page does not let in gets 403 if it came through the page's door (a staff
+    session on a staff page), else that door's sign-in form (staff on the portal's pages, the
+    learner on staff pages)."""
     row = DECISIONS[key]
+    door = sign_in_form_of(key)
     wrong = {}
     for role in (None, *ROLES):
-        response = send(world, key, role, "-")
+        response = send(world, key, role, row.targets[0])
         location = response.headers.get("Location", "")
-        if response.status_code != 302 or not location.startswith(SIGN_IN_FORM):
+        if response.status_code != 302 or not location.startswith(door):
             wrong[(role or "anonymous", "no session")] = (response.status_code, location)
-    for role in STAFF_ROLES:
-        response = send(world, key, None, "-", world.signed_in(role), HOME[role])
-        want = row.ok if row.access.get(role, NO) is not NO else (403,)
-        if response.status_code not in want:
-            wrong[(role, "signed in")] = (response.status_code, want)
+    for role in SESSION_ROLES:
+        session = world.signed_in(role)
+        same_door = (role == "learner") == (door == LEARNER_SIGN_IN)
+        for target in row.targets:
+            response = send(world, key, None, target, session, HOME[role])
+            location = response.headers.get("Location", "")
+            if row.access.get(role, NO) is not NO:
+                want = expected(row, role, target)
+                if response.status_code not in want:
+                    wrong[(role, target)] = (response.status_code, want)
+            elif same_door and response.status_code != 403:
+                wrong[(role, target)] = (response.status_code, (403,))
+            elif not same_door and (response.status_code != 302 or not location.startswith(door)):
+                wrong[(role, target)] = (response.status_code, location)
 
-    assert not wrong, f"{key}: (caller, session) -> what came instead {wrong}"
+    assert not wrong, f"{key}: (caller, target) -> what came instead {wrong}"
 
 
 @pytest.mark.parametrize("key", sorted(API_MD_PUBLIC))
@@ -1439,7 +1259,7 @@ def test_the_document_names_the_roles_the_matrix_lets_in(api):
     wrong, checked = {}, 0
     for key, rule in route_keys(api.app).items():
         row = DECISIONS[key]
-        if row.public or row.browser or row.portal:
+        if row.public or row.browser:
             continue
         method, path = rule.split(" ", 1)
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", path)
