@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from creditbank.college_models import CertificateCounter, College
 from creditbank.conversion import shanghai_year
+from creditbank.services.document_counters import take_serial
 from creditbank.transfer import certificate_number
 
-_COUNTERS = CertificateCounter.__table__
+_COUNTERS: Table = CertificateCounter.__table__
 
 
 def next_certificate_number(session: Session, college_id: str, closed_at: datetime) -> str:
@@ -32,16 +32,4 @@ def next_certificate_number(session: Session, college_id: str, closed_at: dateti
 
 def next_serial(session: Session, college_id: str, year: int) -> int:
     """Take the next serial of the college's counter for ``year`` (1 for the year's first)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # The year's row, created once (two first closings of a year race here harmlessly).
-    session.execute(
-        insert(_COUNTERS)
-        .values(college_id=college_id, year=year, last_serial=0)
-        .on_conflict_do_nothing(index_elements=["college_id", "year"])
-    )
-    where = (_COUNTERS.c.college_id == college_id) & (_COUNTERS.c.year == year)
-    last = session.execute(
-        select(_COUNTERS.c.last_serial).where(where).with_for_update()
-    ).scalar_one()
-    session.execute(update(_COUNTERS).where(where).values(last_serial=last + 1))
-    return last + 1
+    return take_serial(session, _COUNTERS, {"college_id": college_id, "year": year})
