@@ -126,6 +126,8 @@ EVENT_TAG_NAMES = {
     "api:document:issued": "出具文件",
     "api:document:revoked": "作废文件",
     "api:credential:revoked": "撤销可验证凭证",
+    "api:outcome:deposited": "学员存入学习成果",
+    "api:review:decided": "审核学习成果",
 }
 AUDIT_CHECK_TEXT = {
     "seq_gap": ("序号缺口", "seq does not run 1..n: an entry is missing"),

@@ -17,7 +17,7 @@ from creditbank.web.ws_admin import field_messages
 
 ROLES = ("workstation", "auditor", "college")
 MESSAGES = {
-    "username": "用户名为 1–64 位英文字母、数字、“.”“_”或“-”，以字母或数字开头。",
+    "username": "用户名为 1–32 位英文字母、数字、“.”“_”或“-”，以字母或数字开头。",
     "username:taken": "已有这个用户名的账号，请换一个。",
     "role": "请选择角色。",
     "college_id": "院校工作人员须选择所属院校。",

@@ -229,3 +229,17 @@ def run_on_a_terminal(command: list[str], env: dict[str, str], answers: list[str
             process.kill()  # only the command started here
         os.close(leader)
     return output.decode(errors="replace")
+
+
+def test_a_new_username_fits_the_records_that_name_its_account(app):
+    """A staff member stands in the records as ``staff:<username>`` (audits requested, rulesets
+    published, transfer items decided: 40-character columns), so a new name has 32 at most."""
+    from creditbank.domain.errors import ValidationFailed
+    from creditbank.domain.roles import Role
+    from creditbank.services.staff import create_staff
+
+    assert create_staff("a" * 32, Role.WORKSTATION, "long-enough-pw").username == "a" * 32
+    with pytest.raises(ValidationFailed) as refused:
+        create_staff("a" * 33, Role.WORKSTATION, "long-enough-pw")
+    assert list(refused.value.errors) == ["username"]
+    assert len(f"staff:{'a' * 32}") <= 40
