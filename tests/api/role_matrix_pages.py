@@ -196,7 +196,7 @@ def void_page(data: dict[str, str] | None = None) -> Callable[[World, str, str],
     """Voiding a new outcome of the own side's learner (voiding spends it)."""
 
     def call(world: World, _role: str, _target: str) -> Call:
-        outcome = world.new_outcome("own")
+        outcome = world.new_pending("own")  # no category: whatever ruleset is in force
         path = f"/workstation/learners/{world.learner_id['own']}/outcomes/{outcome}/void"
         return Call(path, data=data)
 
