@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 import requests
 
+from creditbank.domain.document_numbers import DocumentNumber
 from tests.support.processes import TIMEOUT
 from tests.system.journals import read_journal
 from tests.system.schemathesis_runs import live_bank, run_schemathesis, seed
@@ -110,8 +111,9 @@ def test_schemathesis_with_every_check_finds_no_failing_operation(
 
 def fill_path(path: str) -> str:
     """Every path parameter as an identifier's shape (a prefix and a ULID) of nothing; an
-    evidence file's name as a SHA-256's."""
+    evidence file's name as a SHA-256's, a document's number as a well-formed number of none."""
     path = path.replace("{sha256}", "0" * 64)
+    path = path.replace("{number}", str(DocumentNumber("YY", "transcript", 1999, 1)))
     return re.sub(r"\{[^}]+\}", "x_" + "0" * 26, path)
 
 
