@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CREDITBANK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint fmt bench vendor clean
+.PHONY: run test lint fmt bench bench-citus vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,19 @@ CREDITBANK_BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench --database-url '$(CREDITBANK_BENCH_DATABASE_URL)'
+
+## bench-citus: a real Citus cluster on this machine (coordinator + 2 workers, local clusters), built
+## from CITUS_SRC (a checkout of citusdata/citus v13.2.2); migrations, distribution, the system
+## tests' posting and audit scenarios and the single-post and batch benches beside single-node
+## PostgreSQL (CREDITBANK_BENCH_DATABASE_URL); JSON to bench/results/citus.json. A recorded run, not CI.
+CITUS_SRC ?=
+bench-citus: $(STAMP)
+ifeq ($(strip $(CITUS_SRC)),)
+	@echo "bench-citus: set CITUS_SRC=… to a checkout of citusdata/citus v13.2.2; skipped"
+else
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench._citus --citus-src '$(CITUS_SRC)' --database-url '$(CREDITBANK_BENCH_DATABASE_URL)'
+endif
 
 ## vendor: refresh the browser tests' axe-core from npm (pinned in tests/system/vendor/package.json); committed, so tests need no npm
 vendor:
