@@ -112,6 +112,18 @@ def db_upgrade() -> None:
     click.echo("database at head", err=True)
 
 
+@db.command("distribution-sql")
+def db_distribution_sql() -> None:
+    """Print the Citus calls that distribute a migrated database, in order (docs/scaling.md);
+    run them on the coordinator after ``creditbank db upgrade``. Needs no database."""
+    from creditbank import models  # noqa: F401 (every table of the metadata)
+    from creditbank.distribution import calls
+    from creditbank.extensions import db as flask_db
+
+    for statement in calls(flask_db.metadata):
+        click.echo(statement)
+
+
 def _register_commands() -> None:
     """The commands live in modules named after what they manage; each adds itself to ``main``."""
     from creditbank.cli import accounts, audit, catalogues, colleges, keys, ledger

@@ -185,7 +185,7 @@ def test_0003_gives_every_account_a_valid_unique_number_and_shortens_the_masks(e
 def test_0003_refuses_a_second_account_with_the_same_number_and_downgrades_with_rows(empty_app):
     upgrade(revision="0002")
     seed_at_0002(learners=2)
-    upgrade()
+    upgrade(revision="0003")  # from 0012 on, account_number_index keeps the numbers unique
     with flask_db.engine.connect() as connection:
         first, second = connection.execute(sa.text("SELECT account_number FROM accounts")).scalars()
 
@@ -238,3 +238,80 @@ def test_0005_fills_in_the_certificate_keys_posting_writes(empty_app):
         "certificate:6:计算机:二级:证-2",
         "skill_level:7:6-20-01:S",
     ]
+
+
+def seed_at_0011(learners: int) -> dict[str, tuple[str, str | None]]:
+    """Accounts and identities as revision 0011 held them, every other one with a national ID's
+    fingerprint: learner → (account number, fingerprint)."""
+    held = {
+        f"L{n:026d}": (f"{100000000000 + n}", f"{n:064x}" if n % 2 else None)
+        for n in range(learners)
+    }
+    rows = [
+        {"learner": learner, "number": number, "fingerprint": fingerprint}
+        for learner, (number, fingerprint) in held.items()
+    ]
+    with flask_db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO accounts (learner_id, account_number, opened_at, head_seq, "
+                "head_hash, balance, balance_by_category) VALUES (:learner, :number, "
+                "'2026-01-05 08:00:00', 0, :genesis, 0, '{}')"
+            ),
+            [{**row, "genesis": "0" * 64} for row in rows],
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO identities (learner_id, name, national_id_fingerprint, "
+                "token_version, updated_at) VALUES (:learner, '张三', :fingerprint, 0, "
+                "'2026-01-05 08:00:00')"
+            ),
+            rows,
+        )
+    return held
+
+
+def test_0012_fills_the_lookup_tables_which_then_keep_the_values_unique(empty_app):
+    upgrade(revision="0011")
+    held = seed_at_0011(learners=6)
+
+    upgrade()
+    with flask_db.engine.connect() as connection:
+        numbers = pairs(connection, "SELECT account_number, learner_id FROM account_number_index")
+        ids = pairs(connection, "SELECT national_id_fingerprint, learner_id FROM national_id_index")
+    taken_fingerprint = next(fingerprint for _, fingerprint in held.values() if fingerprint)
+    with pytest.raises(sa.exc.IntegrityError), flask_db.engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO national_id_index VALUES (:fingerprint, 'L-another')"),
+            {"fingerprint": taken_fingerprint},
+        )
+
+    assert numbers == {number: learner for learner, (number, _) in held.items()}
+    assert ids == {fp: learner for learner, (_, fp) in held.items() if fp is not None}
+    assert len(ids) == 3
+    assert schema_diff(flask_db.metadata) == []
+
+
+def test_0012_downgrades_with_rows_to_the_unique_indexes_of_0011(empty_app):
+    upgrade(revision="0011")
+    held = seed_at_0011(learners=4)
+    upgrade()
+
+    downgrade(revision="0011")
+    with flask_db.engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        tables = set(inspector.get_table_names())
+        unique_numbers = [i["unique"] for i in inspector.get_indexes("accounts")]
+        unique_ids = [c["column_names"] for c in inspector.get_unique_constraints("identities")]
+        accounts = connection.execute(sa.text("SELECT count(*) FROM accounts")).scalar()
+    first, second = [number for number, _ in held.values()][:2]
+    with pytest.raises(sa.exc.IntegrityError), flask_db.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE accounts SET account_number = :first WHERE account_number = :second"),
+            {"first": first, "second": second},
+        )
+
+    assert not tables & {"national_id_index", "account_number_index"}
+    assert unique_numbers == [True]
+    assert unique_ids == [["national_id_fingerprint"]]
+    assert accounts == 4

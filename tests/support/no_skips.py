@@ -2,9 +2,9 @@
 
 Locally a test may skip when the machine lacks something it needs (poppler, chromium, a
 PostgreSQL URL, ../shared/standards) and say so; CI installs all of it (.ci/run), so there a
-skip means a test that did not run, and the run must not pass as if it had. The only expected
-failures allowed are the strict xfails of the known gaps, matched by node id and reason both:
-any other xfail, or one of those for another reason, fails the run too.
+skip means a test that did not run, and the run must not pass as if it had. An expected
+failure fails the run too, unless ALLOWED_XFAILS names its node id with its reason (both must
+match); it names none today, so under CI no xfail passes.
 
 Registered from tests/conftest.py; tests/unit/test_no_skips_under_ci.py runs it.
 """
@@ -15,12 +15,10 @@ import os
 
 import pytest
 
-ALLOWED_XFAILS = {
-    "tests/unit/test_scale_metadata.py::test_known_gaps_are_still_gaps"
-    "[identities-uq_identities_national_id_fingerprint]": "known gap, see KNOWN_GAPS",
-    "tests/unit/test_scale_metadata.py::test_known_gaps_are_still_gaps"
-    "[accounts-ix_accounts_account_number]": "known gap, see KNOWN_GAPS",
-}
+# node id → the xfail's reason: a known gap kept in view by a strict xfail until it is fixed.
+# The last two (the national ID's and the account number's unique indexes) went with migration
+# 0012 (docs/scaling.md).
+ALLOWED_XFAILS: dict[str, str] = {}
 
 
 def under_ci() -> bool:

@@ -2,106 +2,36 @@
 
 On Citus every table is one of: distributed by a column (its rows spread over the workers by
 that column's hash; every primary key and unique index must include it, and a foreign key
-between two distributed tables must join on it), a reference table (copied to every worker:
-small, rarely written), or a table local to the coordinator. Every table of the metadata is
-classified here, so that a new table fails this test until someone decides where it lives.
+between two distributed tables must join on it), a reference table (copied to every worker),
+or a table local to the coordinator. creditbank/distribution.py classifies every table of the
+metadata, so that a new table fails here until someone decides where it lives, and writes the
+calls that docs/scaling.md prints and ``creditbank db distribution-sql`` gives.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
-from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
+from click.testing import CliRunner
+from sqlalchemy import ForeignKeyConstraint, MetaData, Table, UniqueConstraint
 
 import creditbank.app  # noqa: F401 (imports every module that declares a table)
+from creditbank import distribution
+from creditbank.cli import main
+from creditbank.distribution import UnclassifiedTable, placement
 from creditbank.extensions import db
 
-# The journal and what is kept in step with it, one learner's rows on one worker: a post, a
-# void, a review, a balance or ledger read touches one learner and so one worker; chains, locks
-# and running totals are per learner, and nothing needs a global sequence.
-#   accounts         the chain's cached head and balance (locked FOR UPDATE per learner)
-#   journal_entries  the chain itself, keyed (learner_id, seq)
-#   outcomes         the projection of each outcome, rewritten with the learner's credits
-#   identities       personal data, read with the account (learner tokens, transcripts)
-#   enrolments, transfer_applications, transfer_items, transfer_claims
-#                    the learner's side of the college half: filed and decided under the
-#                    learner's account lock, with the transfer entries they project
-#   evidence         a deposited outcome's files, written with its outcome entry
-BY_LEARNER = {
-    "evidence",
-    "accounts",
-    "journal_entries",
-    "outcomes",
-    "identities",
-    "enrolments",
-    "transfer_applications",
-    "transfer_items",
-    "transfer_claims",
-    # documents: the learner's issued transcripts and certificates (numbered by the
-    # coordinator's document_counters, so no bank-wide unique index); credential_status: the
-    # learner's index in the credential status list.
-    "documents",
-    "credential_status",
-}
-
-# The one bank-wide uniqueness of the design, (provider, external_ref): distributed by
-# provider; a post touches the learner's worker and the provider's in one transaction.
-BY_PROVIDER = {"idempotency_keys"}
-
-# Small, rarely written, read by every request somewhere: copied to every worker.
-REFERENCE = {
-    "providers",
-    "clients",
-    "rulesets",
-    "staff_accounts",
-    "colleges",
-    "programmes",
-    "catalogues",
-}
-
-# The bank's own records of audits and checkpoints, written by one job at a time and read by
-# the workstation: kept on the coordinator (an audit reads the journal on a replica).
-# certificate_counters: one row per college and year, locked FOR UPDATE when a certificate
-# number is given (a sequence per college on one node).
-# uploads: the console's uploads of providers' sheets, each row its own progress, written by
-# the one worker importing it and read by the workstation.
-COORDINATOR = {
-    "audits",
-    "audit_findings",
-    "checkpoints",
-    "checkpoint_leaves",
-    "audit_events",
-    "certificate_counters",
-    "uploads",
-    # document_counters: document numbers per kind and year, and status-list indexes, handed
-    # out under a row lock (the one place a document number's uniqueness is kept).
-    "document_counters",
-}
-
-CLASSES = {
-    "learner_id": BY_LEARNER,
-    "provider_id": BY_PROVIDER,
-    "reference": REFERENCE,
-    "coordinator": COORDINATOR,
-}
-DISTRIBUTION_COLUMN = {
-    **dict.fromkeys(BY_LEARNER, "learner_id"),
-    **dict.fromkeys(BY_PROVIDER, "provider_id"),
-}
-
-# Known not to be distributable yet, each with what would make it so (strict: fixing it makes
-# the xfail below pass, which fails the run until the entry is removed).
-KNOWN_GAPS = {
-    ("identities", "uq_identities_national_id_fingerprint"): "one account per national ID is "
-    "a second bank-wide uniqueness: it needs a table of its own keyed and distributed by the "
-    "fingerprint, as idempotency_keys is by provider",
-    ("accounts", "ix_accounts_account_number"): "account numbers (学习账号) are unique across "
-    "the bank: they need a lookup table of their own keyed and distributed by the number "
-    "(account_number → learner_id), as idempotency_keys is by provider",
-}
+SCALING = Path(__file__).parents[2] / "docs" / "scaling.md"
 
 
 def tables() -> dict[str, Table]:
     return dict(db.metadata.tables)
+
+
+def distributed() -> list[str]:
+    return sorted(name for name in tables() if placement(name).distributed)
 
 
 def unique_keys(table: Table) -> dict[str, set[str]]:
@@ -116,56 +46,139 @@ def unique_keys(table: Table) -> dict[str, set[str]]:
     return keys
 
 
+def foreign_keys(table: Table) -> list[ForeignKeyConstraint]:
+    return [c for c in table.constraints if isinstance(c, ForeignKeyConstraint)]
+
+
 def test_every_table_is_classified_once():
-    classified = [name for group in CLASSES.values() for name in group]
-    assert len(classified) == len(set(classified)), "a table is in two classes"
-    assert set(classified) == set(tables()), (
-        "classify each new table in tests/unit/test_scale_metadata.py (docs/scaling.md); "
-        "stale entries must go"
+    for name in tables():
+        placement(name)  # raises UnclassifiedTable when in no class or in two
+    classified = (
+        distribution.BY_LEARNER
+        | distribution.BY_OTHER_COLUMN.keys()
+        | distribution.REFERENCE
+        | distribution.COORDINATOR
     )
+    assert classified == set(tables()), "stale entries in creditbank/distribution.py must go"
 
 
-@pytest.mark.parametrize("name", sorted(DISTRIBUTION_COLUMN))
-def test_distributed_tables_carry_their_distribution_column(name):
-    column = tables()[name].columns.get(DISTRIBUTION_COLUMN[name])
-    assert column is not None
-    assert not column.nullable
+def test_a_table_nobody_classified_is_refused():
+    with pytest.raises(UnclassifiedTable, match="ledger_notes: in 0 classes"):
+        placement("ledger_notes")
 
 
-@pytest.mark.parametrize("name", sorted(DISTRIBUTION_COLUMN))
+@pytest.mark.parametrize("name", sorted(distribution.BY_LEARNER))
+def test_every_growing_table_has_learner_id_in_its_primary_key(name):
+    table = tables()[name]
+    assert "learner_id" in {c.name for c in table.primary_key.columns}
+    assert not table.columns["learner_id"].nullable
+
+
+@pytest.mark.parametrize("name", sorted(distribution.BY_OTHER_COLUMN))
+def test_tables_distributed_by_another_column_carry_it_in_their_primary_key(name):
+    column = distribution.BY_OTHER_COLUMN[name]
+    table = tables()[name]
+    assert column in {c.name for c in table.primary_key.columns}
+    assert not table.columns[column].nullable
+
+
+def test_every_distributed_table_is_checked():
+    assert distributed() == sorted(distribution.BY_LEARNER | distribution.BY_OTHER_COLUMN.keys())
+
+
+@pytest.mark.parametrize("name", distributed())
 def test_every_unique_key_of_a_distributed_table_includes_its_distribution_column(name):
-    column = DISTRIBUTION_COLUMN[name]
+    column = placement(name).column
     missing = {
         key: sorted(columns)
         for key, columns in unique_keys(tables()[name]).items()
-        if column not in columns and (name, key) not in KNOWN_GAPS
+        if column not in columns
     }
     assert missing == {}, f"unique across {column}s, which Citus cannot enforce"
 
 
-@pytest.mark.parametrize("name", sorted(BY_LEARNER))
-def test_journal_tables_reference_learners_only_through_the_learner(name):
+@pytest.mark.parametrize("name", distributed())
+def test_foreign_keys_of_distributed_tables_are_co_located_or_point_at_reference_tables(name):
     """Foreign keys between learner-distributed tables join on learner_id (co-located);
-    anything else they reference must be a reference table."""
-    for constraint in tables()[name].constraints:
-        if not isinstance(constraint, ForeignKeyConstraint):
+    anything else a distributed table references must be a reference table."""
+    here = placement(name)
+    for constraint in foreign_keys(tables()[name]):
+        target = placement(constraint.referred_table.name)
+        if target.kind == "reference":
             continue
-        target = constraint.referred_table.name
-        if target in BY_LEARNER:
-            pairs = {(e.parent.name, e.column.name) for e in constraint.elements}
-            assert ("learner_id", "learner_id") in pairs, f"{name} → {target} is not co-located"
-        else:
-            assert target in REFERENCE, f"{name} → {target}: not co-located, not a reference"
+        pairs = {(e.parent.name, e.column.name) for e in constraint.elements}
+        assert here.kind == target.kind == "learner", f"{name} → {target.table}: not co-located"
+        assert ("learner_id", "learner_id") in pairs, f"{name} → {target.table}: not co-located"
 
 
-def test_reference_tables_hold_nothing_per_learner():
-    """A reference table is copied to every worker: per-learner rows do not belong there."""
-    for name in REFERENCE:
-        assert "learner_id" not in tables()[name].columns, name
+@pytest.mark.parametrize("name", sorted(distribution.REFERENCE))
+def test_reference_tables_reference_only_reference_tables(name):
+    """Citus refuses a foreign key from a reference table to anything but another one."""
+    for constraint in foreign_keys(tables()[name]):
+        assert constraint.referred_table.name in distribution.REFERENCE, name
 
 
-@pytest.mark.parametrize(("name", "key"), sorted(KNOWN_GAPS))
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="known gap, see KNOWN_GAPS")
-def test_known_gaps_are_still_gaps(name, key):
-    column = DISTRIBUTION_COLUMN[name]
-    assert column in unique_keys(tables()[name])[key]
+def test_reference_tables_hold_no_learner_data_only_bank_wide_lookups():
+    """A reference table is copied to every worker: the only ones naming a learner are the
+    lookups of a bank-wide unique value, keyed by that value (one small row per learner)."""
+    naming_a_learner = {n for n in distribution.REFERENCE if "learner_id" in tables()[n].columns}
+    assert naming_a_learner == {"national_id_index", "account_number_index"}
+    for name in naming_a_learner:
+        table = tables()[name]
+        assert {c.name for c in table.primary_key.columns} == set(table.columns.keys()) - {
+            "learner_id"
+        }
+
+
+@pytest.mark.parametrize(
+    ("name", "column"),
+    [("identities", "national_id_fingerprint"), ("accounts", "account_number")],
+)
+def test_the_bank_wide_values_are_unique_only_in_their_lookup_table(name, column):
+    table = tables()[name]
+    assert all(column not in cols for cols in unique_keys(table).values())
+    assert all(column not in {c.name for c in i.columns} for i in table.indexes)
+
+
+def test_the_calls_distribute_every_table_but_the_coordinators_once_in_a_valid_order():
+    statements = distribution.calls(db.metadata)
+    named = [re.search(r"\('(\w+)'", s).group(1) for s in statements[1:]]  # type: ignore[union-attr]
+
+    assert statements[0] == "SET citus.enable_unsafe_triggers TO on;"
+    assert sorted(named) == sorted(set(tables()) - distribution.COORDINATOR)
+    assert named.index("accounts") == min(named.index(n) for n in distribution.BY_LEARNER)
+    for name in named:  # what a table's foreign keys point at is placed before it
+        for constraint in foreign_keys(tables()[name]):
+            target = constraint.referred_table.name
+            assert named.index(target) < named.index(name), f"{name} before {target}"
+    assert (
+        "SELECT create_distributed_table('journal_entries', 'learner_id', "
+        "colocate_with => 'accounts');" in statements
+    )
+    assert (
+        "SELECT create_distributed_table('idempotency_keys', 'provider_id', "
+        "colocate_with => 'none');" in statements
+    )
+    assert "SELECT create_reference_table('national_id_index');" in statements
+
+
+def test_the_calls_refuse_a_metadata_with_an_unclassified_table():
+    extra = MetaData()
+    for table in db.metadata.sorted_tables:
+        table.to_metadata(extra)
+    Table("ledger_notes", extra)
+
+    with pytest.raises(UnclassifiedTable):
+        distribution.calls(extra)
+
+
+def test_the_command_prints_the_calls_and_the_docs_show_the_same_block():
+    result = CliRunner().invoke(main, ["db", "distribution-sql"])
+
+    assert result.exit_code == 0, result.output
+    printed = result.output.splitlines()
+    assert printed == distribution.calls(db.metadata)
+    docs = SCALING.read_text(encoding="utf-8")
+    block = re.search(r"## The calls, in order\n.*?```sql\n(.*?)```", docs, re.S)
+    assert block is not None, "docs/scaling.md § The calls, in order: a ```sql block"
+    assert block.group(1).splitlines() == printed
