@@ -18,9 +18,11 @@ it until it is classified here. ``creditbank db distribution-sql`` prints :func:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
+from sqlalchemy.orm import Session
 
 LEARNER = "learner_id"
 # The table every by-learner table is co-located with: distributed first, in a group of its own.
@@ -153,3 +155,33 @@ def calls(metadata: MetaData) -> list[str]:
         if p.kind == "other"
     ]
     return statements
+
+
+# -- on a Citus database, at run time -------------------------------------------------------------
+_CITUS = "creditbank_on_citus"  # in each pooled connection's info: whether its database is Citus
+_SHARDS = text(
+    "SELECT value, get_shard_id_for_distribution_column(CAST(:table AS regclass), value) "
+    "FROM unnest(CAST(:values AS text[])) AS value"
+)
+
+
+def on_citus(session: Session) -> bool:
+    """Whether ``session``'s database has the Citus extension (asked once per connection)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    if _CITUS not in connection.info:
+        found = connection.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
+        connection.info[_CITUS] = found.first() is not None
+    return bool(connection.info[_CITUS])
+
+
+def by_shard(session: Session, table: str, values: Sequence[str]) -> list[list[str]]:
+    """``values`` of ``table``'s distribution column grouped by the shard they live on, shards
+    in id order and each group sorted. Citus takes ``SELECT … FOR UPDATE`` only when every row
+    is on one shard, so a lock of many learners runs one statement per group; locking the
+    groups in this order, each in sorted order, keeps one order for every transaction."""
+    groups: dict[int, list[str]] = {}
+    for value, shard in session.execute(_SHARDS, {"table": table, "values": list(values)}):
+        groups.setdefault(shard, []).append(value)
+    return [sorted(groups[shard]) for shard in sorted(groups)]

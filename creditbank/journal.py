@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from creditbank.db import in_slices
+from creditbank.distribution import by_shard, on_citus
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import canonical_bytes, entry_hash, format_instant
 from creditbank.models import Account, JournalEntry
@@ -109,7 +110,8 @@ def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, Loc
 
     On PostgreSQL this is ``SELECT … ORDER BY learner_id FOR UPDATE`` (rows are locked in the
     sorted order, so two batches over the same learners cannot deadlock); on SQLite the
-    surrounding ``BEGIN IMMEDIATE`` already serialises writers. An account this transaction has
+    surrounding ``BEGIN IMMEDIATE`` already serialises writers; on Citus, shard by shard in shard
+    order, each in ``learner_id`` order (one order still). An account this transaction has
     locked already is given back as it stands.
     """
     known: dict[str, LockedAccount] = session.info.setdefault(_LOCKED, {})
@@ -118,7 +120,11 @@ def lock_accounts(session: Session, learner_ids: Iterable[str]) -> dict[str, Loc
     wanted = [learner_id for learner_id in wanted if learner_id not in known]
     # In sorted slices, so that a batch of any size stays within the database's limit on bound
     # parameters; the slices follow one another in order, so the locks are still taken in order.
-    for learner_ids in in_slices(wanted, _LOCK_SLICE):
+    # On Citus, a slice per shard (distribution.by_shard): it locks only within one shard.
+    slices = (
+        by_shard(session, "accounts", wanted) if len(wanted) > 1 and on_citus(session) else [wanted]
+    )
+    for learner_ids in (part for group in slices for part in in_slices(group, _LOCK_SLICE)):
         rows = session.execute(_LOCK, {"learner_ids": learner_ids})
         for row in rows:
             account = LockedAccount(**row._mapping)
