@@ -155,15 +155,16 @@ def _distribution_report(cluster: Cluster, folder: Path) -> dict[str, Any]:
 
 
 # -- the system tests' scenarios ----------------------------------------------------------------
-def _scenarios(cluster: Cluster, folder: Path) -> dict[str, str]:
+def _scenarios(cluster: Cluster, folder: Path) -> dict[str, dict[str, str]]:
     """Each test of SCENARIOS against a bank on its own Citus database: ``passed``, or the
-    failure's last lines."""
+    failure's last lines; and where each module's journal landed."""
     import importlib
 
     from tests.system.programme_world import build_world
     from tests.system.servers import bank_server
 
     outcomes: dict[str, str] = {}
+    spread: dict[str, str] = {}
     for number, (spec, fixture, (workers, threads)) in enumerate(SCENARIOS):
         module_name, _, only = spec.partition(":")
         module = importlib.import_module(f"tests.system.{module_name}")
@@ -181,7 +182,21 @@ def _scenarios(cluster: Cluster, folder: Path) -> dict[str, str]:
                     getattr(module, name), {fixture: given}, instance / name
                 )
                 print(f"   {module_name}::{name}: {outcomes[f'{module_name}::{name}']}", flush=True)
-    return outcomes
+            spread[module_name] = _spread(url)
+            print(f"   {module_name}: journal shards per node {spread[module_name]}", flush=True)
+    return {"tests": outcomes, "journal_per_node": spread}
+
+
+def _spread(url: str) -> str:
+    """Where the scenario's journal landed: its shards' bytes on each node."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT nodeport, sum(shard_size) FROM citus_shards "
+            "WHERE table_name = 'journal_entries'::regclass GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    return ", ".join(f"{port}: {size:,} B" for port, size in rows)
 
 
 def _run_test(test: Callable[..., Any], fixtures: dict[str, Any], tmp_path: Path) -> str:
@@ -253,7 +268,7 @@ def _report(document: dict[str, Any], figures: list[Figure]) -> None:
     from bench.__main__ import table
 
     print("\n== scenarios on Citus")
-    for name, outcome in document.get("scenarios", {}).items():
+    for name, outcome in document.get("scenarios", {}).get("tests", {}).items():
         print(f"   {outcome.split(':')[0]:7}  {name}")
     print(f"\n== figures (load average {document['loadavg_before']} → {document['loadavg_after']})")
     print(table(figures))
