@@ -107,8 +107,20 @@ def build_bank(api: Api, entries: int, provider: dict[str, str]) -> dict[str, in
         if len(pending_rows) >= ROWS_PER_TRANSACTION or made >= entries:
             insert(pending_accounts, pending_rows)
             pending_rows, pending_accounts = [], []
+    index_account_numbers()
     settle()
     return {"entries": made, "learners": learners}
+
+
+def index_account_numbers() -> None:
+    """The cloned accounts' numbers into account_number_index, as an opening writes them
+    (lookup_models.py): a search or sign-in by number finds them. One statement, after COPY."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO account_number_index (account_number, learner_id) "
+            "SELECT a.account_number, a.learner_id FROM accounts a WHERE NOT EXISTS "
+            "(SELECT 1 FROM account_number_index i WHERE i.account_number = a.account_number)"
+        )
 
 
 def template(api: Api, provider: dict[str, str], outcomes: int) -> Template:

@@ -199,18 +199,19 @@ def add_learners(count: int, name: str = "学员") -> list[str]:
     what is measured)."""
     from bench._bank import fresh_account_numbers
     from creditbank.domain.ids import new_id
+    from creditbank.lookup_models import AccountNumberIndex
     from creditbank.models import Account, Identity
     from creditbank.services.transaction import utcnow, write_transaction
 
     now = utcnow()
     learner_ids = [new_id("L") for _ in range(count)]
-    numbers = fresh_account_numbers()
+    numbers = dict(zip(learner_ids, fresh_account_numbers(), strict=False))
     with write_transaction() as session:
         session.add_all(
-            [
-                Account(learner_id=i, account_number=next(numbers), opened_at=now)
-                for i in learner_ids
-            ]
+            [Account(learner_id=i, account_number=n, opened_at=now) for i, n in numbers.items()]
+        )
+        session.add_all(  # what a sign-in or a search by number reads (lookup_models.py)
+            [AccountNumberIndex(account_number=n, learner_id=i) for i, n in numbers.items()]
         )
         session.flush()
         session.add_all([Identity(learner_id=i, name=name, updated_at=now) for i in learner_ids])

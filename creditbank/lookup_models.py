@@ -7,7 +7,7 @@ is kept, every write that gives or changes the value writes the row in the same 
 and every read by the value goes through it to the learner, then by learner to the rest.
 
 No foreign key to ``accounts``: Citus refuses one from a reference table to a distributed
-table; the services keep the rows in step (creditbank/lookups.py)."""
+table; the services keep the rows in step (creditbank/services/lookups.py)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,9 @@
 """Tables. The journal is append-only (the migrations add triggers that refuse the rest);
 everything else is either reference data or a cache that the services keep in step with it.
 
-Every journal table carries ``learner_id`` and every unique index on one includes it, so the
-journal can be distributed by learner (DESIGN.md § Scale). ``idempotency_keys`` is the one
-bank-wide uniqueness of the design and is keyed by provider instead; the national-ID
-fingerprint and the account number are unique across the bank through tables of their own,
-keyed by them (creditbank/lookup_models.py, docs/scaling.md)."""
+Journal tables carry ``learner_id`` in every unique key, to be distributed by learner (DESIGN.md
+§ Scale, distribution.py); the bank-wide uniquenesses live in tables keyed by them:
+``idempotency_keys`` (provider, reference), lookup_models.py (national ID, account number)."""
 
 from __future__ import annotations
 
@@ -16,14 +14,9 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
-# The college half's tables, so that the foreign keys below always find them.
-from creditbank import (  # noqa: F401
-    college_models,
-    document_models,
-    evidence_models,
-    lookup_models,
-    upload_models,
-)
+# The college half's tables, so that the foreign keys below always find them; the lookups.
+from creditbank import college_models, document_models, evidence_models, upload_models  # noqa: F401
+from creditbank import lookup_models as _lookup_tables  # noqa: F401
 from creditbank.db import HASH, ID, UTCDateTime
 from creditbank.domain.canonical import GENESIS_HASH
 from creditbank.extensions import Model
@@ -36,8 +29,7 @@ class Account(Model):
 
     learner_id: Mapped[str] = mapped_column(ID, primary_key=True)
     # 学习账号: random twelve digits with a check digit (domain/account_numbers.py), shown on
-    # documents, taken at sign-in. Unique across the bank through account_number_index, which
-    # every read by number goes through (lookup_models.py).
+    # documents, taken at sign-in. Unique across the bank through account_number_index.
     account_number: Mapped[str] = mapped_column(String(12))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     head_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -59,7 +51,6 @@ class Identity(Model):
     learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     national_id_encrypted: Mapped[str | None] = mapped_column(Text)
-    # One account per national ID: kept by national_id_index, which reads by ID go through.
     national_id_fingerprint: Mapped[str | None] = mapped_column(HASH)
     national_id_masked: Mapped[str | None] = mapped_column(String(18))
     phone_encrypted: Mapped[str | None] = mapped_column(Text)  # as the national ID: encrypted

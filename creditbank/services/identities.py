@@ -18,6 +18,11 @@ from creditbank.evidence_models import Evidence
 from creditbank.journal import lock_accounts
 from creditbank.models import Account, Identity
 from creditbank.services.learners import LearnerView, get_learner
+from creditbank.services.lookups import (
+    claim_national_id,
+    learner_by_national_id,
+    release_national_id,
+)
 from creditbank.services.transaction import utcnow, write_transaction
 from creditbank.services.withdrawals import release_learner_transfers
 
@@ -41,7 +46,7 @@ def correct_identity(principal: Principal, learner_id: str, changes: dict[str, A
             if "national_id" in changes:
                 fingerprint = cipher.fingerprint(valid_id) if valid_id else None
                 if fingerprint != identity.national_id_fingerprint:
-                    _check_unique(session, fingerprint, learner_id)
+                    _move_national_id(session, identity, fingerprint)
                     identity.national_id_fingerprint = fingerprint
                     identity.national_id_encrypted = cipher.encrypt(valid_id) if valid_id else None
                     identity.national_id_masked = mask_national_id(valid_id) if valid_id else None
@@ -75,6 +80,7 @@ def erase_identity(principal: Principal, learner_id: str) -> None:
         identity = _identity(session, learner_id)
         erased = ["name"]
         if identity.national_id_fingerprint:
+            release_national_id(session, identity.national_id_fingerprint)
             erased.append("national_id")
         if identity.phone_encrypted:
             erased.append("phone")  # the row goes whole: the phone with it
@@ -113,14 +119,17 @@ def _identity(session: Any, learner_id: str) -> Identity:
     return identity
 
 
-def _check_unique(session: Any, fingerprint: str | None, learner_id: str) -> None:
-    if fingerprint is None:
-        return
-    holder = session.scalar(
-        select(Identity.learner_id).where(Identity.national_id_fingerprint == fingerprint)
-    )
-    if holder is not None and holder != learner_id:
-        raise Conflict(_DUPLICATE)
+def _move_national_id(session: Any, identity: Identity, fingerprint: str | None) -> None:
+    """The lookup row follows the identity's national ID: the old one released, the new one
+    claimed (409 when another account holds it; its key refuses a concurrent claim)."""
+    if fingerprint is not None:
+        holder = learner_by_national_id(fingerprint, session)
+        if holder is not None and holder != identity.learner_id:
+            raise Conflict(_DUPLICATE)
+    if identity.national_id_fingerprint:
+        release_national_id(session, identity.national_id_fingerprint)
+    if fingerprint is not None:
+        claim_national_id(session, fingerprint, identity.learner_id)
 
 
 def _valid(national_id: str) -> str:

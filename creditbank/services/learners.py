@@ -35,6 +35,12 @@ from creditbank.events import EventNote
 from creditbank.extensions import db
 from creditbank.models import Account, Identity
 from creditbank.security.passwords import dummy_verify, hash_secret, verify_secret
+from creditbank.services.lookups import (
+    claim_account_number,
+    claim_national_id,
+    learner_by_account_number,
+    learner_by_national_id,
+)
 from creditbank.services.pagination import Page, keyset_page
 from creditbank.services.transaction import utcnow, write_transaction
 
@@ -95,16 +101,19 @@ def _open_account(personal: dict[str, Any], event: EventNote | None) -> str | No
     fingerprint = personal["national_id_fingerprint"]
     try:
         with write_transaction() as session:
-            if fingerprint and _by_fingerprint(fingerprint) is not None:
+            if fingerprint and learner_by_national_id(fingerprint, session) is not None:
                 raise Conflict(_DUPLICATE_ID)
             number = new_account_number()
             session.add(Account(learner_id=learner_id, account_number=number, opened_at=now))
+            claim_account_number(session, number, learner_id)
             session.flush()
             session.add(Identity(learner_id=learner_id, updated_at=now, **personal))
+            if fingerprint:
+                claim_national_id(session, fingerprint, learner_id)
             if event is not None:
                 event.record(session, learner_id, now)
     except IntegrityError as exc:
-        if fingerprint and _by_fingerprint(fingerprint) is not None:
+        if fingerprint and learner_by_national_id(fingerprint) is not None:
             raise Conflict(_DUPLICATE_ID) from exc  # a concurrent open with this ID won
         return None  # the only other unique value: the account number
     return learner_id
@@ -124,8 +133,11 @@ def find_learners(
     """Learners in account order, all or those of one account number (422 when it is not
     one: its check digit catches a typo) or one name (by national ID: search_by_national_id)."""
     query = select(Account, Identity).outerjoin(Identity)
-    if account_number:
-        query = query.where(Account.account_number == _valid_account_number(account_number))
+    if account_number:  # through the lookup, then by learner (docs/scaling.md)
+        holder = learner_by_account_number(_valid_account_number(account_number))
+        if holder is None:
+            return Page([], None)
+        query = query.where(Account.learner_id == holder)
     if name:
         query = query.where(Identity.name == name)
     page = keyset_page(query, Account.learner_id, cursor, limit, key_of=_learner_id)
@@ -139,8 +151,7 @@ def signing_in_learner_id(username: str) -> str:
         number = parse_account_number(username)
     except AccountNumberError:
         return username
-    by_number = select(Account.learner_id).where(Account.account_number == number)
-    return db.session.scalar(by_number) or username
+    return learner_by_account_number(number) or username
 
 
 def portal_login(username: str, password: str) -> Identity:
@@ -152,16 +163,18 @@ def portal_login(username: str, password: str) -> Identity:
         national_id = validate_national_id(username)
     except NationalIdError:
         return verify_learner_password(username, password)
-    holder = _by_fingerprint(keyring().pii.fingerprint(national_id))
-    return verify_learner_password(holder.learner_id if holder else username, password)
+    holder = learner_by_national_id(keyring().pii.fingerprint(national_id))
+    return verify_learner_password(holder or username, password)
 
 
 def search_by_national_id(national_id: str) -> Page[LearnerView]:
     """The learner holding this national ID, found through its HMAC: a page of one or none
     (one account per ID); an ID that fails its checksum is a 422 ``national_id``."""
-    fingerprint = keyring().pii.fingerprint(_valid_national_id(national_id))
-    query = select(Account, Identity).join(Identity)
-    row = db.session.execute(query.where(Identity.national_id_fingerprint == fingerprint)).first()
+    holder = learner_by_national_id(keyring().pii.fingerprint(_valid_national_id(national_id)))
+    if holder is None:
+        return Page([], None)
+    query = select(Account, Identity).join(Identity).where(Account.learner_id == holder)
+    row = db.session.execute(query).first()
     return Page([_view(row.Account, row.Identity)] if row else [], None)
 
 
@@ -226,12 +239,6 @@ def _valid_account_number(account_number: str) -> str:
         return parse_account_number(account_number)
     except AccountNumberError as exc:
         raise ValidationFailed(errors={"account_number": [str(exc)]}) from exc
-
-
-def _by_fingerprint(fingerprint: str) -> Identity | None:
-    return db.session.scalar(
-        select(Identity).where(Identity.national_id_fingerprint == fingerprint)
-    )
 
 
 def _mask(valid_id: str | None) -> str | None:

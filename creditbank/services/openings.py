@@ -16,19 +16,16 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from creditbank.context import keyring
 from creditbank.domain.errors import Conflict, Forbidden, ValidationFailed
 from creditbank.domain.national_id import NationalIdError, mask_national_id, validate_national_id
 from creditbank.domain.phones import PhoneError, mask_phone, validate_phone
 from creditbank.domain.roles import Principal, Role
 from creditbank.events import EventNote, EventTag, record_event
-from creditbank.extensions import db
 from creditbank.intake.sheets import Row, SheetError, read_sheet
 from creditbank.labels import OPENING_PROBLEM_TEXT
-from creditbank.models import Account, Identity
 from creditbank.services.learners import LearnerView, open_learner
+from creditbank.services.lookups import registered_national_ids
 from creditbank.services.transaction import utcnow, write_transaction
 
 # Without 0/O/o, 1/l/I: a password read aloud or copied from paper is typed right.
@@ -42,7 +39,6 @@ HEADERS = {
     "national_id": ("身份证号", "身份证号码", "national_id"),
     "phone": ("手机号", "手机号码", "phone"),
 }
-_FINGERPRINT_CHUNK = 500
 
 
 def initial_password() -> str:
@@ -227,17 +223,7 @@ def _line(number: int, name: str, national_id: str, phone: str) -> SheetLine:
 def _mark_registered(lines: list[SheetLine]) -> list[SheetLine]:
     cipher = keyring().pii
     fingerprints = {line.row: cipher.fingerprint(line.national_id) for line in lines if line.ok}
-    values = list(fingerprints.values())
-    taken: set[str] = set()
-    for start in range(0, len(values), _FINGERPRINT_CHUNK):
-        chunk = values[start : start + _FINGERPRINT_CHUNK]
-        taken.update(
-            db.session.scalars(
-                select(Identity.national_id_fingerprint)
-                .join(Account)
-                .where(Identity.national_id_fingerprint.in_(chunk))
-            )
-        )
+    taken = registered_national_ids(fingerprints.values())
     return [
         _problem(line, "registered") if fingerprints.get(line.row) in taken else line
         for line in lines

@@ -28,7 +28,7 @@ def test_a_generated_bank_passes_the_audit_entry_for_entry(app):
     assert bank["entries"] >= 1_000
 
 
-def test_clones_get_learner_and_outcome_ids_of_their_own(app):
+def test_clones_get_learner_and_outcome_ids_of_their_own_and_are_found_by_number(app):
     api = Api(app)
     api.publish_ruleset(RULESET)
 
@@ -38,10 +38,15 @@ def test_clones_get_learner_and_outcome_ids_of_their_own(app):
         "SELECT outcome_id FROM journal_entries WHERE outcome_id IS NOT NULL "
         "GROUP BY outcome_id HAVING count(DISTINCT learner_id) > 1"
     )
+    indexed = sa.text(
+        "SELECT count(*) FROM accounts a JOIN account_number_index i "
+        "ON i.account_number = a.account_number AND i.learner_id = a.learner_id"
+    )
     with flask_db.engine.connect() as connection:
         assert connection.execute(shared).all() == []
         learners = connection.execute(sa.text("SELECT count(*) FROM accounts")).scalar()
-    assert learners == bank["learners"] > 3
+        found_by_number = connection.execute(indexed).scalar()
+    assert learners == found_by_number == bank["learners"] > 3
 
 
 def test_fresh_ids_look_like_new_ids_and_never_repeat():

@@ -218,3 +218,28 @@ def test_one_certificate_number_raced_for_many_learners_is_credited_once(app, ap
     assert [status for status, _ in responses] == [201] * len(learners), responses
     reasons = Counter(reply["outcome"]["reason"] for _, reply in responses)
     assert reasons == {"credited": 1, "certificate_no_reused": len(learners) - 1}, responses
+
+
+def test_one_national_id_raced_by_sixteen_openings_opens_one_account(app, api):
+    """The openings' own check cannot see each other's uncommitted rows: the key of
+    national_id_index refuses all but one, and each loser gets the same 409 as a later try."""
+    from creditbank.lookup_models import NationalIdIndex
+    from tests.api.helpers import national_id
+
+    body = {"name": "张三", "national_id": national_id(serial="777")}
+    workstation = api.workstation
+
+    def open_one(_: int) -> tuple[int, Any]:
+        response = app.test_client().post("/api/v1/learners", headers=workstation, json=body)
+        return response.status_code, response.get_json()
+
+    responses = run_in_threads(THREADS, open_one)
+
+    assert Counter(status for status, _ in responses) == {201: 1, 409: THREADS - 1}, responses
+    assert {reply["detail"] for status, reply in responses if status == 409} == {
+        "An account with this national ID already exists"
+    }
+    [opened] = [reply["learner_id"] for status, reply in responses if status == 201]
+    with Session(flask_db.engine) as session:
+        assert session.scalars(select(NationalIdIndex.learner_id)).all() == [opened]
+        assert session.scalar(select(func.count()).select_from(Account)) == 1
