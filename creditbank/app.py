@@ -74,7 +74,12 @@ def _engine_options(settings: Settings, *, limit_statements: bool = True) -> dic
     if settings.database_url.startswith("sqlite"):
         timeout = settings.sqlite_busy_timeout_ms / 1000
         return {"connect_args": {"timeout": timeout}, "hide_parameters": True}
-    # pool_pre_ping: after a database restart, stale connections are replaced, not used.
+    # No pool_pre_ping: a ping is a round trip before every request's first statement (6 % of
+    # a single post, issue 16). A connection the database dropped (a restart) fails its first
+    # statement instead; that request is a 503 (api/problems.py), and SQLAlchemy, seeing a
+    # disconnect, invalidates every connection of the pool checked out before it, so the next
+    # request of the worker connects afresh. pool_recycle: nor is a connection kept past the
+    # idle cuts of firewalls and poolers in between (30 min).
     # connect_timeout: an unreachable host is a prompt 503, not a worker hung until killed.
     # statement_timeout, lock_timeout: nor is a stalled statement or a lock held elsewhere
     # (set at connection, in the start-up packet: no round trip of their own).
@@ -85,7 +90,7 @@ def _engine_options(settings: Settings, *, limit_statements: bool = True) -> dic
             f"-c lock_timeout={settings.db_lock_timeout_ms}"
         )
     return {
-        "pool_pre_ping": True,
+        "pool_recycle": 1800,
         "pool_size": 5,
         "max_overflow": 5,
         "pool_timeout": 10,
