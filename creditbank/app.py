@@ -14,6 +14,7 @@ from creditbank.body_limits import limit_of
 from creditbank.db import configure_sqlite
 from creditbank.domain.errors import PayloadTooLarge
 from creditbank.extensions import db, init_migrations
+from creditbank.json_responses import OrjsonProvider
 from creditbank.logs import init_logging
 from creditbank.metrics import init_metrics
 from creditbank.security.headers import init_security_headers
@@ -38,6 +39,7 @@ def create_app(
     long statements from a shell on purpose."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_path), static_folder=None)
+    app.json = OrjsonProvider(app)
     app.extensions["creditbank.settings"] = settings
     keyring = load_keyring(
         settings.keys_dir, create_missing=create_missing_keys and settings.generates_missing_keys
@@ -49,9 +51,6 @@ def create_app(
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings, limit_statements=limit_statements),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
-    # Responses keep the order the views give their fields (id first, …), and skip sorting
-    # the keys of every object of a 500-outcome batch (Flask 3 no longer reads JSON_SORT_KEYS).
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     init_logging(app, settings.log_level)
     db.init_app(app)
     init_migrations(app, str(MIGRATIONS))
