@@ -64,6 +64,7 @@ class _Run:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.counter = itertools.count()
+        self.answered = 0  # every answer, warm-up included (what the server did in the run)
         self.latencies_ms: list[float] = []
         self.by_path: dict[str, list[float]] = {}
         self.path_of: dict[int, str] = {}  # each connection's request in flight
@@ -153,6 +154,7 @@ async def _connection(run: _Run, connection: int) -> None:
                 run.failures[type(exc).__name__] += 1
                 status, body, close = 0, b"", True
             else:
+                run.answered += 1
                 run.record(started, time.perf_counter(), status, body, run.path_of[connection])
             if close or (sent + 1) % per_connection == 0:
                 writer.close()
@@ -171,6 +173,7 @@ async def _main(spec: dict[str, Any]) -> dict[str, Any]:
     seconds = max(run.last_done - run.measure_from, 1e-9)
     result = {
         "requests": len(run.latencies_ms),
+        "answered": run.answered,
         "seconds": round(seconds, 3),
         "rps": len(run.latencies_ms) / seconds,
         "connections": spec["connections"],

@@ -13,6 +13,14 @@ processes only trade CPU between them and split the per-process conversion snaps
 (services/conversion.py) across more caches; more threads only queue on the GIL. A machine
 with more cores: one worker per core, ``CREDITBANK_WORKERS``; keep the threads at 2.
 
+Worker class (issue 16, bench/single_posts.py on PostgreSQL, 2026-12-07, load average 7.5–11):
+gthread 2×2 against sync 4×1, the same four requests at once. gthread posted 90/s (p50 168 ms)
+and served the primary-key SELECT at 569/s; sync posted 51/s (p50 292 ms) and served the SELECT
+at 171/s. The sync worker answers every request with ``Connection: close``, so each of the
+16 clients pays a TCP connect and an accept per request, and twice the processes each keep their
+own evaluator states and rulesets (half as many posts find the learner's state at hand). gevent
+was not tried: psycopg waits in C, and would block the event loop without gevent's own waiting.
+
 Behind nginx, give the upstream ``keepalive_requests 10`` (docs/operations.md, step 5): a kept-alive
 connection stays with the worker that accepted it, and reopening it now and then spreads the
 connections over the workers.

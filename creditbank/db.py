@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any
 
+import psycopg
 from sqlalchemy import DateTime, String, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
 from creditbank.domain.errors import DatabaseBusy
@@ -29,6 +31,25 @@ def in_slices(values: Sequence[Any], size: int = IN_LIST_SIZE) -> Iterator[Seque
     """``values`` in consecutive slices of at most ``size``, one ``IN (...)`` list each."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+@contextmanager
+def one_round_trip(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, the statements of the block are sent together and answered together
+    (psycopg's pipeline mode): one round trip instead of one each. For statements whose
+    results nobody reads (inserts, updates); an error surfaces when the block ends, as the
+    SQLAlchemy error it would have been (an ``IntegrityError`` for a duplicate key, …).
+    Elsewhere the block simply runs."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.pipeline():
+            yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
 class UTCDateTime(TypeDecorator[datetime]):

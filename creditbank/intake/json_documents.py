@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, NoReturn
 
+import orjson
+
 from creditbank.domain.errors import MalformedJson, ValidationFailed
 from creditbank.intake.text import NUL_MESSAGE, SURROGATE_MESSAGE, excerpt, unkeepable
 
@@ -24,6 +26,10 @@ MAX_REPORTED_PATHS = 50
 # In JSON text a NUL or a lone surrogate can only be written as a \u escape (a raw NUL is not
 # JSON, a raw surrogate not UTF-8), so a body without such an escape need not be walked.
 _ESCAPED_UNKEEPABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# What orjson would read otherwise than as written: a fraction or an exponent (a float, not a
+# Decimal) and a whole number of 19 digits or more (beyond 64 bits, a float). A body without
+# them anywhere (in strings too: then it is only read the slower way) reads the same both ways.
+_NOT_FOR_ORJSON = re.compile(rb"[0-9](?:[.eE]|[0-9]{18})")
 
 
 class _NumberTooLong(ValueError):
@@ -48,9 +54,34 @@ def parse_json_bytes(raw: bytes) -> Any:
     error flattening, canonical hashing) walks it, and one too deep for the decoder itself
     (a ``RecursionError``) gets the same 422 instead of a 500. A string (or key) holding a lone
     surrogate is a 400, one holding a NUL a 422, keyed by its path (:mod:`creditbank.intake.text`).
+    A body of strings, small whole numbers and the rest is read by orjson (ten times as fast);
+    one it refuses is read again by the standard library, whose errors are the ones answered.
     """
+    document = _orjson_document(raw)
+    if document is _UNREAD:
+        document = _stdlib_document(raw)
+    if nesting_exceeds(document, MAX_DEPTH):
+        raise _too_deep()
+    if _ESCAPED_UNKEEPABLE.search(raw):
+        _refuse_unkeepable_text(document)
+    return document
+
+
+_UNREAD = object()
+
+
+def _orjson_document(raw: bytes) -> Any:
+    if _NOT_FOR_ORJSON.search(raw):
+        return _UNREAD
     try:
-        document = json.loads(
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _UNREAD
+
+
+def _stdlib_document(raw: bytes) -> Any:
+    try:
+        return json.loads(
             raw.decode("utf-8"),
             parse_float=Decimal,
             parse_int=_bounded_int,
@@ -65,11 +96,6 @@ def parse_json_bytes(raw: bytes) -> Any:
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedJson("The body is not valid UTF-8 JSON") from exc
-    if nesting_exceeds(document, MAX_DEPTH):
-        raise _too_deep()
-    if _ESCAPED_UNKEEPABLE.search(raw):
-        _refuse_unkeepable_text(document)
-    return document
 
 
 def nesting_exceeds(document: Any, limit: int) -> bool:

@@ -7,9 +7,10 @@ outcome follows exactly the same rules whichever way it comes in.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 
 from creditbank.domain.errors import ValidationFailed
 from creditbank.intake.fields import LEARNER_ID, Amount, FullMatch, PastDate, StrictSchema, text
@@ -128,6 +129,49 @@ OUTCOME_SCHEMAS: dict[str, type[OutcomeCommon]] = dict(
 # schema keeps no state between loads, and building one costs more than a load does.
 _LOADERS = {kind: schema() for kind, schema in OUTCOME_SCHEMAS.items()}
 
+FastLoad = Callable[[Mapping[str, Any]], dict[str, Any] | None]
+
+
+def fast_loader(schema: Schema) -> FastLoad:
+    """``schema.load`` of a valid outcome in half the time, or ``None`` for any other.
+
+    Each field still reads its value itself (``Field.deserialize``: its type, its validators,
+    ``null``), so a valid outcome loads to the very dict the schema gives; what is skipped is
+    the schema's own machinery (hooks, error collection, unknown-field bookkeeping), which
+    outcome schemas do not use: a schema that has hooks or renamed fields is refused here.
+    Errors never come from this path: on ``None`` the caller loads with the schema, whose
+    messages are the ones answered.
+    """
+    loaded = list(schema.load_fields.items())
+    if any(hooks for hooks in schema._hooks.values()) or any(
+        field.data_key not in (None, name) or field.attribute not in (None, name)
+        for name, field in loaded
+    ):
+        raise ValueError(f"{type(schema).__name__} has hooks or renamed fields")
+    names = frozenset(name for name, _ in loaded)
+
+    def load(raw: Mapping[str, Any]) -> dict[str, Any] | None:
+        if not raw.keys() <= names:
+            return None  # an unknown field
+        result: dict[str, Any] = {}
+        for name, field in loaded:
+            if name in raw:
+                try:
+                    result[name] = field.deserialize(raw[name])
+                except ValidationError:
+                    return None
+            elif field.required:
+                return None
+            elif field.load_default is not missing:
+                default = field.load_default
+                result[name] = default() if callable(default) else default
+        return result
+
+    return load
+
+
+_FAST_LOADERS = {kind: fast_loader(schema) for kind, schema in _LOADERS.items()}
+
 
 def parse_outcomes(payload: Any) -> tuple[list[dict[str, Any]], bool]:
     """One outcome or ``{"items": [...]}``, each validated by its kind's schema."""
@@ -167,12 +211,14 @@ def load_outcome(raw: Any, path: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValidationFailed(errors={path or "body": ["Expected a JSON object."]})
     kind = raw.get("kind")
-    loader = _LOADERS.get(kind) if isinstance(kind, str) else None  # a list is unhashable
-    if loader is None:
+    if not isinstance(kind, str) or kind not in _LOADERS:  # (a list is unhashable)
         kinds = ", ".join(OUTCOME_SCHEMAS)
         raise ValidationFailed(errors={f"{prefix}kind": [f"Must be one of: {kinds}."]})
+    fast = _FAST_LOADERS[kind](raw)
+    if fast is not None:
+        return fast
     try:
-        loaded: dict[str, Any] = loader.load(raw)  # marshmallow types load() as Any
+        loaded: dict[str, Any] = _LOADERS[kind].load(raw)  # marshmallow types load() as Any
     except ValidationError as exc:
         raise ValidationFailed(errors=flatten_errors(exc.messages, path)) from exc
     return loaded

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from creditbank.conversion import Reason, Ruleset, Status, ruleset_in_force
-from creditbank.db import in_slices
+from creditbank.db import in_slices, one_round_trip
 from creditbank.domain.errors import (
     Forbidden,
     IdempotencyConflict,
@@ -26,7 +26,7 @@ from creditbank.domain.errors import (
 from creditbank.domain.ids import new_id
 from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
-from creditbank.journal import Entry, LockedAccount, append, lock_accounts
+from creditbank.journal import Entry, LockedAccount, append, lock_accounts, write_pending
 from creditbank.models import Account, IdempotencyKey, NewOutcomeState, OutcomeState
 from creditbank.services.certificate_reuse import (
     REUSED,
@@ -174,11 +174,14 @@ def _record(
             progress(len(fresh[learner_id]))
         pause_inside_transaction(session)  # test-only; off unless configured
     # The new rows go in set-based, one statement per table, once conversion has settled them
-    # (the journal's own entries go in the same way: creditbank/journal.py).
+    # (the journal's own entries go in the same way: creditbank/journal.py), all four tables
+    # in one round trip.
     if states:
         connection = session.connection()
-        connection.execute(insert(OutcomeState.__table__), [_row(state) for state in states])
-        connection.execute(insert(IdempotencyKey.__table__), key_rows)
+        with one_round_trip(connection):
+            connection.execute(insert(OutcomeState.__table__), [_row(state) for state in states])
+            connection.execute(insert(IdempotencyKey.__table__), key_rows)
+            write_pending(session)
     return [results[index] for index in range(len(items))]
 
 
