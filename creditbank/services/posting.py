@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from creditbank.bulk import insert_rows
 from creditbank.conversion import Reason, Ruleset, Status, ruleset_in_force
 from creditbank.db import in_slices
 from creditbank.domain.errors import (
@@ -177,8 +178,8 @@ def _record(
     # (the journal's own entries go in the same way: creditbank/journal.py).
     if states:
         connection = session.connection()
-        connection.execute(insert(OutcomeState.__table__), [_row(state) for state in states])
-        connection.execute(insert(IdempotencyKey.__table__), key_rows)
+        insert_rows(connection, OutcomeState.__table__, [_row(state) for state in states])
+        insert_rows(connection, IdempotencyKey.__table__, key_rows)
     return [results[index] for index in range(len(items))]
 
 
