@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from creditbank.bulk import insert_rows, update_rows
+from creditbank.bulk import COPY_FROM_ROWS, insert_rows, update_rows
 from creditbank.domain.canonical import entry_hash
 from creditbank.extensions import db
 from creditbank.journal import append, appended, entry_document, lock_accounts, write_pending
@@ -26,6 +26,7 @@ JOURNAL = JournalEntry.__table__
 ACCOUNTS = Account.__table__
 # Everything COPY's text format must escape, and text that looks like its NULL marker.
 AWKWARD = ["tab\there", "new\nline\r\n", "back\\slash \\N", '"引号" ✓', "\\", ""]
+LEARNERS = COPY_FROM_ROWS // len(AWKWARD) + 1  # enough entries for COPY
 HEAD = ("head_seq", "head_hash", "head_recorded_at", "balance", "balance_by_category")
 
 
@@ -85,7 +86,7 @@ def _row_by_row(session: Session) -> None:
 
 
 def test_bulk_writes_what_row_by_row_writes(app: Flask, api) -> None:
-    learner_ids = sorted(api.new_learner() for _ in range(3))
+    learner_ids = sorted(api.new_learner() for _ in range(LEARNERS))
     session = db.session()
 
     _append_some(session, learner_ids)
@@ -99,7 +100,7 @@ def test_bulk_writes_what_row_by_row_writes(app: Flask, api) -> None:
     session.rollback()
 
     entries, heads = bulk
-    assert len(entries) == len(learner_ids) * len(AWKWARD)
+    assert len(entries) == len(learner_ids) * len(AWKWARD) >= COPY_FROM_ROWS
     assert (entries, heads) == by_row
     # The hashes of the rows bulk wrote still match what they store.
     columns = [column.name for column in JOURNAL.columns]
@@ -113,18 +114,19 @@ def test_bulk_writes_what_row_by_row_writes(app: Flask, api) -> None:
 
 
 def test_a_duplicate_key_is_an_integrity_error(app: Flask, api) -> None:
-    learner_id = api.new_learner()
+    learner_ids = [api.new_learner() for _ in range(LEARNERS)]
     session = db.session()
-    _append_some(session, [learner_id])
+    _append_some(session, learner_ids)
     rows = [
         {column.name: getattr(entry, column.name) for column in JOURNAL.columns}
         for entry in appended(session)
     ]
     session.info["creditbank.journal.pending"] = []
     connection = session.connection()
-    insert_rows(connection, JOURNAL, rows[:2])
+    assert len(rows) > COPY_FROM_ROWS
+    insert_rows(connection, JOURNAL, rows[-1:])
     with pytest.raises(IntegrityError):
-        insert_rows(connection, JOURNAL, rows[1:])
+        insert_rows(connection, JOURNAL, rows)
     session.rollback()
 
 
