@@ -4,7 +4,9 @@ The end of a term: a county workstation posts a whole cohort's results. A real g
 a migrated database with the default ruleset (conversion on); the load generator
 (:mod:`bench._load`) sends batches of 500 outcomes — one per learner of a cohort, a mix of every
 kind — from one keep-alive connection per gunicorn worker (each connection its own cohorts, as
-each workstation posts its own), for a bounded time.
+each workstation posts its own), for a bounded time. Each request is another term's results:
+its external refs and its certificate numbers are its own (numbers shared by every request would
+measure how batches queue on the advisory lock of each number, services/certificate_reuse.py).
 
 The baseline, in the same run on the same database, is the unavoidable work of this design
 without the service: build each outcome's journal entry and its credit entry, chain them with
@@ -12,8 +14,11 @@ SHA-256 (:func:`creditbank.domain.canonical.entry_hash`), and insert both rows w
 driver's own ``executemany`` (psycopg / sqlite3), one commit per 500 outcomes as the service
 commits one per request.
 
-Targets (the performance issue): at least 3,000 outcomes/s; on PostgreSQL at least 0.25 of
-the baseline.
+Targets (the performance issue, second push): at least 4,000 outcomes/s; on PostgreSQL at
+least 0.3 of the baseline. On PostgreSQL the service writes its rows with COPY and moves the
+account heads with one UPDATE (creditbank/bulk.py), so the baseline's executemany is the
+slower way to write the same rows; what the ratio measures is the rest of the service's work
+(validation, idempotency, locks, conversion, hashing).
 """
 
 from __future__ import annotations
@@ -42,8 +47,8 @@ COHORTS = 4  # each connection (one per gunicorn thread) posts its own cohort
 SECONDS = 15
 WARMUP_SECONDS = 3
 BASELINE_OUTCOMES = 10_000
-MIN_OUTCOMES_PER_S = 3000.0
-MIN_RATIO_ON_POSTGRES = 0.25
+MIN_OUTCOMES_PER_S = 4000.0
+MIN_RATIO_ON_POSTGRES = 0.3
 
 _COLUMNS = (
     "learner_id",
@@ -119,11 +124,15 @@ def _provider_id() -> str:
 
 
 def _batch_body(learner_ids: list[str]) -> str:
-    """One request: an outcome for each learner; ``@N@`` (the request's number) keeps refs new."""
+    """One request: an outcome for each learner; ``@N@`` (the request's number) keeps its refs
+    and its certificate numbers new (a number credited to two learners is the rare case of
+    services/certificate_reuse.py)."""
     items = []
     for index, learner_id in enumerate(learner_ids):
         item = outcome(index, learner_id)
         item["external_ref"] = f"batch-@N@-{index}"
+        if "certificate_no" in item:
+            item["certificate_no"] += "-@N@"
         items.append(item)
     return json.dumps({"items": items}, ensure_ascii=False)
 

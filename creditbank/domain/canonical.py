@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -28,6 +29,8 @@ def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
 
 
+# A batch formats the same instant for every entry and view it writes (one instant per request).
+@lru_cache(maxsize=1024)
 def format_instant(instant: datetime) -> str:
     """RFC 3339 UTC with microseconds: ``2026-04-16T02:11:09.123456Z``."""
     if instant.tzinfo is None:

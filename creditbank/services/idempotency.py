@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import String, bindparam, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from creditbank.db import in_slices
@@ -27,6 +28,14 @@ _KEYS_OF = select(IdempotencyKey).where(
     IdempotencyKey.provider_id == bindparam("provider_id"),
     IdempotencyKey.external_ref.in_(bindparam("refs", expanding=True)),
 )
+# PostgreSQL: the refs as one array joined to the keys, so that each is an index probe (an IN
+# list of 500 parameters is a filter that compares every key of the provider with each of them).
+_REFS = func.unnest(bindparam("refs", type_=ARRAY(String))).table_valued("ref").render_derived()
+_KEYS_JOINED = (
+    select(IdempotencyKey)
+    .join(_REFS, IdempotencyKey.external_ref == _REFS.c.ref)
+    .where(IdempotencyKey.provider_id == bindparam("provider_id"))
+)
 
 
 def request_hash(item: Mapping[str, Any]) -> str:
@@ -37,9 +46,13 @@ def request_hash(item: Mapping[str, Any]) -> str:
 def existing_keys(
     session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]
 ) -> dict[str, IdempotencyKey]:
+    refs = [item["external_ref"] for item in items]
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.scalars(_KEYS_JOINED, {"provider_id": provider_id, "refs": refs})
+        return {row.external_ref: row for row in rows}
     found: dict[str, IdempotencyKey] = {}
-    for refs in in_slices([item["external_ref"] for item in items]):
-        rows = session.scalars(_KEYS_OF, {"provider_id": provider_id, "refs": list(refs)})
+    for chunk in in_slices(refs):
+        rows = session.scalars(_KEYS_OF, {"provider_id": provider_id, "refs": list(chunk)})
         found.update((row.external_ref, row) for row in rows)
     return found
 

@@ -7,14 +7,16 @@ row locks (taken in ``learner_id`` order, so concurrent batches cannot deadlock)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from creditbank.bulk import copies, insert_rows
 from creditbank.conversion import Reason, Ruleset, Status, ruleset_in_force
 from creditbank.db import in_slices, one_round_trip
 from creditbank.domain.errors import (
@@ -174,13 +176,14 @@ def _record(
             progress(len(fresh[learner_id]))
         pause_inside_transaction(session)  # test-only; off unless configured
     # The new rows go in set-based, one statement per table, once conversion has settled them
-    # (the journal's own entries go in the same way: creditbank/journal.py), all four tables
-    # in one round trip.
+    # (the journal's own entries go in the same way: creditbank/journal.py): a batch's by COPY
+    # (creditbank/bulk.py), a few posts' all four tables in one round trip (a pipeline).
     if states:
         connection = session.connection()
-        with one_round_trip(connection):
-            connection.execute(insert(OutcomeState.__table__), [_row(state) for state in states])
-            connection.execute(insert(IdempotencyKey.__table__), key_rows)
+        together = nullcontext() if copies(connection, len(states)) else one_round_trip(connection)
+        with together:
+            insert_rows(connection, OutcomeState.__table__, [_row(state) for state in states])
+            insert_rows(connection, IdempotencyKey.__table__, key_rows)
             write_pending(session)
     return [results[index] for index in range(len(items))]
 
