@@ -27,6 +27,7 @@ The table is printed; ``bench/results/scale.json`` and ``bench/results/scale.png
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -34,7 +35,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +47,7 @@ import sqlalchemy as sa
 from bench import RESULTS, Figure
 from bench._harness import Api, migrated_app, settings_for
 from bench._scale_bank import Plan, account_number, build_journal, learner_name, national_id
-from bench.audit import RULESET, audit, in_child
+from bench.audit import RULESET, _proportional
 from creditbank.extensions import db
 from tests.support.databases import scratch_postgres
 
@@ -66,8 +71,11 @@ READS = (
 )
 
 
-def measure_size(server_url: str, entries: int) -> dict[str, Any]:
-    """Everything measured at one size, on a database of its own."""
+def measure_size(
+    server_url: str, entries: int, record: Callable[[dict[str, Any]], None], deadline: float | None
+) -> None:
+    """Everything measured at one size, on a database of its own, handed to ``record`` as it
+    is measured; the audit stops at ``deadline`` (a ``time.time()``) if it runs that long."""
     prefix = os.environ.get("CREDITBANK_BENCH_DATABASE_PREFIX", "creditbank_scale")
     with (
         scratch_postgres(server_url, prefix) as url,
@@ -79,20 +87,88 @@ def measure_size(server_url: str, entries: int) -> dict[str, Any]:
             started = time.perf_counter()
             made = build_journal(api, entries, api.new_provider("SCALE"))
             generation = time.perf_counter() - started
+            plan = made.pop("plan")
             _say(f"{made['entries']:,} entries, {made['learners']:,} learners: {generation:.0f} s")
-            reads = measure_reads(api, made["plan"])
-            sizes = relation_sizes()
+            made["generation_seconds"] = round(generation, 1)
+            record(made)
+            record({"reads": measure_reads(api, plan), "sizes": relation_sizes()})
+        record({"load_before_audit": _load()})
         _say("auditing …")
-        audited = in_child(audit, settings_for(url, Path(folder)), os.cpu_count() or 1)
-    made.pop("plan")
-    return {
-        **made,
-        "generation_seconds": round(generation, 1),
-        "reads": reads,
-        "audit": audited,
-        "sizes": sizes,
-        "load": [round(value, 2) for value in os.getloadavg()],
-    }
+        record({"audit": timed_audit(settings_for(url, Path(folder)), deadline), "load": _load()})
+
+
+def _load() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def timed_audit(settings: Any, deadline: float | None) -> dict[str, Any]:
+    """A full audit with every core in a fresh process (:func:`creditbank.services.audits.
+    run_audit`), its peak memory sampled as the PSS of the process and its workers; stopped at
+    ``deadline``, when what it had checked by then is reported (``complete``: false)."""
+    context = get_context("spawn")
+    checked, began = context.Value("q", 0), context.Value("d", 0.0)
+    answers = context.Queue()
+    child = context.Process(target=_audit, args=(settings, checked, began, answers))
+    child.start()
+    peak, answer = 0.0, None
+    while answer is None:
+        try:
+            answer = answers.get(timeout=0.2)
+        except Empty:
+            if not child.is_alive():
+                raise RuntimeError(f"the audit failed: exit {child.exitcode}") from None
+            peak = max(peak, _tree_pss_mb(child.pid))
+            if deadline is not None and time.time() > deadline and began.value:
+                seconds = time.time() - began.value
+                _stop(child.pid)
+                answer = {"complete": False, "entries": checked.value, "seconds": seconds}
+    child.join()
+    answer["rate"] = answer["entries"] / answer["seconds"]
+    answer["seconds"] = round(answer["seconds"], 1)
+    answer["total_peak_pss_mb"] = round(peak, 1)
+    return answer
+
+
+def _audit(settings: Any, checked: Any, began: Any, answers: Any) -> None:
+    from creditbank.app import create_app
+    from creditbank.services.audits import run_audit
+
+    def progress(entries: int) -> None:
+        with checked.get_lock():
+            checked.value += entries
+
+    app = create_app(settings)
+    with app.app_context():
+        began.value = time.time()
+        result = run_audit(workers=os.cpu_count() or 1, progress=progress)
+        seconds = time.time() - began.value
+        if result.status != "passed":
+            raise AssertionError(f"the generated journal fails its audit: {result.id}")
+        answers.put({"complete": True, "entries": result.entries_checked, "seconds": seconds})
+
+
+def _tree_pss_mb(pid: int) -> float:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for process in tree:
+        with contextlib.suppress(psutil.Error, OSError):  # it may just have ended
+            total += _proportional(process)
+    return total / 2**20
+
+
+def _stop(pid: int) -> None:
+    import psutil
+
+    root = psutil.Process(pid)
+    for process in [*root.children(recursive=True), root]:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
 
 
 def measure_reads(api: Api, plan: Plan) -> dict[str, dict[str, float]]:
@@ -223,7 +299,12 @@ def figures(runs: dict[int, dict[str, Any]]) -> list[Figure]:
             ]
         audited, base = run["audit"], smallest["audit"]
         found += [
-            Figure(f"{label}: audit, seconds", audited["seconds"], "s"),
+            Figure(
+                f"{label}: audit, seconds"
+                + ("" if audited["complete"] else f" (stopped after {audited['entries']:,})"),
+                audited["seconds"],
+                "s",
+            ),
             Figure(f"{label}: audit, entries/s", audited["rate"], "entries/s", base["rate"]),
             Figure(
                 f"{label}: audit, µs/entry (linear)",
@@ -315,19 +396,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("CREDITBANK_BENCH_DATABASE_URL") or DEFAULT_SERVER,
         help="a PostgreSQL server (a database is created there for each size)",
     )
+    parser.add_argument(
+        "--audit-until",
+        default=os.environ.get("SCALE_AUDIT_UNTIL") or None,
+        help="HH:MM (UTC): stop an audit still running then, and report its rate so far",
+    )
     args = parser.parse_args(argv)
+    deadline = _instant(args.audit_until) if args.audit_until else None
     RESULTS.mkdir(parents=True, exist_ok=True)
     runs: dict[int, dict[str, Any]] = {}
     document: dict[str, Any] = {"machine": machine(), "runs": runs}
+
+    def record(size: int, measured: dict[str, Any]) -> None:
+        runs.setdefault(size, {}).update(measured)
+        if all("audit" in run for run in runs.values()):
+            document["figures"] = [f.as_json() for f in figures(runs)]
+        (RESULTS / "scale.json").write_text(json.dumps(document, indent=2, default=str))
+
     for entries in sorted(args.entries):
         _say(f"{entries:,} entries …")
-        runs[entries] = measure_size(args.database_url, entries)
-        runs[entries]["pg_version"] = _server_version(args.database_url)
-        document["figures"] = [f.as_json() for f in figures(runs)]
-        (RESULTS / "scale.json").write_text(json.dumps(document, indent=2, default=str))
+        record(entries, {"pg_version": _server_version(args.database_url)})
+        measure_size(args.database_url, entries, partial(record, entries), deadline)
         print(table(figures(runs)), flush=True)
     plot(runs, RESULTS / "scale.png")
     return 0
+
+
+def _instant(hh_mm: str) -> float:
+    """Today's ``HH:MM`` UTC as a ``time.time()``."""
+    now = datetime.now(UTC)
+    hours, minutes = (int(part) for part in hh_mm.split(":"))
+    return now.replace(hour=hours, minute=minutes, second=0, microsecond=0).timestamp()
 
 
 def _server_version(url: str) -> str:

@@ -49,7 +49,8 @@ class Identity(Model):
     __tablename__ = "identities"
 
     learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    # Indexed: the workstation finds a learner by name (a scan of every identity otherwise).
+    name: Mapped[str] = mapped_column(String(100), index=True)
     national_id_encrypted: Mapped[str | None] = mapped_column(Text)
     national_id_fingerprint: Mapped[str | None] = mapped_column(HASH, unique=True)
     national_id_masked: Mapped[str | None] = mapped_column(String(18))
