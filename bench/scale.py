@@ -36,7 +36,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from queue import Empty
@@ -54,6 +53,8 @@ from tests.support.databases import scratch_postgres
 SIZES = (1_000_000, 10_000_000)
 SAMPLES = 300
 QUEUE_PAGES = 100
+QUEUE = "/api/v1/reviews?status=pending"
+ROUNDS = 10
 EXPORT_ROWS = 2_000
 EXPORT_SAMPLES = 20
 MAX_RATIO = 1.3
@@ -71,30 +72,46 @@ READS = (
 )
 
 
-def measure_size(
-    server_url: str, entries: int, record: Callable[[dict[str, Any]], None], deadline: float | None
+def measure_sizes(
+    server_url: str,
+    sizes: Sequence[int],
+    record: Callable[[int, dict[str, Any]], None],
+    deadline: float | None,
+    audit: bool = True,
 ) -> None:
-    """Everything measured at one size, on a database of its own, handed to ``record`` as it
-    is measured; the audit stops at ``deadline`` (a ``time.time()``) if it runs that long."""
+    """Every size's bank, each on a database of its own, all kept until the end; the reads
+    measured in ROUNDS rounds that take turns between the banks (so that the neighbours' load
+    on a shared machine falls on every size alike); then each bank's audit, which stops at
+    ``deadline`` (a ``time.time()``) if it runs that long. Results go to ``record`` as they
+    are measured."""
     prefix = os.environ.get("CREDITBANK_BENCH_DATABASE_PREFIX", "creditbank_scale")
-    with (
-        scratch_postgres(server_url, prefix) as url,
-        tempfile.TemporaryDirectory(prefix="creditbank-scale-") as folder,
-    ):
-        with migrated_app(url, Path(folder)) as app:
-            api = Api(app)
+    banks: dict[int, tuple[Reads, str, Path]] = {}
+    with contextlib.ExitStack() as stack:
+        for entries in sizes:
+            _say(f"{entries:,} entries …")
+            url = stack.enter_context(scratch_postgres(server_url, prefix))
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cb-scale-")))
+            api = Api(stack.enter_context(migrated_app(url, folder)))
             api.publish_ruleset(RULESET)
             started = time.perf_counter()
             made = build_journal(api, entries, api.new_provider("SCALE"))
-            generation = time.perf_counter() - started
+            made["generation_seconds"] = round(time.perf_counter() - started, 1)
             plan = made.pop("plan")
-            _say(f"{made['entries']:,} entries, {made['learners']:,} learners: {generation:.0f} s")
-            made["generation_seconds"] = round(generation, 1)
-            record(made)
-            record({"reads": measure_reads(api, plan), "sizes": relation_sizes()})
-        record({"load_before_audit": _load()})
-        _say("auditing …")
-        record({"audit": timed_audit(settings_for(url, Path(folder)), deadline), "load": _load()})
+            _say(f"{made['entries']:,} entries, {made['learners']:,} learners")
+            record(entries, {**made, "sizes": relation_sizes()})
+            banks[entries] = (Reads(api, plan), url, folder)
+        for reads, _, _ in banks.values():
+            reads.warm()
+        for turn in range(ROUNDS):
+            _say(f"reads, round {turn + 1} of {ROUNDS}")
+            for reads, _, _ in banks.values():
+                reads.round()
+        for entries, (reads, _, _) in banks.items():
+            record(entries, {"reads": reads.summary(), "load_after_reads": _load()})
+        for entries, (_, url, folder) in banks.items() if audit else ():
+            _say(f"auditing {entries:,} entries …")
+            audited = timed_audit(settings_for(url, folder), deadline)
+            record(entries, {"audit": audited, "load_after_audit": _load()})
 
 
 def _load() -> list[float]:
@@ -123,7 +140,7 @@ def timed_audit(settings: Any, deadline: float | None) -> dict[str, Any]:
                 _stop(child.pid)
                 answer = {"complete": False, "entries": checked.value, "seconds": seconds}
     child.join()
-    answer["rate"] = answer["entries"] / answer["seconds"]
+    answer["rate"] = answer["entries"] / max(answer["seconds"], 1e-6)
     answer["seconds"] = round(answer["seconds"], 1)
     answer["total_peak_pss_mb"] = round(peak, 1)
     return answer
@@ -166,38 +183,108 @@ def _stop(pid: int) -> None:
     import psutil
 
     root = psutil.Process(pid)
+    root.suspend()  # no new workers while its own are found
     for process in [*root.children(recursive=True), root]:
         with contextlib.suppress(psutil.Error):
             process.kill()
 
 
-def measure_reads(api: Api, plan: Plan) -> dict[str, dict[str, float]]:
-    """p50/p99 of each read, over SAMPLES random learners (the same learners in every read)."""
-    rng = random.Random(plan.learners)
-    chosen = [rng.randrange(plan.learners) for _ in range(SAMPLES)]
-    staff = api.workstation
-    client = api.client
+class Reads:
+    """The reads of one bank, timed a share at a time (:meth:`round`): the learner reads over
+    SAMPLES random learners (the same ones for every read), the queue's first page SAMPLES
+    times and QUEUE_PAGES pages after it, each by its cursor; the export's start EXPORT_SAMPLES
+    times."""
 
-    def get(path: str) -> Callable[[int], Any]:
-        return lambda n: client.get(path.format(**_learner(plan, n)), headers=staff)
+    def __init__(self, api: Api, plan: Plan) -> None:
+        rng = random.Random(plan.learners)
+        self.chosen = [rng.randrange(plan.learners) for _ in range(SAMPLES)]
+        self.api, self.plan = api, plan
+        self.queue_path = QUEUE
+        self.samples: dict[str, list[float]] = {read: [] for read in READS}
+        self.done: dict[str, int] = dict.fromkeys(READS, 0)
+        self.totals = dict.fromkeys(READS, SAMPLES)
+        self.totals[READS[5]] = QUEUE_PAGES
+        self.totals[READS[6]] = EXPORT_SAMPLES
+        self.once: dict[str, Callable[[int], None]] = {
+            "balance": self._get("/api/v1/learners/{learner_id}/balance"),
+            "search by name": self._get("/api/v1/learners?name={name}", found=True),
+            "search by account number": self._get(
+                "/api/v1/learners?account_number={account}", found=True
+            ),
+            "search by national ID": self._by_national_id,
+            READS[4]: self._first_page,
+            READS[5]: self._next_page,
+            READS[6]: self._export,
+        }
 
-    requests: dict[str, Callable[[int], Any]] = {
-        "balance": get("/api/v1/learners/{learner_id}/balance"),
-        "search by name": get("/api/v1/learners?name={name}"),
-        "search by account number": get("/api/v1/learners?account_number={account}"),
-        "search by national ID": lambda n: client.post(
-            "/api/v1/learners/search",
-            headers=staff,
-            json={"national_id": _learner(plan, n)["national_id"]},
-        ),
-    }
-    found = {
-        name: _timed(request, chosen, _found_one if "search" in name else None)
-        for name, request in requests.items()
-    }
-    found.update(review_queue(api))
-    found[READS[-1]] = export_start(api)
-    return found
+    def warm(self) -> None:
+        """A few of each first: the first requests pay for plans and caches."""
+        for read, once in self.once.items():
+            for i in range(2 if read == READS[6] else 10):
+                once(i)
+
+    def round(self) -> None:
+        """The next 1/ROUNDS of every read's samples."""
+        for read, once in self.once.items():
+            share = self.totals[read] // ROUNDS
+            for i in range(self.done[read], self.done[read] + share):
+                started = time.perf_counter()
+                once(i)
+                self.samples[read].append(1000 * (time.perf_counter() - started))
+            self.done[read] += share
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {read: latencies(samples) for read, samples in self.samples.items()}
+
+    def _get(self, path: str, found: bool = False) -> Callable[[int], None]:
+        def once(i: int) -> None:
+            learner = _learner(self.plan, self.chosen[i % SAMPLES])
+            answer = self._ok(self.api.client.get(path.format(**learner), headers=self.staff))
+            if found and not answer["items"]:
+                raise AssertionError(f"a search found nobody: {path} {learner}")
+
+        return once
+
+    @property
+    def staff(self) -> dict[str, str]:
+        return self.api.workstation
+
+    def _by_national_id(self, i: int) -> None:
+        number = national_id(self.chosen[i % SAMPLES])
+        body = {"national_id": number}
+        answer = self.api.client.post("/api/v1/learners/search", headers=self.staff, json=body)
+        if not self._ok(answer)["items"]:
+            raise AssertionError(f"no learner of national ID {number}")
+
+    def _page(self, path: str) -> dict[str, Any]:
+        return self._ok(self.api.client.get(path, headers=self.staff))
+
+    def _first_page(self, _: int) -> None:
+        self._page(QUEUE)
+
+    def _next_page(self, _: int) -> None:
+        cursor = self._page(self.queue_path)["next_cursor"]
+        self.queue_path = f"{QUEUE}&cursor={cursor}" if cursor else QUEUE  # a small queue: again
+
+    def _export(self, _: int) -> None:
+        """The first EXPORT_ROWS rows of the conversion record, streamed as a download is."""
+        response = self.api.client.get(
+            "/api/v1/exports/conversions.csv", headers=self.staff, buffered=False
+        )
+        lines = 0
+        for chunk in response.response:
+            lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+            if lines > EXPORT_ROWS:
+                break
+        response.close()
+        if lines <= EXPORT_ROWS:
+            raise RuntimeError(f"the export has only {lines} lines: make the bank bigger")
+
+    @staticmethod
+    def _ok(response: Any) -> Any:
+        if response.status_code != 200:
+            raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+        return response.get_json()
 
 
 def _learner(plan: Plan, n: int) -> dict[str, str]:
@@ -209,69 +296,9 @@ def _learner(plan: Plan, n: int) -> dict[str, str]:
     }
 
 
-def _found_one(response: Any) -> None:
-    if not response.get_json()["items"]:
-        raise AssertionError(f"a search found nobody: {response.request.url}")
-
-
-def _timed(
-    request: Callable[[int], Any], chosen: Sequence[int], check: Callable[[Any], None] | None
-) -> dict[str, float]:
-    for n in chosen[:20]:  # warm: the first requests pay for plans and caches
-        request(n)
-    samples = []
-    for n in chosen:
-        started = time.perf_counter()
-        response = request(n)
-        samples.append(1000 * (time.perf_counter() - started))
-        if response.status_code != 200:
-            raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
-        if check:
-            check(response)
-    return latencies(samples)
-
-
 def latencies(samples_ms: Sequence[float]) -> dict[str, float]:
     cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
     return {"n": len(samples_ms), "p50": statistics.median(samples_ms), "p99": cuts[98]}
-
-
-def review_queue(api: Api) -> dict[str, dict[str, float]]:
-    """The queue's first page, SAMPLES times; then QUEUE_PAGES pages, each by its cursor."""
-    first = "/api/v1/reviews?status=pending"
-    timed = _timed(lambda _: api.client.get(first, headers=api.workstation), range(SAMPLES), None)
-    samples, path = [], first
-    for _ in range(QUEUE_PAGES):
-        started = time.perf_counter()
-        page = api.expect(200, api.client.get(path, headers=api.workstation))
-        samples.append(1000 * (time.perf_counter() - started))
-        if not page["next_cursor"]:  # a small bank's queue: start again
-            path = first
-            continue
-        path = f"{first}&cursor={page['next_cursor']}"
-    return {READS[4]: timed, READS[5]: latencies(samples)}
-
-
-def export_start(api: Api) -> dict[str, float]:
-    """The first EXPORT_ROWS rows of the conversion record, streamed as a download is."""
-    samples = []
-    for attempt in range(EXPORT_SAMPLES + 2):
-        started = time.perf_counter()
-        response = api.client.get(
-            "/api/v1/exports/conversions.csv", headers=api.workstation, buffered=False
-        )
-        lines = 0
-        for chunk in response.response:
-            lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
-            if lines > EXPORT_ROWS:
-                break
-        elapsed = 1000 * (time.perf_counter() - started)
-        response.close()
-        if lines <= EXPORT_ROWS:
-            raise RuntimeError(f"the export has only {lines} lines: make the bank bigger")
-        if attempt >= 2:  # the first two warm up
-            samples.append(elapsed)
-    return latencies(samples)
 
 
 def relation_sizes() -> dict[str, int]:
@@ -297,28 +324,7 @@ def figures(runs: dict[int, dict[str, Any]]) -> list[Figure]:
                 Figure(f"{label}: {read}, p50", measured["p50"], "ms", base["p50"], MAX_RATIO),
                 Figure(f"{label}: {read}, p99", measured["p99"], "ms", base["p99"]),
             ]
-        audited, base = run["audit"], smallest["audit"]
         found += [
-            Figure(
-                f"{label}: audit, seconds"
-                + ("" if audited["complete"] else f" (stopped after {audited['entries']:,})"),
-                audited["seconds"],
-                "s",
-            ),
-            Figure(f"{label}: audit, entries/s", audited["rate"], "entries/s", base["rate"]),
-            Figure(
-                f"{label}: audit, µs/entry (linear)",
-                1e6 / audited["rate"],
-                "µs",
-                1e6 / base["rate"],
-                MAX_RATIO,
-            ),
-            Figure(
-                f"{label}: audit, peak memory (PSS, all processes)",
-                audited["total_peak_pss_mb"],
-                "MB",
-                max_value=MAX_AUDIT_MB,
-            ),
             Figure(
                 f"{label}: bytes/entry, all tables",
                 sum(run["sizes"].values()) / run["entries"],
@@ -334,7 +340,35 @@ def figures(runs: dict[int, dict[str, Any]]) -> list[Figure]:
                 max_ratio=1.0,
             ),
         ]
+        audited, base = run["audit"], smallest["audit"]
+        if audited["entries"] and base["entries"]:  # none if stopped before its first slice
+            found += audit_figures(label, audited, base)
     return found
+
+
+def audit_figures(label: str, audited: dict[str, Any], base: dict[str, Any]) -> list[Figure]:
+    return [
+        Figure(
+            f"{label}: audit, seconds"
+            + ("" if audited["complete"] else f" (stopped after {audited['entries']:,})"),
+            audited["seconds"],
+            "s",
+        ),
+        Figure(f"{label}: audit, entries/s", audited["rate"], "entries/s", base["rate"]),
+        Figure(
+            f"{label}: audit, µs/entry (linear)",
+            1e6 / audited["rate"],
+            "µs",
+            1e6 / base["rate"],
+            MAX_RATIO,
+        ),
+        Figure(
+            f"{label}: audit, peak memory (PSS, all processes)",
+            audited["total_peak_pss_mb"],
+            "MB",
+            max_value=MAX_AUDIT_MB,
+        ),
+    ]
 
 
 def plot(runs: dict[int, dict[str, Any]], path: Path) -> None:
@@ -401,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("SCALE_AUDIT_UNTIL") or None,
         help="HH:MM (UTC): stop an audit still running then, and report its rate so far",
     )
+    parser.add_argument("--no-audit", action="store_true", help="the reads and sizes only")
     args = parser.parse_args(argv)
     deadline = _instant(args.audit_until) if args.audit_until else None
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -413,11 +448,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["figures"] = [f.as_json() for f in figures(runs)]
         (RESULTS / "scale.json").write_text(json.dumps(document, indent=2, default=str))
 
-    for entries in sorted(args.entries):
-        _say(f"{entries:,} entries …")
+    for entries in args.entries:
         record(entries, {"pg_version": _server_version(args.database_url)})
-        measure_size(args.database_url, entries, partial(record, entries), deadline)
-        print(table(figures(runs)), flush=True)
+    sizes = sorted(args.entries)
+    measure_sizes(args.database_url, sizes, record, deadline, audit=not args.no_audit)
+    if args.no_audit:
+        return 0
+    print(table(figures(runs)), flush=True)
     plot(runs, RESULTS / "scale.png")
     return 0
 
