@@ -219,10 +219,11 @@ def nth_id(head: str, n: int) -> str:
 
 
 def account_number(start: int, n: int) -> str:
-    """A valid, unique account number for learner ``n``: body ``start + 2n``, or the next one
-    when that one's check would be X (two neighbours never both are)."""
-    body = start + 2 * n
-    return complete_account_number(str(body)) or complete_account_number(str(body + 1)) or ""
+    """A valid account number unique to learner ``n``: the ten digits ``start + n``, then the
+    last digit of the body 0, or 1 when 0 would make the check X (the last digit moves the
+    check by twice itself, mod 11, so at most one of 0 … 9 does)."""
+    prefix = str(start + n)
+    return complete_account_number(prefix + "0") or complete_account_number(prefix + "1") or ""
 
 
 def national_id(n: int) -> str:
@@ -320,7 +321,7 @@ def build_journal(
         learners,
         learner_head=_new_head("L"),
         outcome_head=_new_head("o"),
-        account_start=random.randrange(10**10, 8 * 10**10),
+        account_start=random.randrange(10**9, 8 * 10**9),
         pii=keyring().pii,
         now=str(now if postgres else now.replace(tzinfo=None)),
         false="f" if postgres else "0",

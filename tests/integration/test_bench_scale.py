@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from bench._harness import Api
 from bench._scale_bank import account_number, build_journal, learner_name, national_id
 from bench.audit import RULESET
+from creditbank.domain.account_numbers import is_account_number
+from creditbank.domain.national_id import validate_national_id
 from creditbank.extensions import db as flask_db
 from creditbank.services.audits import run_audit
 
@@ -75,3 +77,14 @@ def test_a_cloned_learner_is_found_by_name_account_number_and_national_id(app):
     assert [item["learner_id"] for item in api.expect(200, by_id)["items"]] == [learner_id]
     balance = api.client.get(f"/api/v1/learners/{learner_id}/balance", headers=api.workstation)
     assert api.expect(200, balance)["learner_id"] == learner_id
+
+
+@pytest.mark.parametrize("start", [10**9, 4_999_999_999, 8 * 10**9 - 1])
+def test_account_numbers_and_national_ids_are_valid_and_never_repeat(start):
+    numbers = [account_number(start, n) for n in range(30_000)]
+    ids = [national_id(n) for n in range(0, 3_000_000, 100)]
+
+    assert len(set(numbers)) == len(numbers)
+    assert all(is_account_number(number) for number in numbers)
+    assert len(set(ids)) == len(ids)
+    assert all(validate_national_id(number) == number for number in ids)
