@@ -104,7 +104,8 @@ def measure_sizes(
             reads.warm()
         for turn in range(ROUNDS):
             _say(f"reads, round {turn + 1} of {ROUNDS}")
-            for reads, _, _ in banks.values():
+            turns = list(banks.values())
+            for reads, _, _ in turns[:: -1 if turn % 2 else 1]:  # who goes first alternates
                 reads.round()
         for entries, (reads, _, _) in banks.items():
             record(entries, {"reads": reads.summary(), "load_after_reads": _load()})
