@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CREDITBANK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint fmt bench bench-citus vendor clean
+.PHONY: run test lint fmt bench bench-scale bench-citus vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ CREDITBANK_BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench --database-url '$(CREDITBANK_BENCH_DATABASE_URL)'
+
+## bench-scale: the scale curve (not in `make bench`): for each size of SCALE_ENTRIES a throw-away
+## PostgreSQL database with a generated journal of that many entries, about 100 a learner; reads,
+## a full audit and bytes per entry; bench/results/scale.json and scale.png (docs/performance.md)
+SCALE_ENTRIES ?= 1000000 10000000
+bench-scale: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.scale --database-url '$(CREDITBANK_BENCH_DATABASE_URL)' --entries $(SCALE_ENTRIES)
 
 ## bench-citus: a real Citus cluster on this machine (coordinator + 2 workers, local clusters), built
 ## from CITUS_SRC (a checkout of citusdata/citus v13.2.2); migrations, distribution, the system
