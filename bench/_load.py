@@ -11,7 +11,8 @@ optional; ``@N@`` becomes the request's number, so that posts stay unique; with
 ``bodies_per_connection`` connection *c* cycles only through bodies *c*, *c + connections*, …,
 as a workstation posts only its own cohort), ``content_type`` (of the bodies; default
 ``application/json``), ``by_path`` (optional: the latencies of each
-path apart as well, so that paths taken in turn by the same clients compare), ``connections``,
+path apart as well, so that paths taken in turn by the same clients compare; ``"samples"``:
+every latency too, so that runs can be pooled), ``connections``,
 ``seconds`` (measured), ``warmup_seconds`` (not measured), ``expect`` (the statuses counted
 as successes) and ``requests_per_connection`` (default 10). Every request has a timeout, and
 the whole run stops after ``warmup_seconds + seconds``.
@@ -184,6 +185,7 @@ async def _main(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("by_path"):
         result["by_path"] = {
             path: {"requests": len(samples), "latency_ms": _latency(samples)}
+            | ({"samples_ms": samples} if spec["by_path"] == "samples" else {})
             for path, samples in run.by_path.items()
         }
     return result

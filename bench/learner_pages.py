@@ -1,8 +1,9 @@
 """The console's learner pages at 100,000 learners: as fast as at 1,000?
 
-A clerk signs in to the workstation console of a real gunicorn (the sign-in form, its CSRF
-token, the session cookie, as a browser does) and 4 clients (a county office's counters) read,
-each for a bounded time, in turn:
+Two banks, one of 1,000 learners and one of 100,000 (written in bulk, rows rather than
+requests: :func:`add_many_learners`), each on a real gunicorn of its own. On each, a clerk
+signs in to the workstation console (the sign-in form, its CSRF token, the session cookie, as
+a browser does) and 4 clients (a county office's counters) read in turn:
 
 - ``GET /workstation/learners``: the paged list of learners, its first page and a page near
   its end (a keyset cursor);
@@ -10,20 +11,25 @@ each for a bounded time, in turn:
 - ``POST /workstation/learners/search``: the search form, by a name five learners share and by
   one learner's account number.
 
-First with 1,000 learners, then with 99,000 more written in bulk (rows, not requests: see
-:func:`add_many_learners`), on the same server. Target: each page's p99 at 100,000 learners
-≤ 1.3 × its p99 at 1,000, as the balance reads are held (bench/reads.py): a bank that grows
-from a district to a county must not make its counter slower.
+The two banks are read in alternate rounds (3 rounds of 1.5 s of pages and 1.5 s of searches
+each), their latencies pooled: on a shared machine, whatever else runs weighs on both banks
+alike, where reading one bank after the other compared two moments of the machine. Target:
+each page's p99 at 100,000 learners ≤ 1.3 × its p99 at 1,000, as the balance reads are held
+(bench/reads.py): a bank that grows from a district to a county must not make its counter
+slower.
 """
 
 from __future__ import annotations
 
 import http.client
 import itertools
+import os
 import re
 import time
 import urllib.parse
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +37,19 @@ import sqlalchemy as sa
 
 from bench import Figure, Options, Result
 from bench._bank import fresh_account_numbers, fresh_ids
-from bench._harness import gunicorn, migrated_app, on_each_backend
+from bench._harness import gunicorn, migrated_app, on_each_backend, summary
 from bench._load import run_load
 from creditbank.extensions import db
 from creditbank.models import Account, Identity
 from creditbank.services.pagination import encode_cursor
+from tests.support.databases import scratch_postgres
 from tests.support.gunicorn import Gunicorn
 
 SMALL, LARGE = 1_000, 100_000
 CLIENTS = 4
-SECONDS = 5
-WARMUP_SECONDS = 1
+ROUNDS = 3
+SECONDS = 1.5  # each round, each bank, the pages and then the searches
+WARMUP_SECONDS = 0.3  # each load run: its connections opened
 MAX_P99_RATIO = 1.3
 CLERK, PASSWORD = "bench.clerk", "bench-clerk-password"
 SHARED_NAME, SHARING = "欧阳书敏", 5  # a compound surname: no generated name is it
@@ -52,82 +60,136 @@ _ROWS_PER_BATCH = 10_000
 
 
 def run(options: Options, small: int = SMALL, large: int = LARGE) -> Result:
-    result = Result(details={"clients": CLIENTS, "seconds": SECONDS, "learners": [small, large]})
+    details = {"clients": CLIENTS, "rounds": ROUNDS, "seconds": SECONDS, "learners": [small, large]}
     return on_each_backend(
         options,
-        result,
+        Result(details=details),
         lambda backend, url, folder: measure(url, folder, small, large),
         figures,
     )
 
 
-def measure(
-    url: str, folder: Path, small: int, large: int, seconds: float = SECONDS
-) -> dict[str, Any]:
-    from creditbank.domain.roles import Role
-    from creditbank.services.staff import create_staff
+@dataclass(frozen=True)
+class Bank:
+    """A bank of learners ready to be read: who to look at, and where its list ends."""
 
-    names = generated_names()
-    with migrated_app(url, folder):
-        create_staff(CLERK, Role.WORKSTATION, PASSWORD)
-        shared = add_many_learners(SHARING, itertools.repeat(SHARED_NAME))
-        add_many_learners(small - SHARING, names)
-        analyze()
-        with gunicorn(url, folder) as server:
-            measured: dict[str, Any] = {"gunicorn": f"{server.workers}×{server.threads}"}
-            measured[str(small)] = _read_pages(server, shared, seconds)
-            started = time.perf_counter()
-            add_many_learners(large - small, names)
-            analyze()
-            measured["load_seconds"] = round(time.perf_counter() - started, 1)
-            measured[str(large)] = _read_pages(server, shared, seconds)
+    size: int
+    learner_id: str  # one of the learners who share SHARED_NAME
+    account_number: str  # that learner's
+    near_end: str  # the learner id after which the list's last page starts
+    load_seconds: float
+
+
+def measure(
+    url: str, folder: Path, small: int, large: int, seconds: float = SECONDS, rounds: int = ROUNDS
+) -> dict[str, Any]:
+    """Two banks, of ``small`` and ``large`` learners, each on a gunicorn of its own, read in
+    alternate rounds: whatever else the machine does meanwhile weighs on both alike."""
+    with twin_database(url, folder) as small_url:
+        banks = [prepare(small_url, folder / "small", small), prepare(url, folder / "large", large)]
+        with (
+            gunicorn(small_url, folder / "small") as small_server,
+            gunicorn(url, folder / "large") as large_server,
+        ):
+            readers = [
+                _Reader(server, bank)
+                for server, bank in zip((small_server, large_server), banks, strict=True)
+            ]
+            for reader in readers:  # templates compiled, pools filled: not measured
+                reader.read(min(seconds, 1.0))
+            samples: dict[int, dict[str, list[float]]] = {bank.size: {} for bank in banks}
+            for _ in range(rounds):
+                for reader in readers:
+                    for page, latencies in reader.read(seconds).items():
+                        samples[reader.bank.size].setdefault(page, []).extend(latencies)
+    measured: dict[str, Any] = {"load_seconds": {bank.size: bank.load_seconds for bank in banks}}
+    for size, pages in samples.items():
+        measured[str(size)] = {
+            page: {**summary(latencies), "requests": len(latencies)}
+            for page, latencies in pages.items()
+        }
     return measured
 
 
-def _read_pages(server: Gunicorn, shared: list[str], seconds: float) -> dict[str, Any]:
-    """p99 and the rest of every page, read by the clerk's clients in turn."""
-    cookie, csrf = sign_in(server, CLERK, PASSWORD)
-    (number,) = db.session.execute(
-        sa.select(Account.account_number).where(Account.learner_id == shared[0])
-    ).one()
-    near_end = sa.select(Account.learner_id).order_by(Account.learner_id.desc()).offset(25)
-    last = db.session.scalars(near_end.limit(1)).first() or shared[0]
-    db.session.remove()
-    common = {
-        "host": server.host,
-        "port": server.port,
-        "connections": CLIENTS,
-        "seconds": seconds,
-        "warmup_seconds": min(WARMUP_SECONDS, seconds / 5),
-        "headers": {"Cookie": cookie},
-        "by_path": True,
-    }
-    pages = {
-        "list, first page": "/workstation/learners",
-        "list, last page": f"/workstation/learners?cursor={encode_cursor(last)}",
-        "one learner's page": f"/workstation/learners/{shared[0]}",
-    }
-    read = run_load({**common, "method": "GET", "paths": list(pages.values())})
-    searches = {"search by name": SHARED_NAME, "search by account number": number}
-    search = "/workstation/learners/search"
-    found = run_load(
-        {
-            **common,
-            "method": "POST",
-            # The same path twice: each body is told apart by its position in the cycle.
-            "paths": [f"{search}?by=name", f"{search}?by=account"],
-            "bodies": [
-                urllib.parse.urlencode({"q": q, "csrf_token": csrf}) for q in searches.values()
-            ],
-            "content_type": "application/x-www-form-urlencoded",
+@contextmanager
+def twin_database(url: str, folder: Path) -> Iterator[str]:
+    """A second empty database beside ``url``, of the same kind, dropped afterwards."""
+    if not url.startswith("postgres"):
+        folder.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{folder / 'twin.sqlite3'}"
+        return
+    prefix = os.environ.get("CREDITBANK_BENCH_DATABASE_PREFIX", "creditbank_bench")
+    with scratch_postgres(url, f"{prefix}_twin") as twin:
+        yield twin
+
+
+def prepare(url: str, folder: Path, size: int) -> Bank:
+    """A migrated bank of ``size`` learners and its clerk."""
+    from creditbank.domain.roles import Role
+    from creditbank.services.staff import create_staff
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with migrated_app(url, folder):
+        create_staff(CLERK, Role.WORKSTATION, PASSWORD)
+        started = time.perf_counter()
+        (shared, *_) = add_many_learners(SHARING, itertools.repeat(SHARED_NAME))
+        add_many_learners(size - SHARING, generated_names())
+        analyze()
+        loaded = time.perf_counter() - started
+        number = db.session.scalar(
+            sa.select(Account.account_number).where(Account.learner_id == shared)
+        )
+        near_end = sa.select(Account.learner_id).order_by(Account.learner_id.desc()).offset(25)
+        last = db.session.scalars(near_end.limit(1)).first() or shared
+    return Bank(size, shared, str(number), last, round(loaded, 1))
+
+
+class _Reader:
+    """The clerk's clients on one bank's server, signed in once."""
+
+    def __init__(self, server: Gunicorn, bank: Bank) -> None:
+        self.server, self.bank = server, bank
+        self.cookie, self.csrf = sign_in(server, CLERK, PASSWORD)
+
+    def read(self, seconds: float) -> dict[str, list[float]]:
+        """Every page's latencies (ms) over ``seconds``, the pages read in turn."""
+        bank, search = self.bank, "/workstation/learners/search"
+        pages = {
+            "list, first page": "/workstation/learners",
+            "list, last page": f"/workstation/learners?cursor={encode_cursor(bank.near_end)}",
+            "one learner's page": f"/workstation/learners/{bank.learner_id}",
         }
-    )
-    by_path = {**read["by_path"], **found["by_path"]}
-    paths = [*pages.values(), f"{search}?by=name", f"{search}?by=account"]
-    return {
-        name: by_path[path]["latency_ms"] | {"requests": by_path[path]["requests"]}
-        for name, path in zip([*pages, *searches], paths, strict=True)
-    }
+        read = self._load("GET", list(pages.values()), [], seconds)
+        # The same path twice: each body is told apart by its position in the cycle.
+        searches = {
+            "search by name": (f"{search}?by=name", SHARED_NAME),
+            "search by account number": (f"{search}?by=account", bank.account_number),
+        }
+        forms = [
+            urllib.parse.urlencode({"q": q, "csrf_token": self.csrf}) for _, q in searches.values()
+        ]
+        found = self._load("POST", [path for path, _ in searches.values()], forms, seconds)
+        by_path = {**read, **found}
+        paths = {**pages, **{name: path for name, (path, _) in searches.items()}}
+        return {name: by_path[path]["samples_ms"] for name, path in paths.items()}
+
+    def _load(
+        self, method: str, paths: list[str], forms: list[str], seconds: float
+    ) -> dict[str, Any]:
+        spec = {
+            "host": self.server.host,
+            "port": self.server.port,
+            "connections": CLIENTS,
+            "seconds": seconds,
+            "warmup_seconds": WARMUP_SECONDS,
+            "headers": {"Cookie": self.cookie},
+            "by_path": "samples",
+            "method": method,
+            "paths": paths,
+        }
+        if forms:
+            spec |= {"bodies": forms, "content_type": "application/x-www-form-urlencoded"}
+        return dict(run_load(spec)["by_path"])
 
 
 def sign_in(server: Gunicorn, username: str, password: str) -> tuple[str, str]:

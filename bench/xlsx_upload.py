@@ -10,7 +10,9 @@ all or nothing, so one request reads, checks, converts and journals every row. M
   must fit it, ``services/uploads.py``), and a proxy in front waits 60 s by default; at the
   batch path's measured 2,000–2,400 outcomes/s the posting alone takes 4–5 s, so 15 s leaves
   room for reading the sheet and for a busy machine, and a regression to single-row speed
-  (≈ 300/s: 33 s) fails it.
+  (≈ 300/s: 33 s) fails it. And ≤ 4× the baseline, which a loaded machine slows as much: the
+  upload reads the sheet as the baseline does, then checks and posts the rows, which should
+  cost no more than three more readings (measured 1.9–2.7×).
 - the peak RSS of the worker that served it (``VmHWM`` of each worker, the largest), beside
   the same worker's RSS just before. Target ≤ 300 MB, the ceiling issue 16 sets for the audit:
   a sheet is read row by row (openpyxl read-only), so its size should show in the rows held
@@ -35,6 +37,7 @@ ROWS = 10_000
 LEARNERS = 100
 HEADER = ["学员编号", "外部编号", "成果类型", "获得日期", "类别", "学时"]
 MAX_SECONDS = 15.0
+MAX_RATIO = 4.0
 MAX_RSS_MB = 300.0
 
 
@@ -141,6 +144,7 @@ def figures(backend: str, measured: dict[str, Any]) -> list[Figure]:
             measured["seconds"],
             "s",
             measured["openpyxl"]["seconds"],
+            max_ratio=MAX_RATIO,
             max_value=MAX_SECONDS,
         ),
         Figure(

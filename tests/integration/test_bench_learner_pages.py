@@ -17,7 +17,7 @@ PAGES = 5
 
 
 def test_every_page_is_read_signed_in_at_both_sizes(database_url, tmp_path):
-    measured = measure(database_url, tmp_path, 20, 60, seconds=1)
+    measured = measure(database_url, tmp_path, 20, 60, seconds=0.5, rounds=2)
 
     for size in ("20", "60"):
         assert len(measured[size]) == PAGES
