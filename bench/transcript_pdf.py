@@ -20,6 +20,7 @@ client with the workstation's token (the whole HTTP stack but the socket):
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ MAX_P50_MS = 500.0
 MAX_P99_MS = 1000.0
 MAX_RENDER_RATIO = 30.0
 PDF, HTML = "application/pdf", "text/html"
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")  # a page object, not the /Pages tree
 
 
 def run(options: Options, renders: int = RENDERS, outcomes: int = OUTCOMES) -> Result:
@@ -65,7 +67,7 @@ def measure(url: str, folder: Path, renders: int, outcomes: int) -> dict[str, An
         measured = {
             "lines": len(document["lines"]),
             "pdf_bytes": len(pdf),
-            "pdf_pages": pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page"),
+            "pdf_pages": len(PAGE_OBJECT.findall(pdf)),
             "pdf": timed(lambda: issue(PDF), renders),
             "html": timed(lambda: issue(HTML), renders),
         }
