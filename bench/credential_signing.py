@@ -9,7 +9,9 @@ A learner gets 60 outcomes of every kind (:mod:`bench._record`); then, in one pr
   (``services/credentials.py``). Targets p50 ≤ 50 ms and p99 ≤ 100 ms: a college asking for
   a learner's credential waits on it as on any read of the API (the bench's other reads hold
   p99 to 100 ms too), and nothing in it needs to be slow: the signature is a tenth of a
-  millisecond, the rest is reading the record and building the JSON.
+  millisecond, the rest is reading the record and building the JSON. And its CPU time in this
+  process ≤ 25 ms a credential (the database server's is not in it): on a busy machine the
+  wall-clock figures measure the neighbours too, the CPU time hardly.
 - ``sign_jws`` of that credential's payload alone: JSON encoding, base64url, the signature
   (``security/tokens.py``, PyJWT). Target ≤ 5× the bare signature: encoding a payload of
   tens of kilobytes twice (JSON, then base64url) costs about what signing it does.
@@ -34,6 +36,7 @@ ISSUES = 200
 SIGNATURES = 2000
 MAX_P50_MS = 50.0
 MAX_P99_MS = 100.0
+MAX_CPU_MS = 25.0
 MAX_SIGN_RATIO = 5.0
 VC_JWT = "application/vc+jwt"
 
@@ -91,6 +94,12 @@ def figures(backend: str, measured: dict[str, Any]) -> list[Figure]:
             issue["p50"],
             baseline=raw["p50"],
             max_value=MAX_P50_MS,
+        ),
+        Figure(
+            f"{label}, issued CPU ms {vs_raw}",
+            issue["cpu_ms"],
+            baseline=raw["cpu_ms"],
+            max_value=MAX_CPU_MS,
         ),
         # The baseline's p99 is the machine's scheduling noise: a 0.1 ms call preempted.
         Figure(

@@ -18,4 +18,4 @@ def test_credentials_are_issued_and_timed_beside_the_bare_signature(database_url
     # signing the payload is the bare signature and more: encoding it
     assert 0 < measured["raw_signature"]["p50"] < measured["sign_jws"]["p50"]
     found = figures("db", measured)
-    assert len(found) == 3 and all(f.baseline and f.ratio and f.ratio > 1 for f in found)
+    assert len(found) == 4 and all(f.baseline and f.ratio and f.ratio > 1 for f in found)

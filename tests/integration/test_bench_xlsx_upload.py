@@ -19,5 +19,6 @@ def test_a_small_sheet_is_uploaded_and_measured(database_url, tmp_path):
     assert 0 < measured["worker_rss_before_mb"] <= measured["worker_peak_rss_mb"] < 1000
     assert measured["openpyxl"]["seconds"] > 0 and 0 < measured["seconds"] < 60
     found = figures("db", measured)
-    assert [f.unit for f in found] == ["s", "MB"] and found[1].met
+    assert [f.unit for f in found] == ["s", "s", "MB"] and found[2].met
+    assert 0 < measured["worker_cpu_seconds"] < measured["seconds"] * 2
     assert all(math.isfinite(f.value) and f.ratio and f.ratio > 0 for f in found)
