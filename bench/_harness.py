@@ -219,12 +219,14 @@ def add_learners(count: int, name: str = "学员") -> list[str]:
 
 
 def summary(samples_ms: Sequence[float]) -> dict[str, float]:
-    """p50, p95, mean (and the extremes) of latencies in milliseconds."""
+    """p50, p95, p99, mean (and the extremes) of latencies in milliseconds."""
     ordered = sorted(samples_ms)
+    centiles = statistics.quantiles(ordered, n=100, method="inclusive")
     return {
         "n": len(ordered),
         "p50": statistics.median(ordered),
-        "p95": statistics.quantiles(ordered, n=100, method="inclusive")[94],
+        "p95": centiles[94],
+        "p99": centiles[98],
         "mean": statistics.fmean(ordered),
         "min": ordered[0],
         "max": ordered[-1],

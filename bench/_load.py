@@ -9,8 +9,10 @@ per connection would spend more of the server's CPU than the server's own work.
 A spec: ``host``, ``port``, ``method``, ``paths`` (cycled), ``headers``, ``bodies`` (cycled,
 optional; ``@N@`` becomes the request's number, so that posts stay unique; with
 ``bodies_per_connection`` connection *c* cycles only through bodies *c*, *c + connections*, …,
-as a workstation posts only its own cohort), ``by_path`` (optional: the latencies of each
-path apart as well, so that paths taken in turn by the same clients compare), ``connections``,
+as a workstation posts only its own cohort), ``content_type`` (of the bodies; default
+``application/json``), ``by_path`` (optional: the latencies of each
+path apart as well, so that paths taken in turn by the same clients compare; ``"samples"``:
+every latency too, so that runs can be pooled), ``connections``,
 ``seconds`` (measured), ``warmup_seconds`` (not measured), ``expect`` (the statuses counted
 as successes) and ``requests_per_connection`` (default 10). Every request has a timeout, and
 the whole run stops after ``warmup_seconds + seconds``.
@@ -92,7 +94,8 @@ class _Run:
             if self.spec.get("bodies_per_connection"):
                 choice = connection + sent * self.spec["connections"]
             body = self.bodies[choice % len(self.bodies)].replace(b"@N@", str(number).encode())
-            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+            content_type = self.spec.get("content_type", "application/json")
+            lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
     def record(self, started: float, done: float, status: int, body: bytes, path: str) -> None:
@@ -185,6 +188,7 @@ async def _main(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("by_path"):
         result["by_path"] = {
             path: {"requests": len(samples), "latency_ms": _latency(samples)}
+            | ({"samples_ms": samples} if spec["by_path"] == "samples" else {})
             for path, samples in run.by_path.items()
         }
     return result

@@ -47,6 +47,9 @@ class Identity(Model):
     """Personal data, outside the journal so that it can be corrected or erased."""
 
     __tablename__ = "identities"
+    # The console's search by name (services/learners.py: find_learners), a page at a time in
+    # learner order: without it, every search reads every identity (bench/learner_pages.py).
+    __table_args__ = (Index("ix_identities_name_learner", "name", "learner_id"),)
 
     learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -15,6 +15,14 @@ from bench._load import run_load
 
 class _Answer(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    seen: ClassVar[set[tuple[str, str, str]]] = set()  # what was posted: path, content type, body
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(length).decode()
+        _Answer.seen.add((self.path, self.headers.get("Content-Type", ""), body))
+        self.do_GET()
 
     def do_GET(self) -> None:
         status = 404 if self.path == "/missing" else 200
@@ -59,6 +67,23 @@ def test_paths_taken_in_turn_are_reported_apart_when_asked(server):
     assert sum(path["requests"] for path in apart.values()) == measured["requests"] > 10
     assert abs(apart["/one"]["requests"] - apart["/two"]["requests"]) <= 4  # one per client
     assert set(apart["/one"]["latency_ms"]) == {"p50", "p90", "p99", "mean", "max"}
+
+
+def test_every_latency_is_returned_when_asked_so_that_runs_can_be_pooled(server):
+    measured = run_load(_spec(server, ["/one", "/two"], by_path="samples"))
+
+    for path in measured["by_path"].values():
+        assert len(path["samples_ms"]) == path["requests"] > 0
+        assert max(path["samples_ms"]) == pytest.approx(path["latency_ms"]["max"], abs=0.001)
+
+
+def test_forms_are_posted_with_the_content_type_asked_for(server):
+    _Answer.seen.clear()
+    form = "q=%E5%BC%A0&csrf_token=t"
+    spec = _spec(server, ["/form"], method="POST", bodies=[form])
+    run_load({**spec, "content_type": "application/x-www-form-urlencoded"})
+
+    assert _Answer.seen == {("/form", "application/x-www-form-urlencoded", form)}
 
 
 def test_without_by_path_one_summary_and_unexpected_answers_fail_the_run(server):
