@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
-# The college half's tables, so that the foreign keys below always find them; the lookups.
+# The college half's tables and the lookups, so that the foreign keys below always find them.
 from creditbank import college_models, document_models, evidence_models, upload_models  # noqa: F401
 from creditbank import lookup_models as _lookup_tables  # noqa: F401
 from creditbank.db import HASH, ID, UTCDateTime
@@ -28,8 +28,7 @@ class Account(Model):
     __tablename__ = "accounts"
 
     learner_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    # 学习账号: random twelve digits with a check digit (domain/account_numbers.py), shown on
-    # documents, taken at sign-in. Unique across the bank through account_number_index.
+    # 学习账号 (domain/account_numbers.py), on documents and at sign-in; unique: lookup_models.py
     account_number: Mapped[str] = mapped_column(String(12))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     head_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -47,9 +46,7 @@ class Identity(Model):
     """Personal data, outside the journal so that it can be corrected or erased."""
 
     __tablename__ = "identities"
-    # The console's search by name (services/learners.py: find_learners), a page at a time in
-    # learner order: without it, every search reads every identity (bench/learner_pages.py).
-    __table_args__ = (Index("ix_identities_name_learner", "name", "learner_id"),)
+    __table_args__ = (Index("ix_identities_name_learner", "name", "learner_id"),)  # by name
 
     learner_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.learner_id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
