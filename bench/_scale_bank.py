@@ -58,7 +58,8 @@ PROCESSES = 2
 NAME_POOL = 40_000
 _PREV, _HASH = "<<prev>>", "<<hash>>"
 _CLONED = ("outcomes", "idempotency_keys")  # besides the account and the journal
-_LOADED = ("accounts", "identities", "journal_entries", *_CLONED)
+_LOOKUPS = ("account_number_index", "national_id_index")  # as an opening writes them
+_LOADED = ("accounts", "identities", *_LOOKUPS, "journal_entries", *_CLONED)
 _JOURNAL_OWN = ("prev_hash", "hash")
 _JOURNAL_REST = tuple(c.name for c in JournalEntry.__table__.columns if c.name not in _JOURNAL_OWN)
 _ACCOUNT_OWN = ("learner_id", "account_number", "head_hash")
@@ -272,6 +273,9 @@ class Plan:
                 template.check(slots, journal)
             tables["accounts"].append(account)
             tables["identities"].append(self.identity(n, slots["learner_id"]))
+            tables["account_number_index"].append(f"{slots['acct']}\t{slots['learner_id']}")
+            fingerprint = self.pii.fingerprint(national_id(n))
+            tables["national_id_index"].append(f"{fingerprint}\t{slots['learner_id']}")
             tables["journal_entries"].extend(journal)
             for table, lines in others.items():
                 tables[table].extend(lines)
@@ -299,6 +303,10 @@ def columns_of(table: str) -> list[str]:
         return [*_ACCOUNT_OWN, *(c for c in _columns("accounts") if c not in _ACCOUNT_OWN)]
     if table == "identities":
         return list(_IDENTITY)
+    if table == "account_number_index":
+        return ["account_number", "learner_id"]
+    if table == "national_id_index":
+        return ["national_id_fingerprint", "learner_id"]
     return _columns(table)
 
 
