@@ -31,6 +31,7 @@ _KEYS_OF = select(IdempotencyKey).where(
 # PostgreSQL: the refs as one array joined to the keys, so that each is an index probe (an IN
 # list of 500 parameters is a filter that compares every key of the provider with each of them).
 _REFS = func.unnest(bindparam("refs", type_=ARRAY(String))).table_valued("ref").render_derived()
+_JOINED_FROM = 50  # a single post's one ref: the plain IN, one probe either way
 _KEYS_JOINED = (
     select(IdempotencyKey)
     .join(_REFS, IdempotencyKey.external_ref == _REFS.c.ref)
@@ -47,7 +48,7 @@ def existing_keys(
     session: Session, provider_id: str, items: Sequence[Mapping[str, Any]]
 ) -> dict[str, IdempotencyKey]:
     refs = [item["external_ref"] for item in items]
-    if session.get_bind().dialect.name == "postgresql":
+    if len(refs) >= _JOINED_FROM and session.get_bind().dialect.name == "postgresql":
         rows = session.scalars(_KEYS_JOINED, {"provider_id": provider_id, "refs": refs})
         return {row.external_ref: row for row in rows}
     found: dict[str, IdempotencyKey] = {}
