@@ -123,8 +123,9 @@ def index_account_numbers() -> None:
         )
 
 
-def template(api: Api, provider: dict[str, str], outcomes: int) -> Template:
-    """A learner with ``outcomes`` outcomes of every kind, one void and one review."""
+def posted_learner(api: Api, provider: dict[str, str], outcomes: int) -> str:
+    """A new learner with ``outcomes`` outcomes of every kind posted through the API, the first
+    voided and the first pending one reviewed; its id."""
     learner = api.new_learner()
     items = [outcome(i, learner) for i in range(outcomes)]
     posted = api.expect(201, api.post("/api/v1/outcomes", provider, {"items": items}))["items"]
@@ -135,6 +136,12 @@ def template(api: Api, provider: dict[str, str], outcomes: int) -> Template:
         review = {"credits": "1.0", "category": "general", "note": "工作站认定"}
         api.expect(201, api.post(f"/api/v1/reviews/{pending[0]}", api.workstation, review))
     db.session.remove()
+    return learner
+
+
+def template(api: Api, provider: dict[str, str], outcomes: int) -> Template:
+    """A learner with ``outcomes`` outcomes of every kind, one void and one review."""
+    learner = posted_learner(api, provider, outcomes)
     journal = JournalEntry.__table__
     typed = db.session.execute(
         sa.select(journal).where(journal.c.learner_id == learner).order_by(journal.c.seq)

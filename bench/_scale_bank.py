@@ -39,8 +39,8 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
+from bench._bank import posted_learner
 from bench._harness import Api
-from bench.posting_history import outcome
 from creditbank.context import keyring
 from creditbank.domain.account_numbers import complete_account_number
 from creditbank.domain.canonical import GENESIS_HASH, canonical_bytes, entry_hash
@@ -131,16 +131,7 @@ class Template:
 def make_template(api: Api, provider: dict[str, str], outcomes: int) -> Template:
     """A learner with ``outcomes`` outcomes of every kind, one void and one review, posted
     through the API, read back as a template."""
-    learner = api.new_learner()
-    items = [outcome(i, learner) for i in range(outcomes)]
-    posted = api.expect(201, api.post("/api/v1/outcomes", provider, {"items": items}))["items"]
-    first = posted[0]["outcome"]["id"]
-    api.expect(201, api.post(f"/api/v1/outcomes/{first}/void", provider, {"reason": "录入错误"}))
-    pending = [p["outcome"]["id"] for p in posted if p["outcome"]["status"] == "pending_review"]
-    if pending:
-        review = {"credits": "1.0", "category": "general", "note": "工作站认定"}
-        api.expect(201, api.post(f"/api/v1/reviews/{pending[0]}", api.workstation, review))
-    db.session.remove()
+    learner = posted_learner(api, provider, outcomes)
     journal = JournalEntry.__table__
     query = sa.select(journal).where(journal.c.learner_id == learner).order_by(journal.c.seq)
     entries = [dict(row._mapping) for row in db.session.execute(query)]
