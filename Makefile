@@ -52,8 +52,9 @@ bench-scale: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.scale --database-url '$(CREDITBANK_BENCH_DATABASE_URL)' --entries $(SCALE_ENTRIES)
 
-## bench-citus: a real Citus cluster on this machine (coordinator + 2 workers, local clusters), built
-## from CITUS_SRC (a checkout of citusdata/citus v13.2.2); migrations, distribution, the system
+## bench-citus: a real Citus cluster on this machine (coordinator + 2 workers, local clusters) with the
+## Citus of CITUS_SRC (a checkout of citusdata/citus v13.2.2, built and installed into the local
+## PostgreSQL 15 by its own instructions beforehand: nothing here builds it); migrations, distribution, the system
 ## tests' posting and audit scenarios and the single-post and batch benches beside single-node
 ## PostgreSQL (CREDITBANK_BENCH_DATABASE_URL); JSON to bench/results/citus.json. A recorded run, not CI.
 CITUS_SRC ?=

@@ -1,8 +1,9 @@
 """``python -m bench._citus --citus-src DIR [--database-url URL]`` (``make bench-citus``): the
 bank on a real Citus cluster on this machine, beside single-node PostgreSQL in the same run.
 
-Citus is built from ``DIR`` (a checkout of citusdata/citus v13.2.2) and installed unless it is
-already (``bench/_citus_cluster.py``); a coordinator and two workers start as local clusters.
+``DIR`` is a checkout of citusdata/citus v13.2.2, built and installed into the local PostgreSQL by
+its own instructions beforehand (this project builds nothing of it; ``bench/_citus_cluster.py``
+checks and says so); a coordinator and two workers start as local clusters.
 Each database there is migrated with the CLI (``creditbank db upgrade``) and distributed with
 the statements ``creditbank db distribution-sql`` prints, then:
 
@@ -36,7 +37,7 @@ from types import ModuleType
 from typing import Any
 
 from bench import RESULTS, Figure, ingestion, single_posts
-from bench._citus_cluster import Cluster, install, local_cluster
+from bench._citus_cluster import Cluster, local_cluster, require_installed
 from tests.support.databases import scratch_postgres
 from tests.support.gunicorn import server_environment
 from tests.support.processes import executable, run_cli
@@ -51,7 +52,7 @@ BENCHES: dict[str, ModuleType] = {"single posts": single_posts, "batch": ingesti
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    install(Path(args.citus_src))
+    require_installed(Path(args.citus_src))
     document: dict[str, Any] = {
         "benchmark": "citus",
         "started_at": _now(),

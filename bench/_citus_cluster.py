@@ -1,5 +1,5 @@
-"""A Citus cluster on this machine for ``make bench-citus``: Citus built from a source checkout
-and installed into the local PostgreSQL (once; a second run finds it installed), then a
+"""A Citus cluster on this machine for ``make bench-citus``: Citus as installed into the local
+PostgreSQL from a source checkout (built by its own instructions, outside this project), then a
 coordinator and two workers as local clusters (``initdb``, ``pg_ctl``) under a folder of their
 own, each database created on all three nodes with the extension and the workers added.
 
@@ -22,7 +22,6 @@ from pathlib import Path
 import psycopg
 
 PG_CONFIG = os.environ.get("PG_CONFIG", "/usr/lib/postgresql/15/bin/pg_config")
-PATCHES = Path(__file__).resolve().parent / "citus-patches"
 HOST = "127.0.0.1"
 COORDINATOR_PORT = 9700
 WORKER_PORTS = (9701, 9702)
@@ -47,22 +46,18 @@ def installed() -> bool:
     ).exists()
 
 
-def install(source: Path) -> None:
-    """Build Citus from ``source`` and install it into the PostgreSQL of PG_CONFIG, unless it
-    is installed already; the patches of ``bench/citus-patches/`` are applied first where they
-    still apply (``git apply --check``)."""
-    if installed():
-        print(f"citus: already installed in {pg_config('--pkglibdir')}", flush=True)
-        return
-    for patch in sorted(PATCHES.glob("*.patch")):
-        check = subprocess.run(["git", "apply", "--check", str(patch)], cwd=source, check=False)
-        if check.returncode == 0:
-            subprocess.run(["git", "apply", str(patch)], cwd=source, check=True)
-            print(f"citus: applied {patch.name}", flush=True)
-    if not (source / "Makefile.global").exists():
-        subprocess.run(["./configure", f"PG_CONFIG={PG_CONFIG}"], cwd=source, check=True)
-    subprocess.run(["make", f"-j{os.cpu_count() or 2}"], cwd=source, check=True)
-    subprocess.run(["make", "install"], cwd=source, check=True)
+def require_installed(source: Path) -> None:
+    """Stop with what to do unless ``source`` is a Citus checkout and Citus is installed into
+    the PostgreSQL of PG_CONFIG. This project builds nothing of Citus: the checkout is built and
+    installed by its own instructions (its README and DEVELOPERS.md)."""
+    if not (source / "citus.control").exists() and not any(source.glob("src/**/citus.control")):
+        raise SystemExit(f"bench-citus: {source} is not a checkout of citusdata/citus")
+    if not installed():
+        raise SystemExit(
+            f"bench-citus: Citus is not installed in {pg_config('--pkglibdir')}: build and install "
+            f"{source} by its own instructions against {PG_CONFIG}, then run this again"
+        )
+    print(f"citus: installed in {pg_config('--pkglibdir')}", flush=True)
 
 
 @dataclass(frozen=True)
