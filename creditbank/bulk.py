@@ -12,12 +12,13 @@ holds both ways to the same rows and the same hashes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Table, bindparam, exc, insert, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, text, update
+
+from creditbank.db import driver_errors
 
 Row = Mapping[str, Any]
 # COPY costs a round trip more than an INSERT (the server first answers that it is ready for
@@ -39,7 +40,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Row]) -> No
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     driver = connection.connection.driver_connection
     with (
-        _driver_errors(connection, statement),
+        driver_errors(connection, statement),
         driver.cursor() as cursor,  # type: ignore[union-attr]
         cursor.copy(statement) as copy,
     ):
@@ -102,16 +103,3 @@ def _processors(
 
 def _same(value: Any) -> Any:
     return value
-
-
-@contextmanager
-def _driver_errors(connection: Connection, statement: str) -> Iterator[None]:
-    """psycopg's errors raised as SQLAlchemy raises them for a statement it runs, so that a
-    unique violation is an ``IntegrityError`` and a lost server an ``OperationalError`` to
-    whoever handles those (the idempotency retry, the 503 mapping)."""
-    try:
-        yield
-    except psycopg.Error as error:
-        raise exc.DBAPIError.instance(
-            statement, None, error, psycopg.Error, dialect=connection.dialect
-        ) from error

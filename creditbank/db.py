@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import psycopg
 from sqlalchemy import DateTime, String, event
@@ -38,18 +38,41 @@ def one_round_trip(connection: Connection) -> Iterator[None]:
     """On PostgreSQL, the statements of the block are sent together and answered together
     (psycopg's pipeline mode): one round trip instead of one each. For statements whose
     results nobody reads (inserts, updates); an error surfaces when the block ends, as the
-    SQLAlchemy error it would have been (an ``IntegrityError`` for a duplicate key, …).
-    Elsewhere the block simply runs."""
+    SQLAlchemy error it would have been (:func:`driver_errors`). Elsewhere the block simply
+    runs."""
     if connection.dialect.name != "postgresql":
         yield
         return
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
+    with driver_errors(connection), driver.pipeline():
+        yield
+
+
+@contextmanager
+def driver_errors(connection: Connection, statement: str | None = None) -> Iterator[None]:
+    """psycopg's errors, raised by psycopg itself outside SQLAlchemy's handling (a pipeline's
+    end, COPY), raised as SQLAlchemy raises them for a statement it runs: a unique violation
+    is an ``IntegrityError`` to the idempotency retry, and a lost server an
+    ``OperationalError`` to the 503 mapping. A lost server also invalidates the connection,
+    as SQLAlchemy would, so that the session's rollback skips the dead socket instead of
+    failing again at request teardown (which gunicorn would answer with a bare 500)."""
+    driver = connection.connection.driver_connection
     try:
-        with driver.pipeline():
-            yield
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+        yield
+    except psycopg.Error as error:
+        # psycopg's error class is the dialect's DBAPI error; SQLAlchemy's stubs name a protocol.
+        lost = connection.dialect.is_disconnect(cast(Any, error), driver, None)
+        if lost and not connection.invalidated:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            statement,
+            None,
+            error,
+            psycopg.Error,
+            dialect=connection.dialect,
+            connection_invalidated=lost,
+        ) from error
 
 
 class UTCDateTime(TypeDecorator[datetime]):
