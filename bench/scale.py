@@ -44,7 +44,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench import RESULTS, Figure
-from bench._harness import Api, migrated_app, settings_for
+from bench._harness import Api, as_served, migrated_app, settings_for
 from bench._scale_bank import Plan, account_number, build_journal, learner_name, national_id
 from bench.audit import RULESET, _proportional
 from creditbank.extensions import db
@@ -100,19 +100,23 @@ def measure_sizes(
             _say(f"{made['entries']:,} entries, {made['learners']:,} learners")
             record(entries, {**made, "sizes": relation_sizes()})
             banks[entries] = (Reads(api, plan), url, folder)
-        for reads, _, _ in banks.values():
-            reads.warm()
-        for turn in range(ROUNDS):
-            _say(f"reads, round {turn + 1} of {ROUNDS}")
-            turns = list(banks.values())
-            for reads, _, _ in turns[:: -1 if turn % 2 else 1]:  # who goes first alternates
-                reads.round()
+        as_served(lambda: read_in_turns([reads for reads, _, _ in banks.values()]))
         for entries, (reads, _, _) in banks.items():
             record(entries, {"reads": reads.summary(), "load_after_reads": _load()})
         for entries, (_, url, folder) in banks.items() if audit else ():
             _say(f"auditing {entries:,} entries …")
             audited = timed_audit(settings_for(url, folder), deadline)
             record(entries, {"audit": audited, "load_after_audit": _load()})
+
+
+def read_in_turns(banks: Sequence[Reads]) -> None:
+    """Every bank's reads, warmed, then in ROUNDS rounds that take turns between the banks."""
+    for reads in banks:
+        reads.warm()
+    for turn in range(ROUNDS):
+        _say(f"reads, round {turn + 1} of {ROUNDS}")
+        for reads in banks[:: -1 if turn % 2 else 1]:  # who goes first alternates
+            reads.round()
 
 
 def _load() -> list[float]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bench._harness import Api
+from bench._harness import Api, as_served
 from bench._scale_bank import account_number, build_journal, learner_name, national_id
 from bench.audit import RULESET
 from creditbank.domain.account_numbers import is_account_number
@@ -88,3 +88,22 @@ def test_account_numbers_and_national_ids_are_valid_and_never_repeat(start):
     assert all(is_account_number(number) for number in numbers)
     assert len(set(ids)) == len(ids)
     assert all(validate_national_id(number) == number for number in ids)
+
+
+def test_reads_timed_as_served_take_a_connection_each_as_under_a_server(app):
+    """Inside the app context a benchmark holds, the test client's requests to that app reuse
+    it, session and connection included; :func:`as_served` gives each request its own app
+    context, which checks out (and returns) a connection of its own, as under gunicorn."""
+    api = Api(app)
+    checkouts: list[object] = []
+    sa.event.listen(flask_db.engine, "checkout", lambda *_: checkouts.append(1))
+
+    def three_reads() -> None:
+        for _ in range(3):
+            api.expect(200, api.client.get("/api/v1/learners", headers=api.workstation))
+
+    three_reads()
+    held = len(checkouts)
+    as_served(three_reads)
+
+    assert (held, len(checkouts) - held) == (0, 3)  # held: the session kept its connection
