@@ -54,9 +54,11 @@ def driver_errors(connection: Connection, statement: str | None = None) -> Itera
     """psycopg's errors, raised by psycopg itself outside SQLAlchemy's handling (a pipeline's
     end, COPY), raised as SQLAlchemy raises them for a statement it runs: a unique violation
     is an ``IntegrityError`` to the idempotency retry, and a lost server an
-    ``OperationalError`` to the 503 mapping. A lost server also invalidates the connection,
-    as SQLAlchemy would, so that the session's rollback skips the dead socket instead of
-    failing again at request teardown (which gunicorn would answer with a bare 500)."""
+    ``OperationalError`` to the 503 mapping. A lost server also invalidates this connection,
+    as SQLAlchemy does for a statement of its own, so that the session's rollback skips the
+    dead socket instead of failing again at request teardown (which gunicorn would answer with
+    a bare 500). The pool's other connections are not renewed with it: each that the restart
+    left dead is found so by its own next request, one 503 each."""
     driver = connection.connection.driver_connection
     try:
         yield
