@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, or_, select
 
 from creditbank.college_models import Programme, TransferApplication, TransferItem
 from creditbank.context import keyring
@@ -29,6 +29,7 @@ from creditbank.documents.spreadsheets import Column
 from creditbank.domain.errors import Forbidden, ValidationFailed
 from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
+from creditbank.journal import entries_at
 from creditbank.labels import CERTIFICATE_LEVEL_TEXT, RANK_TEXT, SKILL_LEVEL_TEXT
 from creditbank.models import Identity, JournalEntry
 from creditbank.services.named_outcomes import NamedOutcome, named_outcomes, outcome_ids
@@ -230,10 +231,8 @@ def _pages(scope: ExportScope) -> Iterator[list[tuple[TransferItem, str]]]:
 
 def _transfer_entries(items: list[TransferItem]) -> dict[tuple[str, int], JournalEntry]:
     """Each item's ``transfer`` entry (an approved item always has one)."""
-    keys = [(item.learner_id, item.transfer_seq) for item in items]
-    rows = db.session.scalars(
-        select(JournalEntry).where(tuple_(JournalEntry.learner_id, JournalEntry.seq).in_(keys))
-    )
+    keys = [(i.learner_id, i.transfer_seq) for i in items if i.transfer_seq is not None]
+    rows = entries_at(db.session(), keys)
     return {(row.learner_id, row.seq): row for row in rows}
 
 

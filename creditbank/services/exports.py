@@ -24,6 +24,7 @@ from creditbank.domain.amounts import format_tenths
 from creditbank.domain.errors import Forbidden
 from creditbank.domain.roles import Principal, Role
 from creditbank.extensions import db
+from creditbank.journal import entries_at
 from creditbank.labels import (
     CERTIFICATE_LEVEL_TEXT,
     RANK_TEXT,
@@ -168,13 +169,8 @@ def _national_id(identity: Identity | None, reveal: bool) -> str | None:
 
 
 def _outcome_data(states: Sequence[OutcomeState]) -> dict[str, dict[str, Any]]:
-    keys = [(state.learner_id, state.seq) for state in states]
-    rows = db.session.execute(
-        select(JournalEntry.outcome_id, JournalEntry.data).where(
-            tuple_(JournalEntry.learner_id, JournalEntry.seq).in_(keys)
-        )
-    )
-    return {outcome_id: json.loads(data) for outcome_id, data in rows if outcome_id}
+    rows = entries_at(db.session(), [(state.learner_id, state.seq) for state in states])
+    return {row.outcome_id: json.loads(row.data) for row in rows if row.outcome_id}
 
 
 def _last_credit_instants(states: Sequence[OutcomeState]) -> dict[str, datetime]:

@@ -7,12 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import format_instant
-from creditbank.journal import Entry, entry_document
+from creditbank.journal import Entry, entries_at, entry_document
 from creditbank.models import JournalEntry, NewOutcomeState, OutcomeState
 
 
@@ -40,10 +39,7 @@ def outcome_entry(session: Session, state: OutcomeState) -> JournalEntry:
 def outcome_entries(session: Session, states: Sequence[OutcomeState]) -> dict[str, JournalEntry]:
     if not states:
         return {}
-    keys = [(s.learner_id, s.seq) for s in states]
-    rows = session.scalars(
-        select(JournalEntry).where(tuple_(JournalEntry.learner_id, JournalEntry.seq).in_(keys))
-    )
+    rows = entries_at(session, [(s.learner_id, s.seq) for s in states])
     return {row.outcome_id or "": row for row in rows}
 
 

@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditbank.domain.amounts import format_tenths
 from creditbank.domain.canonical import entry_hash, format_instant
 from creditbank.extensions import db as flask_db
-from creditbank.journal import entry_document
-from creditbank.models import Account
+from creditbank.journal import entries_at, entry_document
+from creditbank.models import Account, JournalEntry
 from creditbank.services import posting
 from tests.integration.chains import (
     assert_chain_intact,
@@ -297,3 +298,16 @@ def test_a_rolled_back_append_leaves_nothing_behind_for_the_next_transaction(api
         append(session, account, "outcome", utcnow(), data={"note": "kept"})
     rows = flask_db.session.query(JournalEntry).filter_by(learner_id=learner).all()
     assert [json.loads(row.data)["note"] for row in rows] == ["kept"]
+
+
+def test_entries_at_finds_the_entries_of_the_keys_given_and_no_others(learners):
+    with fresh_session() as session:
+        every = session.scalars(select(JournalEntry)).all()
+        wanted = [(e.learner_id, e.seq) for e in every if e.seq % 2 == 1]
+        absent = [(learners["ann"], 10_000), ("L-nobody", 1)]
+
+        found = entries_at(session, [*wanted, *absent])
+
+        assert sorted((e.learner_id, e.seq) for e in found) == sorted(wanted)
+        assert {e.learner_id for e in found} == set(learners.values())
+        assert entries_at(session, []) == []
