@@ -23,6 +23,7 @@ from creditbank.extensions import db
 from creditbank.models import AuditEvent
 from creditbank.services.transaction import write_transaction
 from creditbank.transfer import validate_catalogue_document
+from tests.support.programmes import programme_code
 
 COLLEGES = "/api/v1/colleges"
 PROGRAMMES = "/api/v1/programmes"
@@ -47,7 +48,7 @@ def college_client(api: Any, college_id: str, name: str = "教务处 李老师")
 
 def new_programme(api: Any, college_id: str, headers=None, **fields: Any) -> dict[str, Any]:
     body = {
-        "code": f"{int.from_bytes(os.urandom(3), 'big'):06d}",
+        "code": programme_code(),
         "name": "软件技术",
         "level_code": "21",
         "category_code": "30",

@@ -11,11 +11,10 @@ approved item is flagged for the college to confirm.
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
-from tests.support.programmes import C1
+from tests.support.programmes import C1, programme_code
 
 SIDES = ("own", "other")
 COLLEGES = "/api/v1/colleges"
@@ -28,7 +27,7 @@ COURSE = "PRAC201"
 def programme_body(code: str | None = None) -> dict[str, str]:
     """A programme of a college (a code of its own unless given: a college's codes are
     unique)."""
-    code = code or f"{int.from_bytes(os.urandom(3), 'big') % 10**6:06d}"
+    code = code or programme_code()
     return {"code": code, "name": "软件技术", "level_code": "21", "category_code": "30"}
 
 

@@ -345,7 +345,18 @@ def test_the_signed_in_role_is_shown(browser, role, label):
     assert f'data-role="{role}">{label}</span>' in html
 
 
+def wait_out_the_day_s_last_seconds(margin_s: float = 10.0) -> None:
+    """Today turns at midnight in Shanghai, 16:00 UTC: a test that posts and then reads
+    today's posts waits the day's last seconds out rather than straddle the turn."""
+    now = datetime.now(UTC)
+    seconds = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
+    left = (16 * 3600 - seconds) % 86400
+    if left < margin_s:
+        time.sleep(left + 0.5)
+
+
 def test_the_dashboard_shows_todays_posts_pending_reviews_and_the_latest_audit(api, signed_in):
+    wait_out_the_day_s_last_seconds()
     whole_id = national_id(serial="417")
     learner = api.new_learner(name="陈晓雨", national_id=whole_id)
     api.publish_ruleset()

@@ -5,12 +5,23 @@ process, through the models: :func:`seed_programme`)."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+# A college's programme codes are unique, and six random digits met by chance in CI (a birthday
+# collision among the role matrix's programmes): consecutive codes from a random start never do.
+_PROGRAMME_CODES = itertools.count(int.from_bytes(os.urandom(3), "big") % 10**6)
+
+
+def programme_code() -> str:
+    """A six-digit programme code that no other call in this process has given."""
+    return f"{next(_PROGRAMME_CODES) % 10**6:06d}"
+
 
 # Catalogue C1 of PROGRAMMES.md, as the docs' walkthrough publishes it.
 C1: dict[str, Any] = json.loads(
