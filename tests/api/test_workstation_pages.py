@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from creditbank.conversion.calendar import SHANGHAI
 from creditbank.domain.roles import Role
 from creditbank.extensions import db
 from creditbank.models import Audit, StaffAccount
@@ -346,11 +347,10 @@ def test_the_signed_in_role_is_shown(browser, role, label):
 
 
 def wait_out_the_day_s_last_seconds(margin_s: float = 10.0) -> None:
-    """Today turns at midnight in Shanghai, 16:00 UTC: a test that posts and then reads
-    today's posts waits the day's last seconds out rather than straddle the turn."""
-    now = datetime.now(UTC)
-    seconds = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
-    left = (16 * 3600 - seconds) % 86400
+    """Today turns at midnight in Shanghai: a test that posts and then reads today's posts
+    waits the day's last seconds out rather than straddle the turn."""
+    now = datetime.now(SHANGHAI)
+    left = 86400 - (now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6)
     if left < margin_s:
         time.sleep(left + 0.5)
 
